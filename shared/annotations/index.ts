@@ -1,0 +1,17 @@
+export { AnnotationKey, type Annotations } from './keys.ts'
+export { invalidAnnotation } from './parse-json.ts'
+export { positionalNicName, type MultiNic } from './multi-nic.ts'
+export { IPPoolAnnotationSchema, parseIPPoolAnnotation, type IPPoolAnnotation } from './ippool.ts'
+export { IPPoolsAnnotationSchema, parseIPPoolsAnnotation, type IPPoolsAnnotation, type NicPools } from './ippools.ts'
+export {
+  SubnetAnnotationSchema,
+  SubnetsAnnotationSchema,
+  parseSubnetAnnotation,
+  parseSubnetsAnnotation,
+  type NicSubnets,
+} from './subnet.ts'
+export { parseIPPoolIPNumber, type IPNumber } from './ip-number.ts'
+export { parseIPPoolReclaim } from './reclaim.ts'
+export { RoutesAnnotationSchema, parseRoutesAnnotation, type AnnotationRoute } from './routes.ts'
+export { parseNamespaceDefaultPools, type NamespacePools } from './namespace-pools.ts'
+export { multusNetworkOf, type MultusDefaults } from './multus-network.ts'

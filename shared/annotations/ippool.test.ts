@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import { parseIPPoolAnnotation } from './ippool.ts'
+import { refusal } from './refusal.testkit.ts'
+
+const K = 'invalid annotation ipam.spidernet.io/ippool'
+
+describe('parseIPPoolAnnotation', () => {
+  it.each([
+    ['{"ipv4":["p1","p2"],"ipv6":["p3"]}', { ipv4: ['p1', 'p2'], ipv6: ['p3'] }],
+    ['{"ipv4":["test-ippool-6","test-ippool-7"]}', { ipv4: ['test-ippool-6', 'test-ippool-7'], ipv6: [] }],
+    ['{"ipv6":["v6-*"]}', { ipv4: [], ipv6: ['v6-*'] }],
+    ['{"ipv4":["p1"],"ipv6":null}', { ipv4: ['p1'], ipv6: [] }],
+    // Go's decoder ignores unknown fields and folds case; Spiderpool users rely on both.
+    ['{"IPv4":["p1"],"cleangateway":true,"x":1}', { ipv4: ['p1'], ipv6: [] }],
+  ])('reads %s', (raw, want) => {
+    expect(parseIPPoolAnnotation(raw)).toEqual(want)
+  })
+
+  it.each([
+    ['', `${K}: not valid JSON:`],
+    ['{"ipv4":["p1"', `${K}: not valid JSON:`],
+    ['["p1"]', `${K}: must be a JSON object`],
+    ['"p1"', `${K}: must be a JSON object`],
+    ['{"ipv4":"p1"}', `${K}: ipv4: must be a list of names`],
+    ['{"ipv4":["p1",3]}', `${K}: ipv4[1]: must be a string`],
+    ['{"ipv4":[""]}', `${K}: ipv4[0]: names must not be empty`],
+    ['{}', `${K}: names no IPv4 or IPv6 IPPool`],
+    ['{"ipv4":[],"ipv6":[]}', `${K}: names no IPv4 or IPv6 IPPool`],
+    ['null', `${K}: must be a JSON object`],
+  ])('refuses %j', (raw, message) => {
+    const r = refusal(() => parseIPPoolAnnotation(raw))
+    expect(r.code).toBe('invalid-annotation')
+    expect(r.message.startsWith(message)).toBe(true)
+  })
+})

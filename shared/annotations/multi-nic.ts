@@ -1,0 +1,55 @@
+import { invalidAnnotation } from './parse-json.ts'
+
+/**
+ * The NIC an unnamed entry stands for. Spiderpool allocates every unnamed entry on the first
+ * CNI ADD, calls entry 0 `eth0`, and hands the others to the following ADDs in call order.
+ * Multus calls the additional attachments in order and names them `net1`, `net2`, ... unless
+ * the pod asks otherwise, so position i is `net<i>`: the same mapping, made deterministic.
+ */
+export const positionalNicName = (position: number): string => (position === 0 ? 'eth0' : `net${position}`)
+
+export interface MultiNic<T> {
+  /** True when the entries carry `interface` names, false when they map by position. */
+  readonly named: boolean
+  /** Every entry, in annotation order, each with the NIC it serves. */
+  readonly entries: readonly T[]
+  /** The entry of the NIC being set up. */
+  readonly current: T
+}
+
+/**
+ * The rules Spiderpool applies to `ippools` (and we to `subnets`): at least one item; interface
+ * names all set or all unset; no duplicates; when named, the current NIC must be listed.
+ * Error texts are Spiderpool's. `build` turns an item into its entry once its NIC is known, and
+ * may refuse it.
+ */
+export const resolveMultiNic = <T extends { readonly interface: string }, U extends { readonly nic: string }>(
+  key: string,
+  items: readonly T[],
+  currentNic: string,
+  build: (item: T, nic: string) => U,
+): MultiNic<U> => {
+  const first = items[0]
+  if (first === undefined) throw invalidAnnotation(key, 'value requires at least one item')
+  const named = first.interface !== ''
+  const seen = new Set<string>()
+  const entries = items.map((item, position) => {
+    if ((item.interface !== '') !== named) {
+      throw invalidAnnotation(key, 'NIC should be either all specified or all unspecified')
+    }
+    const nic = named ? item.interface : positionalNicName(position)
+    if (seen.has(nic)) throw invalidAnnotation(key, `duplicate interface ${nic}`)
+    seen.add(nic)
+    return build(item, nic)
+  })
+  const current = entries.find((e) => e.nic === currentNic)
+  if (current === undefined) {
+    throw invalidAnnotation(
+      key,
+      named
+        ? `interface ${currentNic} must be specified`
+        : `interface ${currentNic} has no entry: unnamed entries map by position to ${[...seen].join(', ')}`,
+    )
+  }
+  return { named, entries, current }
+}

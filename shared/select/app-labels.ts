@@ -1,0 +1,24 @@
+import type { Labels } from './label-selector.ts'
+
+/** The pod's top controller (Deployment, StatefulSet, ...; the pod itself when it has none). */
+export interface AppRef {
+  readonly apiVersion: string
+  readonly kind: string
+  readonly namespace: string
+  readonly name: string
+}
+
+/**
+ * The labels an auto pool's podAffinity uses to name its application. Pods do not carry them:
+ * they describe the pod's top controller, so that every replica matches and nothing else does.
+ */
+export const appLabels = (app: AppRef): Labels => {
+  const slash = app.apiVersion.indexOf('/')
+  return {
+    'ipam.spidernet.io/app-api-group': slash < 0 ? '' : app.apiVersion.slice(0, slash),
+    'ipam.spidernet.io/app-api-version': slash < 0 ? app.apiVersion : app.apiVersion.slice(slash + 1),
+    'ipam.spidernet.io/app-kind': app.kind,
+    'ipam.spidernet.io/app-namespace': app.namespace,
+    'ipam.spidernet.io/app-name': app.name,
+  }
+}

@@ -1,0 +1,31 @@
+export {
+  isEmptySelector,
+  labelSelectorProblems,
+  matchesLabelSelector,
+  type LabelSelector,
+  type LabelSelectorOperator,
+  type LabelSelectorRequirement,
+  type Labels,
+} from './label-selector.ts'
+export { compileWildcard, expandPoolNames, isWildcard, matchWildcard, WildcardSyntaxError } from './wildcard.ts'
+export type { IPVersion, PoolView } from './pool-view.ts'
+export { appLabels, type AppRef } from './app-labels.ts'
+export {
+  selectCandidates,
+  type CandidateRequest,
+  type Candidates,
+  type NicCandidates,
+  type PoolCandidates,
+  type SelectionTier,
+  type SubnetCandidates,
+} from './candidates.ts'
+export {
+  allFilteredOut,
+  filterCandidates,
+  filterFamily,
+  rejectionReason,
+  type FamilyVerdict,
+  type FilterContext,
+  type FilteredNic,
+  type Rejection,
+} from './filter.ts'
