@@ -1,0 +1,34 @@
+import type { SpiderIPPool, SpiderReservedIP } from '../api/index.ts'
+import { IpamError } from '../errors.ts'
+import { cidrFamily, parseIpRanges, subtractRanges, type IpFamily, type IpRange } from '../ip/index.ts'
+
+/** A pool's family: spec.ipVersion, else derived from its subnet as the mutating webhook would. */
+export const poolFamily = (pool: SpiderIPPool): IpFamily => pool.spec.ipVersion ?? cidrFamily(pool.spec.subnet)
+
+/**
+ * What a pool may hand out: ips − excludeIPs − reserved IPs. Reserved IPs only narrow future
+ * allocations; records already holding one stay (spiderpool-compat.md, SpiderReservedIP).
+ */
+export const availableRanges = (pool: SpiderIPPool, reserved: readonly IpRange[]): IpRange[] => {
+  const family = poolFamily(pool)
+  const ips = parseIpRanges(pool.spec.ips ?? [], family)
+  const excluded = parseIpRanges(pool.spec.excludeIPs ?? [], family)
+  return subtractRanges(
+    subtractRanges(ips, excluded),
+    reserved.filter((r) => r.family === family),
+  )
+}
+
+/**
+ * Every reserved range of the cluster, both families. A malformed SpiderReservedIP stops
+ * allocation rather than being skipped: skipping it could hand out an address someone reserved.
+ */
+export const reservedRanges = (objects: readonly SpiderReservedIP[]): IpRange[] =>
+  objects.flatMap((r) => {
+    try {
+      return parseIpRanges(r.spec.ips ?? [], r.spec.ipVersion)
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e)
+      throw new IpamError('invalid-resource', `SpiderReservedIP ${r.metadata.name}: ${why}`)
+    }
+  })

@@ -1,0 +1,35 @@
+import type { AllocatedIPs } from '../api/index.ts'
+
+/** Frees what one pod NIC holds in one pool; `ip` narrows it to one address. */
+export interface ReleaseRequest {
+  podUid: string
+  nic?: string
+  ip?: string
+}
+
+export interface ReleaseDecision {
+  /** Per request, the addresses it freed (none when nothing matched: release is idempotent). */
+  released: string[][]
+  records: AllocatedIPs
+  changed: boolean
+}
+
+/**
+ * A record goes only when its podUid matches (and its IP and NIC, when given), so a late
+ * release can never free an address that was just handed to a successor pod of the same name.
+ */
+export function releaseInPool(records: Readonly<AllocatedIPs>, requests: readonly ReleaseRequest[]): ReleaseDecision {
+  const next: AllocatedIPs = { ...records }
+  const released = requests.map((request) => {
+    const freed: string[] = []
+    for (const [ip, record] of Object.entries(next)) {
+      if (record.podUid !== request.podUid) continue
+      if (request.ip !== undefined && request.ip !== ip) continue
+      if (request.nic !== undefined && record.interface !== undefined && record.interface !== request.nic) continue
+      delete next[ip]
+      freed.push(ip)
+    }
+    return freed
+  })
+  return { released, records: next, changed: released.some((r) => r.length > 0) }
+}

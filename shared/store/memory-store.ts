@@ -1,0 +1,98 @@
+import type { IPPoolStatus, SpiderEndpoint, SpiderIPPool, SpiderReservedIP, SpiderSubnet, SubnetStatus } from '../api/index.ts'
+import { StoreConflict, type Store } from './store.ts'
+import type { ControllerView, NamespaceView, NodeView, PodView } from './views.ts'
+
+type Versioned = { metadata: { name: string; namespace?: string; resourceVersion?: string } }
+
+/**
+ * An in-memory Store for unit tests of the functions. It keeps the one semantic that matters for
+ * correctness: every write is refused with StoreConflict unless it carries the current
+ * resourceVersion. The integration tests prove the same behaviour against a real API server.
+ */
+export class MemoryStore implements Store {
+  private version = 1
+  readonly pods = new Map<string, PodView>()
+  readonly nodes = new Map<string, NodeView>()
+  readonly namespaces = new Map<string, NamespaceView>()
+  readonly controllers = new Map<string, ControllerView>()
+  readonly pools = new Map<string, SpiderIPPool>()
+  readonly subnets = new Map<string, SpiderSubnet>()
+  readonly reservedIPs = new Map<string, SpiderReservedIP>()
+  readonly endpoints = new Map<string, SpiderEndpoint>()
+  /** Status and object writes that reached the store, conflicts excluded. */
+  writes = 0
+
+  private stamp<T extends Versioned>(object: T): T {
+    const copy = structuredClone(object)
+    copy.metadata.resourceVersion = String(++this.version)
+    return copy
+  }
+
+  private replace<T extends Versioned>(map: Map<string, T>, key: string, kind: string, next: T): T {
+    const current = map.get(key)
+    if (!current || current.metadata.resourceVersion !== next.metadata.resourceVersion) {
+      throw new StoreConflict(kind, key)
+    }
+    const stored = this.stamp(next)
+    map.set(key, stored)
+    this.writes++
+    return structuredClone(stored)
+  }
+
+  // Seeding helpers for tests: they bypass the conditional-write rule.
+  putPool = (pool: SpiderIPPool) => this.pools.set(pool.metadata.name, this.stamp(pool))
+  putSubnet = (subnet: SpiderSubnet) => this.subnets.set(subnet.metadata.name, this.stamp(subnet))
+  putReservedIP = (r: SpiderReservedIP) => this.reservedIPs.set(r.metadata.name, this.stamp(r))
+  putPod = (pod: PodView) => this.pods.set(`${pod.namespace}/${pod.name}`, structuredClone(pod))
+  putNode = (node: NodeView) => this.nodes.set(node.name, structuredClone(node))
+  putNamespace = (ns: NamespaceView) => this.namespaces.set(ns.name, structuredClone(ns))
+  putController = (c: ControllerView) => this.controllers.set(`${c.kind}/${c.namespace}/${c.name}`, structuredClone(c))
+
+  getPod = async (namespace: string, name: string) => clone(this.pods.get(`${namespace}/${name}`))
+  listPods = async () => [...this.pods.values()].map((p) => structuredClone(p))
+  getNode = async (name: string) => clone(this.nodes.get(name))
+  getNamespace = async (name: string) => clone(this.namespaces.get(name))
+  getController = async (kind: string, namespace: string, name: string) =>
+    clone(this.controllers.get(`${kind}/${namespace}/${name}`))
+
+  listPools = async () => [...this.pools.values()].map((p) => structuredClone(p))
+  getPool = async (name: string) => clone(this.pools.get(name))
+  replacePoolStatus = async (pool: SpiderIPPool, status: IPPoolStatus) =>
+    this.replace(this.pools, pool.metadata.name, 'SpiderIPPool', { ...pool, status })
+  replacePoolFinalizers = async (pool: SpiderIPPool, finalizers: string[]) =>
+    this.replace(this.pools, pool.metadata.name, 'SpiderIPPool', { ...pool, metadata: { ...pool.metadata, finalizers } })
+
+  listSubnets = async () => [...this.subnets.values()].map((s) => structuredClone(s))
+  replaceSubnetStatus = async (subnet: SpiderSubnet, status: SubnetStatus) =>
+    this.replace(this.subnets, subnet.metadata.name, 'SpiderSubnet', { ...subnet, status })
+  replaceSubnetFinalizers = async (subnet: SpiderSubnet, finalizers: string[]) =>
+    this.replace(this.subnets, subnet.metadata.name, 'SpiderSubnet', {
+      ...subnet,
+      metadata: { ...subnet.metadata, finalizers },
+    })
+
+  listReservedIPs = async () => [...this.reservedIPs.values()].map((r) => structuredClone(r))
+
+  getEndpoint = async (namespace: string, name: string) => clone(this.endpoints.get(`${namespace}/${name}`))
+  listEndpoints = async () => [...this.endpoints.values()].map((e) => structuredClone(e))
+  createEndpoint = async (endpoint: SpiderEndpoint) => {
+    const key = `${endpoint.metadata.namespace}/${endpoint.metadata.name}`
+    if (this.endpoints.has(key)) throw new StoreConflict('SpiderEndpoint', key)
+    const stored = this.stamp(endpoint)
+    this.endpoints.set(key, stored)
+    this.writes++
+    return structuredClone(stored)
+  }
+  replaceEndpoint = async (endpoint: SpiderEndpoint) =>
+    this.replace(this.endpoints, `${endpoint.metadata.namespace}/${endpoint.metadata.name}`, 'SpiderEndpoint', endpoint)
+  deleteEndpoint = async (endpoint: SpiderEndpoint) => {
+    const key = `${endpoint.metadata.namespace}/${endpoint.metadata.name}`
+    const current = this.endpoints.get(key)
+    if (!current) return
+    if (current.metadata.resourceVersion !== endpoint.metadata.resourceVersion) throw new StoreConflict('SpiderEndpoint', key)
+    this.endpoints.delete(key)
+    this.writes++
+  }
+}
+
+const clone = <T>(value: T | undefined): T | undefined => (value === undefined ? undefined : structuredClone(value))

@@ -1,0 +1,52 @@
+import type { IPPoolStatus, SpiderEndpoint, SpiderIPPool, SpiderReservedIP, SpiderSubnet, SubnetStatus } from '../api/index.ts'
+import type { ControllerView, NamespaceView, NodeView, PodView } from './views.ts'
+
+/**
+ * Everything Spinneret reads from and writes to Kubernetes. The real implementation
+ * (kube-store.ts) is the one module that does I/O; memory-store.ts stands in for it in unit tests.
+ *
+ * Writes are conditional: each takes the resourceVersion that was read and throws StoreConflict
+ * when the object changed meanwhile. Callers re-read and decide again (see retry-on-conflict.ts).
+ */
+export interface Store {
+  getPod(namespace: string, name: string): Promise<PodView | undefined>
+  listPods(): Promise<PodView[]>
+  getNode(name: string): Promise<NodeView | undefined>
+  getNamespace(name: string): Promise<NamespaceView | undefined>
+  /** Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob; undefined for other kinds or when gone. */
+  getController(kind: string, namespace: string, name: string): Promise<ControllerView | undefined>
+
+  listPools(): Promise<SpiderIPPool[]>
+  getPool(name: string): Promise<SpiderIPPool | undefined>
+  /** @returns the pool as written (new resourceVersion). @throws StoreConflict */
+  replacePoolStatus(pool: SpiderIPPool, status: IPPoolStatus): Promise<SpiderIPPool>
+  /** Replaces metadata.finalizers only. @throws StoreConflict */
+  replacePoolFinalizers(pool: SpiderIPPool, finalizers: string[]): Promise<SpiderIPPool>
+
+  listSubnets(): Promise<SpiderSubnet[]>
+  /** @throws StoreConflict */
+  replaceSubnetStatus(subnet: SpiderSubnet, status: SubnetStatus): Promise<SpiderSubnet>
+  /** @throws StoreConflict */
+  replaceSubnetFinalizers(subnet: SpiderSubnet, finalizers: string[]): Promise<SpiderSubnet>
+
+  listReservedIPs(): Promise<SpiderReservedIP[]>
+
+  getEndpoint(namespace: string, name: string): Promise<SpiderEndpoint | undefined>
+  listEndpoints(): Promise<SpiderEndpoint[]>
+  /** @throws StoreConflict when one of that name exists already */
+  createEndpoint(endpoint: SpiderEndpoint): Promise<SpiderEndpoint>
+  /** Conditional on endpoint.metadata.resourceVersion. @throws StoreConflict */
+  replaceEndpoint(endpoint: SpiderEndpoint): Promise<SpiderEndpoint>
+  /** Removes the finalizer, then deletes, both conditional; gone already counts as done. @throws StoreConflict */
+  deleteEndpoint(endpoint: SpiderEndpoint): Promise<void>
+}
+
+/** The object changed (or exists, for a create) since it was read: read again, decide again. */
+export class StoreConflict extends Error {
+  override readonly name = 'StoreConflict'
+  constructor(readonly kind: string, readonly objectName: string) {
+    super(`${kind} ${objectName} was modified concurrently`)
+  }
+}
+
+export const isStoreConflict = (e: unknown): e is StoreConflict => e instanceof StoreConflict

@@ -1,0 +1,43 @@
+import type { OwnerReference } from '../api/index.ts'
+
+/**
+ * The parts of core Kubernetes objects the IPAM decides on. The store maps the API's objects to
+ * these so that the domain never depends on a client library's types.
+ */
+export interface PodView {
+  namespace: string
+  name: string
+  uid: string
+  nodeName?: string
+  labels: Record<string, string>
+  annotations: Record<string, string>
+  ownerReferences: OwnerReference[]
+  /** RFC 3339; set once the pod is being deleted. */
+  deletionTimestamp?: string
+  deletionGracePeriodSeconds?: number
+  phase?: string
+  restartPolicy?: string
+}
+
+export interface NodeView {
+  name: string
+  labels: Record<string, string>
+  ready: boolean
+}
+
+export interface NamespaceView {
+  name: string
+  labels: Record<string, string>
+  annotations: Record<string, string>
+}
+
+/** A workload controller (ReplicaSet, Deployment, StatefulSet, Job, ...), enough to walk owners. */
+export interface ControllerView {
+  kind: string
+  namespace: string
+  name: string
+  uid: string
+  ownerReferences: OwnerReference[]
+  /** spec.replicas where the kind has it; a StatefulSet's decides which ordinals keep their IPs. */
+  replicas?: number
+}
