@@ -29,3 +29,4 @@ export {
   type FilteredNic,
   type Rejection,
 } from './filter.ts'
+export { poolViewOf } from './pool-view-of.ts'

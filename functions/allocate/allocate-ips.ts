@@ -1,0 +1,168 @@
+import { FINALIZER, type IPAllocationDetail, type SpiderEndpoint } from '../../shared/api/index.ts'
+import { parseRoutesAnnotation } from '../../shared/annotations/index.ts'
+import { ipamResponse, type IpamResponse } from '../../shared/allocate/ipam-response.ts'
+import { nicDetail, type AssignedIP } from '../../shared/allocate/nic-detail.ts'
+import { keepsStatefulSetIPs } from '../../shared/allocate/pod-rules.ts'
+import { IpamError } from '../../shared/errors.ts'
+import { multusNetworkOf } from '../../shared/annotations/index.ts'
+import {
+  allFilteredOut,
+  filterCandidates,
+  poolViewOf,
+  selectCandidates,
+  type FilteredNic,
+  type Rejection,
+} from '../../shared/select/index.ts'
+import { retryOnConflict } from '../../shared/store/retry-on-conflict.ts'
+import type { Deps } from '../lib/deps.ts'
+import { readPodContext, type PodContext } from '../lib/pod-context.ts'
+import type { AllocateRequest } from './allocate-request.ts'
+
+type Family = 4 | 6
+interface Taken extends AssignedIP {
+  fresh: boolean
+}
+
+/**
+ * POST /v1/ipam/ip: read every fact, decide in shared/, write pool status (through the pool
+ * writer) and then the SpiderEndpoint. A retried ADD for the same pod UID and NIC is answered
+ * from the endpoint. When any family or NIC fails, the addresses this call took are released
+ * again, so a partial success never leaks.
+ */
+export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise<IpamResponse> {
+  const ctx = await readPodContext(deps.store, { namespace: request.podNamespace, name: request.podName, uid: request.podUID })
+  const held = ctx.endpoint?.status.current.uid === ctx.pod.uid ? ctx.endpoint.status.current.ips : []
+  if (held.some((d) => d.interface === request.ifName)) return ipamResponse(held)
+
+  const pools = await deps.store.listPools()
+  const views = pools.map(poolViewOf)
+  const candidates = selectCandidates({
+    nic: request.ifName,
+    podAnnotations: ctx.pod.annotations,
+    namespaceAnnotations: ctx.namespace.annotations,
+    ...(request.defaultIPv4IPPool ? { cniDefaultIPv4IPPool: request.defaultIPv4IPPool } : {}),
+    ...(request.defaultIPv6IPPool ? { cniDefaultIPv6IPPool: request.defaultIPv6IPPool } : {}),
+    ...(request.cleanGateway !== undefined ? { cleanGateway: request.cleanGateway } : {}),
+    pools: views,
+    autoPools: false,
+  })
+  if (candidates.tier === 'subnet') {
+    throw new IpamError('no-pool', 'auto pools from a SpiderSubnet are not supported yet: name SpiderIPPools instead')
+  }
+  const filterContext = {
+    pod: { namespace: ctx.pod.namespace, name: ctx.pod.name, labels: ctx.pod.labels, app: ctx.app },
+    node: { name: ctx.node.name, labels: ctx.node.labels },
+    namespaceLabels: ctx.namespace.labels,
+    multusNamespace: deps.config.systemNamespace,
+    multusNetworkOf: (nic: string) =>
+      multusNetworkOf(ctx.pod.annotations, nic, { podNamespace: ctx.pod.namespace, systemNamespace: deps.config.systemNamespace }),
+  }
+  const heldNics = new Set(held.map((d) => d.interface))
+  const nics = candidates.nics
+    .filter((n) => !heldNics.has(n.nic))
+    .map((n) => filterCandidates(n, views, filterContext))
+  const annotationRoutes = ctx.pod.annotations['ipam.spidernet.io/routes']
+    ? parseRoutesAnnotation(ctx.pod.annotations['ipam.spidernet.io/routes'])
+    : []
+
+  const taken: Taken[] = []
+  try {
+    const details: IPAllocationDetail[] = []
+    for (const nic of nics) {
+      const [v4, v6] = await Promise.all([
+        takeFamily(deps, ctx, nic, 4, taken),
+        takeFamily(deps, ctx, nic, 6, taken),
+      ])
+      details.push(nicDetail(nic.nic, { ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) }, nic.cleanGateway, annotationRoutes))
+    }
+    const endpoint = await recordEndpoint(deps, ctx, held, details)
+    return ipamResponse(endpoint.status.current.ips)
+  } catch (e) {
+    await rollBack(deps, ctx, taken)
+    throw e
+  }
+}
+
+// Tries the NIC's pools of one family in the user's order; the first with a free address wins.
+async function takeFamily(deps: Deps, ctx: PodContext, nic: FilteredNic, family: Family, taken: Taken[]): Promise<Taken | undefined> {
+  const names = family === 4 ? nic.ipv4 : nic.ipv6
+  if (!names) return undefined
+  const previous = previousAddresses(ctx, nic.nic, family)
+  const unavailable: Rejection[] = []
+  for (const name of names) {
+    const assignment = await deps.poolWriter.assign(name, {
+      pod: `${ctx.pod.namespace}/${ctx.pod.name}`,
+      podUid: ctx.pod.uid,
+      nic: nic.nic,
+      ...(previous?.pool === name ? { previous: { ip: previous.ip, podUid: previous.podUid } } : {}),
+    })
+    if (assignment.ok) {
+      const got = { ip: assignment.ip, pool: assignment.pool, fresh: assignment.how === 'fresh' }
+      taken.push(got)
+      return got
+    }
+    if (assignment.reason === 'unavailable') unavailable.push({ pool: name, reason: assignment.why })
+  }
+  if (unavailable.length === names.length) throw allFilteredOut(family, names, nic.nic, unavailable)
+  throw new IpamError(
+    'ip-used-out',
+    `failed to allocate IPv${family} IP to ${nic.nic} from IPPools [${names.join(' ')}]: all IP addresses used out`,
+  )
+}
+
+// A StatefulSet pod whose ordinal is still wanted gets back what its predecessor held.
+function previousAddresses(ctx: PodContext, nic: string, family: Family) {
+  const endpoint = ctx.endpoint
+  if (!endpoint || endpoint.status.current.uid === ctx.pod.uid) return undefined
+  const set = ctx.statefulSet
+  if (!set || !keepsStatefulSetIPs(ctx.pod.name, set)) return undefined
+  const detail = endpoint.status.current.ips.find((d) => d.interface === nic)
+  const cidr = family === 4 ? detail?.ipv4 : detail?.ipv6
+  const pool = family === 4 ? detail?.ipv4Pool : detail?.ipv6Pool
+  if (!cidr || !pool) return undefined
+  return { ip: cidr.split('/')[0] ?? '', pool, podUid: endpoint.status.current.uid }
+}
+
+async function recordEndpoint(
+  deps: Deps,
+  ctx: PodContext,
+  held: readonly IPAllocationDetail[],
+  details: IPAllocationDetail[],
+): Promise<SpiderEndpoint> {
+  const { pod } = ctx
+  // The first try uses the endpoint read with the pod; a conflict re-reads it.
+  let known: SpiderEndpoint | undefined | null = ctx.endpoint ?? null
+  return retryOnConflict(`record SpiderEndpoint ${pod.namespace}/${pod.name}`, async () => {
+    const existing = known === null ? undefined : (known ?? (await deps.store.getEndpoint(pod.namespace, pod.name)))
+    known = undefined
+    const same = existing?.status.current.uid === pod.uid
+    const nics = new Set(details.map((d) => d.interface))
+    const kept = same ? existing!.status.current.ips.filter((d) => !nics.has(d.interface)) : held
+    const body: SpiderEndpoint = {
+      metadata: {
+        ...(existing?.metadata ?? {}),
+        name: pod.name,
+        namespace: pod.namespace,
+        finalizers: [FINALIZER],
+        // StatefulSet endpoints outlive their pod so the next incarnation gets the same IPs.
+        ownerReferences: ctx.statefulSet
+          ? []
+          : [{ apiVersion: 'v1', kind: 'Pod', name: pod.name, uid: pod.uid, controller: true, blockOwnerDeletion: true }],
+      },
+      status: {
+        current: { uid: pod.uid, node: ctx.node.name, ips: [...kept, ...details] },
+        ownerControllerType: ctx.app.kind,
+        ownerControllerName: ctx.app.name,
+      },
+    }
+    return existing ? deps.store.replaceEndpoint(body) : deps.store.createEndpoint(body)
+  })
+}
+
+async function rollBack(deps: Deps, ctx: PodContext, taken: readonly Taken[]): Promise<void> {
+  await Promise.allSettled(
+    taken
+      .filter((t) => t.fresh)
+      .map((t) => deps.poolWriter.release(t.pool.metadata.name, { podUid: ctx.pod.uid, ip: t.ip })),
+  )
+}

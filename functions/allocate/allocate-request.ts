@@ -1,0 +1,18 @@
+import * as v from 'valibot'
+
+const Name = v.pipe(v.string(), v.minLength(1, 'must not be empty'))
+const PoolNames = v.array(Name)
+
+/** POST /v1/ipam/ip, as Spiderpool's IPAM plugin sends it. */
+export const AllocateRequestSchema = v.object({
+  containerID: Name,
+  ifName: Name,
+  netNamespace: v.optional(v.string()),
+  podNamespace: Name,
+  podName: Name,
+  podUID: Name,
+  defaultIPv4IPPool: v.optional(PoolNames),
+  defaultIPv6IPPool: v.optional(PoolNames),
+  cleanGateway: v.optional(v.boolean()),
+})
+export type AllocateRequest = v.InferOutput<typeof AllocateRequestSchema>

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest'
+import { parseAllocatedIPs } from '../../shared/api/index.ts'
+import type { MemoryStore } from '../../shared/store/memory-store.ts'
+import { createReleaseApp } from '../release/app.ts'
+import { addRequest, depsFor, ipPool, pod, seedStore } from '../lib/memory-fixtures.testkit.ts'
+import { createAllocateApp } from './app.ts'
+
+const post = (app: ReturnType<typeof createAllocateApp>, body: unknown) =>
+  app.request('/v1/ipam/ip', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+const del = (app: ReturnType<typeof createReleaseApp>, body: unknown) =>
+  app.request('/v1/ipam/ip', { method: 'DELETE', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+const records = (store: MemoryStore, name: string) => parseAllocatedIPs(store.pools.get(name)?.status.allocatedIPs, name)
+
+describe('POST /v1/ipam/ip', () => {
+  it('gives each zone its own subnet (the seed scenario) with the gateway as default route', async () => {
+    const store = seedStore()
+    const app = createAllocateApp(depsFor(store))
+    const a = pod('test-app-j9ftl', 'controller-node-1')
+    const b = pod('test-app-nkq5h', 'worker-node-1')
+    store.putPod(a)
+    store.putPod(b)
+    const ra = await post(app, addRequest(a))
+    const rb = await post(app, addRequest(b))
+    expect(ra.status).toBe(200)
+    expect(await ra.json()).toEqual({
+      ips: [{ version: 4, address: '10.6.168.61/16', nic: 'eth0', ipPool: 'test-ippool-6', gateway: '10.6.0.1' }],
+      routes: [{ ifName: 'eth0', dst: '0.0.0.0/0', gw: '10.6.0.1' }],
+    })
+    expect((await rb.json()).ips[0].address).toBe('10.7.168.61/16')
+    for (const zone of [6, 7]) {
+      const status = store.pools.get(`test-ippool-${zone}`)?.status
+      expect(status?.allocatedIPCount).toBe(1)
+      expect(status?.totalIPCount).toBe(10)
+    }
+    const endpoint = store.endpoints.get('default/test-app-j9ftl')
+    expect(endpoint?.status.current).toMatchObject({ uid: a.uid, node: 'controller-node-1' })
+    expect(endpoint?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Pod', uid: a.uid })
+  })
+
+  it('answers a retried ADD with the same address and writes nothing', async () => {
+    const store = seedStore()
+    const app = createAllocateApp(depsFor(store))
+    const a = pod('a', 'controller-node-1')
+    store.putPod(a)
+    const first = await (await post(app, addRequest(a))).json()
+    const writes = store.writes
+    expect(await (await post(app, addRequest(a))).json()).toEqual(first)
+    expect(store.writes).toBe(writes)
+  })
+
+  it('refuses a malformed body naming the field, and writes nothing', async () => {
+    const store = seedStore()
+    const app = createAllocateApp(depsFor(store))
+    const bad = await post(app, { containerID: 'c', ifName: 'eth0', podNamespace: 'default', podName: 'x' })
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).message).toMatch(/podUID/)
+    const garbage = await app.request('/v1/ipam/ip', { method: 'POST', body: '{nope' })
+    expect(garbage.status).toBe(400)
+    expect(store.writes).toBe(0)
+  })
+
+  it('refuses unknown, replaced and dead pods', async () => {
+    const store = seedStore()
+    const app = createAllocateApp(depsFor(store))
+    const a = pod('a', 'controller-node-1')
+    expect((await post(app, addRequest(a))).status).toBe(404)
+    store.putPod(a)
+    expect((await post(app, { ...addRequest(a), podUID: 'other' })).status).toBe(404)
+    store.putPod({ ...a, deletionTimestamp: '2026-01-01T00:00:00Z' })
+    const dead = await post(app, addRequest(a))
+    expect(dead.status).toBe(410)
+    expect((await dead.json()).code).toBe('pod-dead')
+    expect(store.writes).toBe(0)
+  })
+
+  it('says why no pool fits, and writes nothing', async () => {
+    const store = seedStore()
+    store.putNode({ name: 'elsewhere', labels: {}, ready: true })
+    const app = createAllocateApp(depsFor(store))
+    const a = pod('a', 'elsewhere')
+    store.putPod(a)
+    const r = await post(app, addRequest(a))
+    expect(r.status).toBe(409)
+    expect((await r.json()).message).toBe(
+      'no IPPool available, all IPv4 IPPools [test-ippool-6 test-ippool-7] of eth0 filtered out: ' +
+        '[unmatched Node affinity of IPPool test-ippool-6, unmatched Node affinity of IPPool test-ippool-7]',
+    )
+    expect(store.writes).toBe(0)
+  })
+
+  it('reports used out when every candidate is full', async () => {
+    const store = seedStore()
+    const app = createAllocateApp(depsFor(store))
+    for (let i = 0; i < 10; i++) {
+      const p = pod(`p${i}`, 'controller-node-1')
+      store.putPod(p)
+      expect((await post(app, addRequest(p))).status).toBe(200)
+    }
+    const late = pod('late', 'controller-node-1')
+    store.putPod(late)
+    const r = await post(app, addRequest(late))
+    expect(r.status).toBe(409)
+    expect((await r.json()).message).toMatch(/all IP addresses used out/)
+  })
+
+  it('dual stack: when IPv6 is used out, the IPv4 address taken is released again', async () => {
+    const store = seedStore()
+    store.putPool(ipPool('v6', { subnet: 'fd00:6::/64', ips: ['fd00:6::10'] }))
+    const app = createAllocateApp(depsFor(store))
+    const annotations = { 'ipam.spidernet.io/ippool': '{"ipv4":["test-ippool-6"],"ipv6":["v6"]}' }
+    const a = pod('a', 'controller-node-1', { annotations })
+    const b = pod('b', 'controller-node-1', { annotations })
+    store.putPod(a)
+    store.putPod(b)
+    const ok = await (await post(app, addRequest(a))).json()
+    expect(ok.ips.map((ip: { address: string }) => ip.address)).toEqual(['10.6.168.61/16', 'fd00:6::10/64'])
+    expect((await post(app, addRequest(b))).status).toBe(409)
+    expect(Object.keys(records(store, 'test-ippool-6'))).toEqual(['10.6.168.61'])
+    expect(store.endpoints.has('default/b')).toBe(false)
+  })
+
+  it('multi-NIC: the first ADD takes every NIC of ippools, the second is answered from the endpoint', async () => {
+    const store = seedStore()
+    store.putPool(ipPool('net1-pool', { subnet: '10.8.0.0/24', ips: ['10.8.0.2-10.8.0.9'] }))
+    const app = createAllocateApp(depsFor(store))
+    const a = pod('a', 'controller-node-1', {
+      annotations: {
+        'ipam.spidernet.io/ippools':
+          '[{"interface":"eth0","ipv4":["test-ippool-6"]},{"interface":"net1","ipv4":["net1-pool"],"cleangateway":true}]',
+      },
+    })
+    store.putPod(a)
+    const first = await (await post(app, addRequest(a, 'eth0'))).json()
+    expect(first.ips.map((i: { nic: string }) => i.nic)).toEqual(['eth0', 'net1'])
+    const writes = store.writes
+    expect(await (await post(app, addRequest(a, 'net1'))).json()).toEqual(first)
+    expect(store.writes).toBe(writes)
+  })
+
+  it('gives a StatefulSet pod its predecessor address back while its ordinal is wanted', async () => {
+    const store = seedStore()
+    store.putController({ kind: 'StatefulSet', namespace: 'default', name: 'db', uid: 's1', ownerReferences: [], replicas: 2 })
+    const owner = [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: 's1', controller: true }]
+    const app = createAllocateApp(depsFor(store))
+    const release = createReleaseApp(depsFor(store))
+    const filler = pod('filler', 'controller-node-1')
+    const old = pod('db-1', 'controller-node-1', { ownerReferences: owner })
+    store.putPod(old)
+    const before = (await (await post(app, addRequest(old))).json()).ips[0].address
+    expect(store.endpoints.get('default/db-1')?.metadata.ownerReferences).toEqual([])
+    // CNI DEL of a wanted StatefulSet pod keeps its address.
+    expect(await (await del(release, addRequest(old))).json()).toEqual({ released: [], kept: true })
+    store.putPod(filler)
+    await post(app, addRequest(filler))
+    const next = pod('db-1', 'controller-node-1', { ownerReferences: owner })
+    store.putPod(next)
+    expect((await (await post(app, addRequest(next))).json()).ips[0].address).toBe(before)
+    expect(records(store, 'test-ippool-6')[before.split('/')[0]]?.podUid).toBe(next.uid)
+  })
+})
+
+describe('DELETE /v1/ipam/ip', () => {
+  it('releases only with a matching UID, is idempotent, and succeeds for unknown pods', async () => {
+    const store = seedStore()
+    const deps = depsFor(store)
+    const app = createAllocateApp(deps)
+    const release = createReleaseApp(deps)
+    const a = pod('a', 'controller-node-1')
+    store.putPod(a)
+    await post(app, addRequest(a))
+    const stale = await del(release, { ...addRequest(a), podUID: 'old-incarnation' })
+    expect(await stale.json()).toEqual({ released: [], kept: false })
+    expect(Object.keys(records(store, 'test-ippool-6'))).toHaveLength(1)
+    expect(await (await del(release, addRequest(a))).json()).toEqual({ released: ['10.6.168.61'], kept: false })
+    expect(store.pools.get('test-ippool-6')?.status.allocatedIPCount).toBe(0)
+    expect(store.endpoints.has('default/a')).toBe(false)
+    expect((await del(release, addRequest(a))).status).toBe(200)
+    expect((await del(release, addRequest(pod('ghost', 'nowhere')))).status).toBe(200)
+  })
+})
+
+describe('group commit', () => {
+  it('decides concurrent requests for one pool in few writes, never twice the same IP', async () => {
+    const store = seedStore()
+    store.putPool(ipPool('big', { subnet: '10.9.0.0/16', ips: ['10.9.0.1-10.9.0.200'] }))
+    const deps = depsFor(store)
+    const app = createAllocateApp(deps)
+    const pods = Array.from({ length: 100 }, (_, i) =>
+      pod(`g${i}`, 'controller-node-1', { annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["big"]}' } }),
+    )
+    pods.forEach((p) => store.putPod(p))
+    const answers = await Promise.all(pods.map(async (p) => (await post(app, addRequest(p))).json()))
+    const ips = answers.map((a) => a.ips[0].address)
+    expect(new Set(ips).size).toBe(100)
+    expect(store.pools.get('big')?.status.allocatedIPCount).toBe(100)
+    expect(deps.poolWriter.metrics.writes).toBeLessThan(10)
+  })
+})

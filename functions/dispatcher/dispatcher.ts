@@ -1,0 +1,154 @@
+import type { SpiderIPPool, SpiderSubnet } from '../../shared/api/index.ts'
+import { silentLogger, type Logger } from '../../shared/log.ts'
+import { applicationOf } from '../../shared/reconcile/index.ts'
+import type { WatchEventType, WatchHandler, WatchSource } from '../../shared/store/store.ts'
+import { createWorkQueue } from './work-queue.ts'
+
+export interface DispatcherDeps {
+  source: WatchSource
+  reconcilePool: (name: string) => Promise<unknown>
+  reconcileSubnet: (name: string) => Promise<unknown>
+  log?: Logger
+  /** Full pass: list everything, queue everything. Default 600 s, Spiderpool's GC scan period. */
+  resyncIntervalMs?: number
+  concurrency?: number
+  retryDelayMs?: (failures: number) => number
+}
+
+export interface Dispatcher {
+  /** Starts the watches and the resync timer, and queues the initial full pass. */
+  start(): Promise<void>
+  /** Stops watches and timer, drops queued keys, waits for reconciles in flight. Final: no restart. */
+  stop(): Promise<void>
+  /** One full pass now (also what the timer runs). */
+  resync(): Promise<void>
+  /** Pod events, for the GC to come; the pod watch runs only while someone listens. @returns unsubscribe */
+  onPod(handler: WatchHandler<'Pod'>): () => void
+  /** Resolves once no reconcile is queued or running. */
+  drained(): Promise<void>
+}
+
+const POOL = 'SpiderIPPool/'
+const SUBNET = 'SpiderSubnet/'
+
+// What of a pool its subnet's status depends on. Allocations change a pool's status all the
+// time but never its subnet's, so those events need not wake the subnet.
+const subnetView = (pool: SpiderIPPool) =>
+  JSON.stringify([pool.spec.subnet, pool.spec.ipVersion, pool.spec.ips, applicationOf(pool.metadata.labels)])
+
+/**
+ * Turns watch events into reconciles by key: a pool event reconciles that pool, and the subnets
+ * whose CIDR equals the pool's when what they show of it changed; a subnet event reconciles that
+ * subnet. A periodic full pass catches whatever a watch gap missed.
+ *
+ * @example
+ * const dispatcher = createDispatcher({ source, reconcilePool: (n) => reconcilePool(n, { store }), ... })
+ * await dispatcher.start()
+ */
+export const createDispatcher = (deps: DispatcherDeps): Dispatcher => {
+  const log = (deps.log ?? silentLogger).with({ function: 'dispatcher' })
+  const queue = createWorkQueue({
+    concurrency: deps.concurrency,
+    retryDelayMs: deps.retryDelayMs,
+    process: async (key) => {
+      if (key.startsWith(POOL)) await deps.reconcilePool(key.slice(POOL.length))
+      else await deps.reconcileSubnet(key.slice(SUBNET.length))
+    },
+    onError: (key, error, failures) => log.warn('reconcile failed, will retry', { key, failures, error }),
+  })
+  /** subnet name -> spec.subnet (CIDR text), to find the subnets a pool event concerns. */
+  const subnetCidrs = new Map<string, string>()
+  /** pool name -> spec.subnet and subnetView, to tell which pool events concern subnets. */
+  const pools = new Map<string, { cidr: string; view: string }>()
+  const podHandlers = new Set<WatchHandler<'Pod'>>()
+  const stops: Array<() => void> = []
+  let stopPods: (() => void) | undefined
+  let timer: ReturnType<typeof setInterval> | undefined
+  let started = false
+  let resyncing: Promise<void> | undefined
+
+  const addSubnetsOf = (cidr: string) => {
+    for (const [name, subnetCidr] of subnetCidrs) if (subnetCidr === cidr) queue.add(SUBNET + name)
+  }
+
+  const onPool = (type: WatchEventType, pool: SpiderIPPool) => {
+    const name = pool.metadata.name
+    const before = pools.get(name)
+    const after = { cidr: pool.spec.subnet, view: subnetView(pool) }
+    if (type === 'DELETED') pools.delete(name)
+    else {
+      pools.set(name, after)
+      queue.add(POOL + name)
+    }
+    if (type === 'DELETED' || before?.view !== after.view) {
+      addSubnetsOf(after.cidr)
+      if (before && before.cidr !== after.cidr) addSubnetsOf(before.cidr)
+    }
+  }
+
+  const onSubnet = (type: WatchEventType, subnet: SpiderSubnet) => {
+    const name = subnet.metadata.name
+    if (type === 'DELETED') return void subnetCidrs.delete(name)
+    subnetCidrs.set(name, subnet.spec.subnet)
+    queue.add(SUBNET + name)
+  }
+
+  const onPodEvent: WatchHandler<'Pod'> = (type, pod) => {
+    for (const handler of podHandlers) {
+      try {
+        handler(type, pod)
+      } catch (error) {
+        log.error('pod handler threw', { pod: `${pod.namespace}/${pod.name}`, error })
+      }
+    }
+  }
+
+  const fullPass = async () => {
+    try {
+      const [poolList, subnetList] = await Promise.all([deps.source.list('SpiderIPPool'), deps.source.list('SpiderSubnet')])
+      subnetCidrs.clear()
+      for (const s of subnetList) subnetCidrs.set(s.metadata.name, s.spec.subnet)
+      pools.clear()
+      for (const p of poolList) pools.set(p.metadata.name, { cidr: p.spec.subnet, view: subnetView(p) })
+      for (const p of poolList) queue.add(POOL + p.metadata.name)
+      for (const s of subnetList) queue.add(SUBNET + s.metadata.name)
+      log.debug('resync queued', { pools: poolList.length, subnets: subnetList.length })
+    } catch (error) {
+      log.warn('resync failed, next one at the next interval', { error })
+    }
+  }
+
+  // Passes do not overlap: a slow list must not stack up behind the timer.
+  const resync = () => (resyncing ??= fullPass().finally(() => (resyncing = undefined)))
+
+  return {
+    start: async () => {
+      if (started) return
+      started = true
+      stops.push(deps.source.watch('SpiderIPPool', onPool), deps.source.watch('SpiderSubnet', onSubnet))
+      if (podHandlers.size > 0) stopPods = deps.source.watch('Pod', onPodEvent)
+      timer = setInterval(() => void resync(), deps.resyncIntervalMs ?? 600_000)
+      await resync()
+    },
+    stop: async () => {
+      started = false
+      clearInterval(timer)
+      for (const stop of stops.splice(0)) stop()
+      stopPods?.()
+      stopPods = undefined
+      await queue.stop()
+    },
+    resync,
+    onPod: (handler) => {
+      podHandlers.add(handler)
+      if (started && stopPods === undefined) stopPods = deps.source.watch('Pod', onPodEvent)
+      return () => {
+        podHandlers.delete(handler)
+        if (podHandlers.size > 0) return
+        stopPods?.()
+        stopPods = undefined
+      }
+    },
+    drained: () => queue.drained(),
+  }
+}

@@ -1,0 +1,67 @@
+import type { SpiderEndpoint } from '../../shared/api/index.ts'
+import { controllerRef, deadPodReason } from '../../shared/allocate/pod-rules.ts'
+import { IpamError } from '../../shared/errors.ts'
+import type { AppRef } from '../../shared/select/index.ts'
+import type { Store } from '../../shared/store/store.ts'
+import type { ControllerView, NamespaceView, NodeView, PodView } from '../../shared/store/views.ts'
+
+export interface PodContext {
+  pod: PodView
+  node: NodeView
+  namespace: NamespaceView
+  /** The top controller (the pod itself when it has none): the endpoint's owner and auto pools' app. */
+  app: AppRef
+  /** Set for StatefulSet pods: its replicas decide whether the pod's addresses are kept. */
+  statefulSet?: ControllerView
+  endpoint?: SpiderEndpoint
+}
+
+export interface PodIdentity {
+  namespace: string
+  name: string
+  uid: string
+}
+
+// A ReplicaSet's or Job's own controller (Deployment, CronJob) is what users name and scale.
+const GRANDPARENT_KINDS = new Set(['ReplicaSet', 'Job'])
+
+/** Reads the live pod and refuses requests for another incarnation or a dead pod. */
+export async function readLivePod(store: Store, id: PodIdentity): Promise<PodView> {
+  const pod = await store.getPod(id.namespace, id.name)
+  if (!pod) throw new IpamError('not-found', `pod ${id.namespace}/${id.name} not found`)
+  if (pod.uid !== id.uid) {
+    throw new IpamError('not-found', `pod ${id.namespace}/${id.name} has UID ${pod.uid}, not ${id.uid}: it was replaced`)
+  }
+  const dead = deadPodReason(pod)
+  if (dead) throw new IpamError('pod-dead', dead)
+  return pod
+}
+
+export async function topController(store: Store, pod: PodView): Promise<{ app: AppRef; statefulSet?: ControllerView }> {
+  const ref = controllerRef(pod.ownerReferences)
+  if (!ref) return { app: { apiVersion: 'v1', kind: 'Pod', namespace: pod.namespace, name: pod.name } }
+  const app = { apiVersion: ref.apiVersion, kind: ref.kind, namespace: pod.namespace, name: ref.name }
+  if (ref.kind === 'StatefulSet') {
+    const set = await store.getController('StatefulSet', pod.namespace, ref.name)
+    return set ? { app, statefulSet: set } : { app }
+  }
+  if (!GRANDPARENT_KINDS.has(ref.kind)) return { app }
+  const parent = await store.getController(ref.kind, pod.namespace, ref.name)
+  const grand = parent && controllerRef(parent.ownerReferences)
+  return grand ? { app: { apiVersion: grand.apiVersion, kind: grand.kind, namespace: pod.namespace, name: grand.name } } : { app }
+}
+
+/** Every fact an allocation decides on, read in parallel where independent. */
+export async function readPodContext(store: Store, id: PodIdentity): Promise<PodContext> {
+  const pod = await readLivePod(store, id)
+  if (!pod.nodeName) throw new IpamError('not-found', `pod ${id.namespace}/${id.name} is not bound to a node yet`)
+  const [node, namespace, owner, endpoint] = await Promise.all([
+    store.getNode(pod.nodeName),
+    store.getNamespace(pod.namespace),
+    topController(store, pod),
+    store.getEndpoint(pod.namespace, pod.name),
+  ])
+  if (!node) throw new IpamError('not-found', `node ${pod.nodeName} of pod ${id.namespace}/${id.name} not found`)
+  if (!namespace) throw new IpamError('not-found', `namespace ${pod.namespace} not found`)
+  return { pod, node, namespace, ...owner, ...(endpoint ? { endpoint } : {}) }
+}

@@ -1,0 +1,170 @@
+import { parseAllocatedIPs, type AllocatedIPs, type SpiderIPPool } from '../../shared/api/index.ts'
+import { assignInPool, type AssignOutcome, type AssignRequest } from '../../shared/allocate/assign.ts'
+import { availableRanges, poolFamily, reservedRanges } from '../../shared/allocate/pool-ranges.ts'
+import { poolStatusFor } from '../../shared/allocate/pool-status.ts'
+import { releaseInPool, type ReleaseRequest } from '../../shared/allocate/release.ts'
+import { IpamError } from '../../shared/errors.ts'
+import { retryOnConflict, type RetryOptions } from '../../shared/store/retry-on-conflict.ts'
+import type { Store } from '../../shared/store/store.ts'
+
+/** What an assignment gets back: the outcome plus the pool as written, for gateway and routes. */
+export type PoolAssignment =
+  | (AssignOutcome & { pool: SpiderIPPool })
+  | { ok: false; reason: 'unavailable'; pool?: SpiderIPPool; why: string }
+
+type Job =
+  | { kind: 'assign'; request: AssignRequest; resolve: (a: PoolAssignment) => void; reject: (e: unknown) => void }
+  | { kind: 'release'; request: ReleaseRequest; resolve: (ips: string[]) => void; reject: (e: unknown) => void }
+
+export interface PoolWriterMetrics {
+  /** Read-decide-write rounds, retries included. */
+  rounds: number
+  /** Conditional status writes sent. */
+  writes: number
+  conflicts: number
+  /** Jobs decided, so writes/jobs is the write amplification. */
+  jobs: number
+}
+
+export interface PoolWriterOptions {
+  /** Decide every waiting request of a pool in one read and one write (default true). */
+  groupCommit?: boolean
+  /** Upper bound of a batch, so one status write stays well under etcd's object size limit. */
+  maxBatch?: number
+  retry?: RetryOptions
+}
+
+/**
+ * Serialises a process's changes to each pool's status and, with group commit, coalesces them:
+ * requests that arrive while a round is in flight wait for the next round, which reads the pool
+ * once, decides for all of them (shared/allocate) and writes once, conditional on the
+ * resourceVersion it read. Other processes stay correct through that condition alone: a lost race
+ * re-reads and decides again. Nothing is remembered between rounds.
+ */
+export class PoolWriter {
+  readonly metrics: PoolWriterMetrics = { rounds: 0, writes: 0, conflicts: 0, jobs: 0 }
+  private readonly queues = new Map<string, Job[]>()
+  private readonly groupCommit: boolean
+  private readonly maxBatch: number
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: PoolWriterOptions = {},
+  ) {
+    this.groupCommit = options.groupCommit ?? true
+    this.maxBatch = options.maxBatch ?? 256
+  }
+
+  assign(pool: string, request: AssignRequest): Promise<PoolAssignment> {
+    return new Promise((resolve, reject) => this.submit(pool, { kind: 'assign', request, resolve, reject }))
+  }
+
+  release(pool: string, request: ReleaseRequest): Promise<string[]> {
+    return new Promise((resolve, reject) => this.submit(pool, { kind: 'release', request, resolve, reject }))
+  }
+
+  private submit(pool: string, job: Job): void {
+    if (!this.groupCommit) {
+      void this.run(pool, [job])
+      return
+    }
+    const queue = this.queues.get(pool)
+    if (queue) {
+      queue.push(job)
+      return
+    }
+    this.queues.set(pool, [job])
+    void this.drain(pool)
+  }
+
+  // One round at a time per pool; whatever queued up meanwhile is the next batch.
+  private async drain(pool: string): Promise<void> {
+    for (;;) {
+      const queue = this.queues.get(pool) ?? []
+      if (queue.length === 0) {
+        this.queues.delete(pool)
+        return
+      }
+      const batch = queue.splice(0, this.maxBatch)
+      await this.run(pool, batch)
+    }
+  }
+
+  private async run(poolName: string, jobs: Job[]): Promise<void> {
+    try {
+      const results = await retryOnConflict(`update SpiderIPPool ${poolName}`, () => this.round(poolName, jobs), {
+        ...this.options.retry,
+        onConflict: (n) => {
+          this.metrics.conflicts++
+          this.options.retry?.onConflict?.(n)
+        },
+      })
+      jobs.forEach((job, i) => (job.resolve as (r: unknown) => void)(results[i]))
+    } catch (e) {
+      for (const job of jobs) job.reject(e)
+    }
+  }
+
+  private async round(poolName: string, jobs: Job[]): Promise<unknown[]> {
+    this.metrics.rounds++
+    const assigns = jobs.filter((j) => j.kind === 'assign')
+    const [pool, reserved] = await Promise.all([
+      this.store.getPool(poolName),
+      assigns.length > 0 ? this.store.listReservedIPs() : Promise.resolve([]),
+    ])
+    if (!pool) {
+      if (assigns.length > 0) throw new IpamError('no-pool', `IPPool ${poolName} not found`)
+      return jobs.map(() => [])
+    }
+    const records = parseAllocatedIPs(pool.status.allocatedIPs, poolName)
+    const decided = decide(pool, records, reservedRanges(reserved), jobs)
+    let written = pool
+    if (decided.changed) {
+      this.metrics.writes++
+      written = await this.store.replacePoolStatus(pool, poolStatusFor(pool, decided.records))
+    }
+    this.metrics.jobs += jobs.length
+    return decided.results.map((r) => (r && typeof r === 'object' && 'ok' in r ? { ...r, pool: written } : r))
+  }
+}
+
+type Decided = { results: unknown[]; records: AllocatedIPs; changed: boolean }
+
+// Releases are decided before assignments so that an address freed in this round can serve a
+// waiting request at once; each keeps its position in `results`.
+const decide = (pool: SpiderIPPool, records: AllocatedIPs, reserved: ReturnType<typeof reservedRanges>, jobs: Job[]): Decided => {
+  const results: unknown[] = new Array(jobs.length)
+  const releaseAt = jobs.flatMap((j, i) => (j.kind === 'release' ? [i] : []))
+  const assignAt = jobs.flatMap((j, i) => (j.kind === 'assign' ? [i] : []))
+  const released = releaseInPool(
+    records,
+    releaseAt.map((i) => jobs[i]!.request as ReleaseRequest),
+  )
+  releaseAt.forEach((at, k) => (results[at] = released.released[k]))
+  let next = released.records
+  let changed = released.changed
+  if (assignAt.length > 0) {
+    const refusal = unavailableReason(pool)
+    if (refusal) {
+      assignAt.forEach((at) => (results[at] = { ok: false, reason: 'unavailable', why: refusal }))
+    } else {
+      const assigned = assignInPool(
+        poolFamily(pool),
+        next,
+        availableRanges(pool, reserved),
+        assignAt.map((i) => jobs[i]!.request as AssignRequest),
+      )
+      assignAt.forEach((at, k) => (results[at] = assigned.outcomes[k]))
+      next = assigned.records
+      changed ||= assigned.changed
+    }
+  }
+  return { results, records: next, changed }
+}
+
+// The pool may have changed since the request's candidates were filtered.
+const unavailableReason = (pool: SpiderIPPool): string | undefined => {
+  if (pool.metadata.deletionTimestamp) return `terminating IPPool ${pool.metadata.name}`
+  if (pool.spec.disable) return `disabled IPPool ${pool.metadata.name}`
+  return undefined
+}

@@ -1,0 +1,63 @@
+import type { SpiderEndpoint } from '../../shared/api/index.ts'
+import { parseAllocatedIPs } from '../../shared/api/index.ts'
+import { keepsStatefulSetIPs } from '../../shared/allocate/pod-rules.ts'
+import { retryOnConflict } from '../../shared/store/retry-on-conflict.ts'
+import type { Deps } from '../lib/deps.ts'
+import type { ReleaseRequest } from './release-request.ts'
+
+export interface ReleaseResult {
+  released: string[]
+  /** A StatefulSet pod whose ordinal is still wanted keeps its addresses for its next incarnation. */
+  kept: boolean
+}
+
+/**
+ * DELETE /v1/ipam/ip. Idempotent: a pod or NIC nothing is known about releases nothing and
+ * succeeds. Records go only when the pod UID matches, so a late DEL of an old incarnation cannot
+ * free what its successor of the same name was just given.
+ */
+export async function releaseIPs(request: ReleaseRequest, deps: Deps): Promise<ReleaseResult> {
+  const { store, poolWriter } = deps
+  const endpoint = await store.getEndpoint(request.podNamespace, request.podName)
+  const ours = endpoint?.status.current.uid === request.podUID ? endpoint : undefined
+  if (ours && ours.status.ownerControllerType === 'StatefulSet') {
+    const set = await store.getController('StatefulSet', request.podNamespace, ours.status.ownerControllerName)
+    if (keepsStatefulSetIPs(request.podName, set)) return { released: [], kept: true }
+  }
+
+  const detail = ours?.status.current.ips.find((d) => d.interface === request.ifName)
+  // Without an endpoint entry (an ADD that died between its two writes) the pools are searched.
+  const pools = detail
+    ? [detail.ipv4Pool, detail.ipv6Pool].filter((p): p is string => p !== undefined)
+    : await poolsHolding(deps, request.podUID)
+  const released = (
+    await Promise.all(pools.map((pool) => poolWriter.release(pool, { podUid: request.podUID, nic: request.ifName })))
+  ).flat()
+
+  if (ours) await forgetNic(deps, ours, request)
+  return { released, kept: false }
+}
+
+async function poolsHolding(deps: Deps, podUid: string): Promise<string[]> {
+  const pools = await deps.store.listPools()
+  return pools
+    .filter((pool) => Object.values(parseAllocatedIPs(pool.status.allocatedIPs, pool.metadata.name)).some((r) => r.podUid === podUid))
+    .map((pool) => pool.metadata.name)
+}
+
+// Drops the NIC's entry; the endpoint goes with its last entry.
+async function forgetNic(deps: Deps, first: SpiderEndpoint, request: ReleaseRequest): Promise<void> {
+  let known: SpiderEndpoint | undefined = first
+  await retryOnConflict(`update SpiderEndpoint ${request.podNamespace}/${request.podName}`, async () => {
+    const endpoint = known ?? (await deps.store.getEndpoint(request.podNamespace, request.podName))
+    known = undefined
+    if (!endpoint || endpoint.status.current.uid !== request.podUID) return
+    const ips = endpoint.status.current.ips.filter((d) => d.interface !== request.ifName)
+    if (ips.length === endpoint.status.current.ips.length) return
+    if (ips.length === 0) {
+      await deps.store.deleteEndpoint(endpoint)
+      return
+    }
+    await deps.store.replaceEndpoint({ ...endpoint, status: { ...endpoint.status, current: { ...endpoint.status.current, ips } } })
+  })
+}

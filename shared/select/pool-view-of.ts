@@ -1,0 +1,22 @@
+import { LABEL, type SpiderIPPool } from '../api/index.ts'
+import { poolFamily } from '../allocate/pool-ranges.ts'
+import type { PoolView } from './pool-view.ts'
+
+/** What selection sees of a SpiderIPPool. */
+export const poolViewOf = (pool: SpiderIPPool): PoolView => {
+  const { spec, metadata } = pool
+  return {
+    name: metadata.name,
+    ipVersion: poolFamily(pool),
+    terminating: metadata.deletionTimestamp !== undefined,
+    disable: spec.disable,
+    default: spec.default,
+    ...(spec.nodeName ? { nodeName: spec.nodeName } : {}),
+    ...(spec.nodeAffinity ? { nodeAffinity: spec.nodeAffinity } : {}),
+    ...(spec.namespaceName ? { namespaceName: spec.namespaceName } : {}),
+    ...(spec.namespaceAffinity ? { namespaceAffinity: spec.namespaceAffinity } : {}),
+    ...(spec.podAffinity ? { podAffinity: spec.podAffinity } : {}),
+    ...(spec.multusName ? { multusName: spec.multusName } : {}),
+    autoCreated: metadata.labels?.[LABEL.ownerApplicationName] !== undefined,
+  }
+}
