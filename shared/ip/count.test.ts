@@ -1,0 +1,73 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { cidrToRange, parseCidr } from './cidr.ts'
+import { capToInt64, countIps, INT64_MAX, totalIpCount } from './count.ts'
+import { parseIpRanges } from './parse-ranges.ts'
+import { mergeRanges } from './ranges.ts'
+import { addressSet, rangesArb } from './test-arbitraries.ts'
+
+const cidrRange = (text: string) => cidrToRange(parseCidr(text))
+
+describe('countIps', () => {
+  it.each([
+    [[], 0n],
+    [['10.0.0.1'], 1n],
+    [['10.0.0.1-10.0.0.10'], 10n],
+    [['10.0.0.1-10.0.0.10', '10.0.0.5-10.0.0.12'], 12n],
+    [['10.0.0.1', '10.0.0.1'], 1n],
+    [['0.0.0.0-255.255.255.255'], 1n << 32n],
+    [['10.0.0.1', 'fd00::1-fd00::2'], 3n],
+    [['::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'], 1n << 128n],
+  ])('%j -> %s', (list, expected) => {
+    expect(countIps(parseIpRanges(list))).toBe(expected)
+  })
+
+  it.each([
+    ['10.0.0.0/31', 2n],
+    ['10.0.0.0/32', 1n],
+    ['10.0.0.0/24', 256n],
+    ['fd00::/127', 2n],
+    ['fd00::/128', 1n],
+    ['fd00::/64', 1n << 64n],
+    ['fd00::/8', 1n << 120n],
+    ['::/0', 1n << 128n],
+  ])('%s has %s addresses', (cidr, expected) => {
+    expect(countIps([cidrRange(cidr)])).toBe(expected)
+  })
+
+  it('equals the number of distinct addresses, i.e. the sum over the merged ranges', () => {
+    fc.assert(
+      fc.property(rangesArb, (ranges) => {
+        const merged = mergeRanges(ranges)
+        const sum = merged.reduce((n, r) => n + (r.end - r.start + 1n), 0n)
+        expect(countIps(ranges)).toBe(sum)
+        expect(countIps(ranges)).toBe(BigInt(addressSet(ranges).size))
+      }),
+    )
+  })
+})
+
+describe('totalIpCount', () => {
+  it('is ips minus excludeIPs', () => {
+    const ips = parseIpRanges(['10.6.168.1-10.6.168.100', '10.6.168.50-10.6.168.150'])
+    const exclude = parseIpRanges(['10.6.168.1', '10.6.168.140-10.6.168.200'])
+    expect(totalIpCount(ips, exclude)).toBe(138n)
+  })
+
+  it('caps at INT64_MAX, instantly, for huge IPv6 ranges', () => {
+    const started = performance.now()
+    expect(totalIpCount([cidrRange('fd00::/8')], [])).toBe(INT64_MAX)
+    expect(totalIpCount([cidrRange('::/0')], [cidrRange('fd00::/8')])).toBe(INT64_MAX)
+    expect(totalIpCount([cidrRange('fd00::/64')], [])).toBe(INT64_MAX)
+    expect(totalIpCount([cidrRange('fd00::/65')], [])).toBe(INT64_MAX)
+    expect(totalIpCount([cidrRange('fd00::/66')], [])).toBe(1n << 62n)
+    expect(performance.now() - started).toBeLessThan(50)
+  })
+
+  it('caps at exactly 2^63 - 1', () => {
+    expect(INT64_MAX).toBe(2n ** 63n - 1n)
+    expect(capToInt64(2n ** 63n)).toBe(INT64_MAX)
+    expect(capToInt64(INT64_MAX)).toBe(INT64_MAX)
+    expect(capToInt64(5n)).toBe(5n)
+  })
+})
