@@ -88,7 +88,10 @@ export const createDispatcher = (deps: DispatcherDeps): Dispatcher => {
 
   const onSubnet = (type: WatchEventType, subnet: SpiderSubnet) => {
     const name = subnet.metadata.name
-    if (type === 'DELETED') return void subnetCidrs.delete(name)
+    if (type === 'DELETED') {
+      subnetCidrs.delete(name)
+      return
+    }
     subnetCidrs.set(name, subnet.spec.subnet)
     queue.add(SUBNET + name)
   }

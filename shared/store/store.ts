@@ -50,3 +50,28 @@ export class StoreConflict extends Error {
 }
 
 export const isStoreConflict = (e: unknown): e is StoreConflict => e instanceof StoreConflict
+
+/** Kinds the controllers watch, with the parsed object each event carries. */
+export interface WatchedObjects {
+  SpiderIPPool: SpiderIPPool
+  SpiderSubnet: SpiderSubnet
+  Pod: PodView
+}
+export type WatchKind = keyof WatchedObjects
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED'
+export type WatchHandler<K extends WatchKind> = (type: WatchEventType, object: WatchedObjects[K]) => void
+
+/**
+ * Change notifications (kube-watch.ts against the API server; a fake in unit tests). Separate from
+ * Store because only the long-running dispatcher needs it, not the request-serving functions.
+ */
+export interface WatchSource {
+  /**
+   * Calls `onEvent` for every change of that kind, from the current state on (an ADDED for each
+   * object that exists at the start), restarting by itself after errors. Objects that do not
+   * parse are logged and skipped. @returns stop
+   */
+  watch<K extends WatchKind>(kind: K, onEvent: WatchHandler<K>): () => void
+  /** Every object of that kind, for periodic resyncs; objects that do not parse are skipped. */
+  list<K extends WatchKind>(kind: K): Promise<Array<WatchedObjects[K]>>
+}

@@ -1,0 +1,10 @@
+/**
+ * Pure reconcile decisions for pools and subnets: given what was read, what should be written
+ * (finalizers, status), or nothing. No I/O; functions/reconcile-* read, call these, and write.
+ */
+export { familyOf, ipsOf, totalIPCountOf, type AddressSpec, type SpecOwner } from './address-space.ts'
+export { applicationOf } from './application.ts'
+export type { Decision, ReconcileChange, ReconcileOutcome } from './decision.ts'
+export { nextFinalizers, type FinalizerUpdate } from './finalizer.ts'
+export { decidePool, nextPoolStatus } from './pool.ts'
+export { controlledPoolsOf, decideSubnet, nextSubnetStatus } from './subnet.ts'

@@ -1,0 +1,257 @@
+import * as k8s from '@kubernetes/client-node'
+import { GROUP, PLURAL, VERSION, parseSpiderIPPool, parseSpiderSubnet } from '../api/index.ts'
+import { IpamError } from '../errors.ts'
+import { silentLogger, type Logger } from '../log.ts'
+import type { WatchEventType, WatchHandler, WatchKind, WatchSource, WatchedObjects } from './store.ts'
+import { toPodView } from './to-views.ts'
+
+/** The two API calls a watch needs, raw (unparsed): the seam unit tests replace. */
+export interface WatchTransport {
+  list(kind: WatchKind): Promise<{ items: unknown[]; resourceVersion: string }>
+  /**
+   * Opens a watch from `resourceVersion`; `onEvent` gets each line, `done` is called once when the
+   * stream ends (null: closed cleanly). @returns a function that aborts the stream
+   */
+  open(
+    kind: WatchKind,
+    resourceVersion: string,
+    onEvent: (type: string, object: unknown) => void,
+    done: (error: unknown) => void,
+  ): Promise<() => void>
+}
+
+export interface KubeWatchOptions {
+  log?: Logger
+  /** Delay after the first failure in a row; doubles up to maxBackoffMs, with jitter. */
+  baseBackoffMs?: number
+  maxBackoffMs?: number
+  random?: () => number
+}
+
+const PATH: Record<WatchKind, string> = {
+  SpiderIPPool: `/apis/${GROUP}/${VERSION}/${PLURAL.ipPool}`,
+  SpiderSubnet: `/apis/${GROUP}/${VERSION}/${PLURAL.subnet}`,
+  Pod: '/api/v1/pods',
+}
+
+const PARSE: { [K in WatchKind]: (raw: unknown) => WatchedObjects[K] } = {
+  SpiderIPPool: parseSpiderIPPool,
+  SpiderSubnet: parseSpiderSubnet,
+  Pod: (raw) => toPodView(raw as k8s.V1Pod),
+}
+
+type RawMeta = { metadata?: { name?: string; namespace?: string; resourceVersion?: string } }
+const metaOf = (raw: unknown) => (raw as RawMeta | null)?.metadata ?? {}
+const keyOf = (raw: unknown) => {
+  const { namespace, name } = metaOf(raw)
+  return namespace ? `${namespace}/${name}` : String(name)
+}
+
+/** The real transport: client-node's Watch for streams, its typed clients for lists. */
+export const kubeWatchTransport = (kubeConfig: k8s.KubeConfig): WatchTransport => {
+  const watch = new k8s.Watch(kubeConfig)
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api)
+  const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi)
+  const plural = { SpiderIPPool: PLURAL.ipPool, SpiderSubnet: PLURAL.subnet } as const
+  return {
+    list: async (kind) => {
+      const list = (
+        kind === 'Pod'
+          ? await core.listPodForAllNamespaces()
+          : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: plural[kind] })
+      ) as { items?: unknown[]; metadata?: { resourceVersion?: string } }
+      return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' }
+    },
+    open: async (kind, resourceVersion, onEvent, done) => {
+      // Bookmarks keep resourceVersion fresh on quiet kinds, so a restart rarely needs a relist.
+      const query = { resourceVersion, allowWatchBookmarks: true }
+      const controller = await watch.watch(PATH[kind], query, onEvent, done)
+      return () => controller.abort()
+    },
+  }
+}
+
+/**
+ * Watches through the API server: list, then watch from the list's resourceVersion, forever.
+ * A closed or timed-out stream resumes where it stopped; an expired resourceVersion (410 Gone)
+ * relists and reports what changed meanwhile (DELETED included); other failures back off. Errors,
+ * including a throwing handler, are logged and never escape: a watch must not take the process down.
+ */
+export class KubeWatch implements WatchSource {
+  constructor(
+    private readonly transport: WatchTransport,
+    private readonly options: KubeWatchOptions = {},
+  ) {}
+
+  static fromKubeConfig = (kubeConfig: k8s.KubeConfig, options?: KubeWatchOptions) =>
+    new KubeWatch(kubeWatchTransport(kubeConfig), options)
+
+  watch<K extends WatchKind>(kind: K, onEvent: WatchHandler<K>): () => void {
+    const loop = new WatchLoop(kind, onEvent, this.transport, this.options)
+    void loop.run()
+    return () => loop.stop()
+  }
+
+  async list<K extends WatchKind>(kind: K): Promise<Array<WatchedObjects[K]>> {
+    const log = (this.options.log ?? silentLogger).with({ kind })
+    const { items } = await this.transport.list(kind).catch((e: unknown) => {
+      throw new IpamError('try-again', `list ${kind}: ${e instanceof Error ? e.message : String(e)}`)
+    })
+    return items.flatMap((raw) => {
+      try {
+        return [PARSE[kind](raw) as WatchedObjects[K]]
+      } catch (error) {
+        log.warn('skipping an object that does not parse', { name: keyOf(raw), error })
+        return []
+      }
+    })
+  }
+}
+
+// A stream that ends this soon without a single event counts as a failure, so a server that
+// accepts and drops watches at once is not hammered in a tight loop.
+const MIN_HEALTHY_MS = 1000
+
+class WatchLoop<K extends WatchKind> {
+  private readonly known = new Map<string, { resourceVersion: string | undefined; object: WatchedObjects[K] }>()
+  private resourceVersion = ''
+  private stopped = false
+  private abort: (() => void) | undefined
+  private wake: (() => void) | undefined
+  private events = 0
+  private streamError: unknown
+  private readonly log: Logger
+
+  constructor(
+    private readonly kind: K,
+    private readonly onEvent: WatchHandler<K>,
+    private readonly transport: WatchTransport,
+    private readonly options: KubeWatchOptions,
+  ) {
+    this.log = (options.log ?? silentLogger).with({ kind })
+  }
+
+  stop() {
+    this.stopped = true
+    this.abort?.()
+    this.wake?.()
+  }
+
+  async run(): Promise<void> {
+    let failures = 0
+    while (!this.stopped) {
+      failures = (await this.cycle()) ? 0 : failures + 1
+      if (failures > 0 && !this.stopped) await this.sleep(this.backoff(failures))
+    }
+  }
+
+  /** One list (when needed) and one stream. @returns whether it went well enough to go on at once */
+  private async cycle(): Promise<boolean> {
+    const started = Date.now()
+    this.events = 0
+    this.streamError = undefined
+    try {
+      if (this.resourceVersion === '') await this.relist()
+      const error = (await this.stream()) ?? this.streamError
+      if (this.stopped) return true
+      // client-node aborts a stream silent for 30 s: routine on a quiet kind, resume at once.
+      if (error !== undefined && error !== null && (error as Error).name !== 'TimeoutError') {
+        if ((error as { statusCode?: number }).statusCode === 410) this.resourceVersion = ''
+        this.log.warn('watch failed, restarting', { error, resourceVersion: this.resourceVersion })
+        return false
+      }
+      return this.events > 0 || Date.now() - started >= MIN_HEALTHY_MS
+    } catch (error) {
+      this.log.warn('list failed, retrying', { error })
+      return false
+    }
+  }
+
+  private stream(): Promise<unknown> {
+    return new Promise((resolve) => {
+      this.transport.open(this.kind, this.resourceVersion, (type, raw) => this.onLine(type, raw), resolve).then(
+        (abort) => {
+          this.abort = abort
+          if (this.stopped) abort()
+        },
+        resolve,
+      )
+    })
+  }
+
+  private async relist() {
+    const { items, resourceVersion } = await this.transport.list(this.kind)
+    const seen = new Set<string>()
+    for (const raw of items) {
+      const key = keyOf(raw)
+      seen.add(key)
+      if (this.known.get(key)?.resourceVersion !== metaOf(raw).resourceVersion) {
+        this.apply(this.known.has(key) ? 'MODIFIED' : 'ADDED', raw)
+      }
+    }
+    for (const [key, { object }] of this.known) {
+      if (seen.has(key)) continue
+      this.known.delete(key)
+      this.emit('DELETED', object)
+    }
+    this.resourceVersion = resourceVersion
+  }
+
+  private onLine(type: string, raw: unknown) {
+    this.events++
+    if (type === 'ERROR') {
+      // A Status object: 410 means our resourceVersion expired and only a relist helps.
+      const code = (raw as { code?: number } | null)?.code
+      if (code === 410) this.resourceVersion = ''
+      else this.streamError = new Error(`watch ERROR event: ${JSON.stringify(raw)}`)
+      return
+    }
+    const resourceVersion = metaOf(raw).resourceVersion
+    if (resourceVersion) this.resourceVersion = resourceVersion
+    if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') this.apply(type, raw)
+  }
+
+  private apply(type: WatchEventType, raw: unknown) {
+    const key = keyOf(raw)
+    let object: WatchedObjects[K]
+    try {
+      object = PARSE[this.kind](raw) as WatchedObjects[K]
+    } catch (error) {
+      this.log.warn('skipping an object that does not parse', { name: key, error })
+      // Its deletion still matters to whoever saw an earlier, parsable version.
+      const last = type === 'DELETED' ? this.known.get(key) : undefined
+      if (last === undefined) return
+      object = last.object
+    }
+    if (type === 'DELETED') this.known.delete(key)
+    else this.known.set(key, { resourceVersion: metaOf(raw).resourceVersion, object })
+    this.emit(type, object)
+  }
+
+  private emit(type: WatchEventType, object: WatchedObjects[K]) {
+    if (this.stopped) return
+    try {
+      this.onEvent(type, object)
+    } catch (error) {
+      this.log.error('watch handler threw', { type, error })
+    }
+  }
+
+  private backoff(failures: number): number {
+    const base = this.options.baseBackoffMs ?? 1000
+    const max = this.options.maxBackoffMs ?? 30_000
+    const random = this.options.random ?? Math.random
+    return Math.min(max, base * 2 ** (failures - 1)) * (0.5 + random() / 2)
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), ms)
+      this.wake = () => {
+        clearTimeout(timer)
+        this.wake = undefined
+        resolve()
+      }
+    })
+  }
+}
