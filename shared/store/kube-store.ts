@@ -85,12 +85,14 @@ export class KubeStore implements Store {
   // A refusal (422 invalid, 403 forbidden) is not, and keeps the server's own message.
   private failure(what: string, e: unknown): IpamError {
     const code = codeOf(e)
-    if (code === undefined || code === 429 || code >= 500) {
+    if (code === undefined) {
       const cause = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)
-      return new IpamError('try-again', `Kubernetes API at ${this.server} unavailable (${what}): ${cause}`)
+      return new IpamError('try-again', `Kubernetes API at ${this.server} unreachable (${what}): ${cause}`)
     }
-    const body = (e as k8s.ApiException<unknown>).body
-    const message = typeof body === 'string' ? safeMessage(body) : String((body as { message?: string })?.message ?? e)
+    const message = statusMessage((e as k8s.ApiException<unknown>).body)
+    if (code === 429 || code >= 500) {
+      return new IpamError('try-again', `Kubernetes API at ${this.server} unavailable (${what}, ${code}): ${message}`)
+    }
     return new IpamError('invalid-request', `Kubernetes API refused ${what} (${code}): ${message}`)
   }
 
@@ -255,9 +257,11 @@ const withFinalizers = <T extends { metadata: { finalizers?: string[] } }>(objec
   metadata: { ...object.metadata, finalizers },
 })
 
-const safeMessage = (body: string): string => {
+// The API server answers errors with a Status object; client-node hands its body over as text.
+const statusMessage = (body: unknown): string => {
+  if (typeof body !== 'string') return String((body as { message?: unknown } | undefined)?.message ?? body)
   try {
-    return String((JSON.parse(body) as { message?: string }).message ?? body)
+    return String((JSON.parse(body) as { message?: unknown }).message ?? body)
   } catch {
     return body
   }
