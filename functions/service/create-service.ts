@@ -1,0 +1,35 @@
+import { Hono } from 'hono'
+import { createAllocateApp } from '../allocate/app.ts'
+import type { Deps } from '../lib/deps.ts'
+import { createReleaseApp } from '../release/app.ts'
+
+/** The node-local IPAM API: the allocate and release functions behind one router. */
+export function createIpamApp(deps: Deps) {
+  const app = new Hono()
+  app.route('/', createAllocateApp(deps))
+  app.route('/', createReleaseApp(deps))
+  return app
+}
+
+/** Any object whose fields are counters. */
+export type Counters = Readonly<Record<string, number>>
+
+/**
+ * Health and metrics on TCP (loopback by default). Metrics are counters read at scrape time from
+ * the objects that own them, in Prometheus' text format.
+ */
+export function createOpsApp(sources: Record<string, object>) {
+  const app = new Hono()
+  app.get('/healthz', (c) => c.text('ok'))
+  app.get('/metrics', (c) => {
+    const lines: string[] = []
+    for (const [prefix, counters] of Object.entries(sources)) {
+      for (const [name, value] of Object.entries(counters as Counters)) {
+        const metric = `spinneret_${prefix}_${name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}_total`
+        lines.push(`# TYPE ${metric} counter`, `${metric} ${value}`)
+      }
+    }
+    return c.text(`${lines.join('\n')}\n`)
+  })
+  return app
+}

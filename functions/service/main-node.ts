@@ -1,0 +1,38 @@
+import { createAdaptorServer } from '@hono/node-server'
+import { chmodSync, mkdirSync, rmSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { readServiceConfig } from './config.ts'
+import { wireService } from './wire.ts'
+
+/**
+ * `npm start`: every function in one process on Node. The IPAM API listens on a unix socket
+ * (reachable from the CNI plugin in any network namespace, only by root: mode 0600); health and
+ * metrics on loopback TCP; the dispatcher runs the reconcile functions.
+ */
+const config = readServiceConfig(process.env)
+const { ipam, ops, log, startDispatcher } = wireService(config)
+
+mkdirSync(dirname(config.IPAM_SOCKET), { recursive: true })
+rmSync(config.IPAM_SOCKET, { force: true })
+const ipamServer = createAdaptorServer({ fetch: ipam.fetch })
+ipamServer.listen(config.IPAM_SOCKET, () => {
+  chmodSync(config.IPAM_SOCKET, 0o600)
+  log.info('IPAM API listening', { socket: config.IPAM_SOCKET, runtime: 'node' })
+})
+const opsServer = createAdaptorServer({ fetch: ops.fetch })
+opsServer.listen(config.HTTP_PORT, config.HTTP_HOST, () => {
+  const address = opsServer.address()
+  const port = typeof address === 'object' && address ? address.port : config.HTTP_PORT
+  log.info('health and metrics listening', { host: config.HTTP_HOST, port })
+})
+const dispatcher = await startDispatcher()
+
+const stop = async () => {
+  ipamServer.close()
+  opsServer.close()
+  rmSync(config.IPAM_SOCKET, { force: true })
+  await dispatcher.stop()
+  process.exit(0)
+}
+process.once('SIGTERM', () => void stop())
+process.once('SIGINT', () => void stop())

@@ -1,0 +1,36 @@
+import { KubeConfig } from '@kubernetes/client-node'
+import { createLogger, type LogLevel } from '../../shared/log.ts'
+import { coalescedReads } from '../../shared/store/coalesced-reads.ts'
+import { KubeStore } from '../../shared/store/kube-store.ts'
+import { KubeWatch } from '../../shared/store/kube-watch.ts'
+import { startDispatcher } from '../dispatcher/index.ts'
+import type { Deps } from '../lib/deps.ts'
+import { PoolWriter } from '../lib/pool-writer.ts'
+import type { ServiceConfig } from './config.ts'
+import { createIpamApp, createOpsApp } from './create-service.ts'
+
+/**
+ * Everything both runtimes serve, built from the configuration: the IPAM API, health and metrics,
+ * and the dispatcher that runs the reconcile functions. Listening is the entry point's job.
+ */
+export function wireService(config: ServiceConfig) {
+  const log = createLogger({ level: config.LOG_LEVEL as LogLevel })
+  const kubeConfig = new KubeConfig()
+  kubeConfig.loadFromDefault()
+  const kube = new KubeStore(kubeConfig)
+  const store = coalescedReads(kube)
+  const poolWriter = new PoolWriter(store, { groupCommit: config.GROUP_COMMIT })
+  const deps: Deps = { store, poolWriter, config: { systemNamespace: config.SYSTEM_NAMESPACE } }
+  return {
+    log,
+    ipam: createIpamApp(deps),
+    ops: createOpsApp({ api: kube.metrics, pool_writer: poolWriter.metrics }),
+    startDispatcher: () =>
+      startDispatcher({
+        store: kube,
+        source: KubeWatch.fromKubeConfig(kubeConfig, { log }),
+        log,
+        resyncIntervalMs: config.RESYNC_SECONDS * 1000,
+      }),
+  }
+}

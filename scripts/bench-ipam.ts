@@ -1,0 +1,124 @@
+// `npm run bench`: allocation throughput through the real service and API server.
+// 1,000 pods on 10 nodes in 2 zones, one pool per zone sized 1:1 with its pods, 50 requests in
+// flight over the unix socket; group commit on and off in the same run, then release all.
+import { readFileSync } from 'node:fs'
+import { ensureControlPlane } from '../test/support/control-plane.ts'
+import {
+  applyManifests,
+  createNamespace,
+  createNode,
+  createPod,
+  createPool,
+  inParallel,
+  kubeConfig,
+  poolRecords,
+  readPool,
+  unique,
+} from '../test/support/cluster.ts'
+import { ipamCall, startService } from '../test/support/service.ts'
+
+const PODS = Number(process.env.BENCH_PODS ?? 1000)
+const IN_FLIGHT = 50
+const NODES = 10
+
+const { kubeconfigPath } = await ensureControlPlane()
+process.env.KUBECONFIG = kubeconfigPath
+const kc = kubeConfig()
+await applyManifests(kc, 'manifests/crds')
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+
+async function scenario(groupCommit: boolean) {
+  const tag = unique(groupCommit ? 'gc' : 'nogc')
+  const ns = tag
+  await createNamespace(kc, ns)
+  const zones = ['a', 'b'].map((z) => `${tag}-${z}`)
+  for (let n = 0; n < NODES; n++) await createNode(kc, `${tag}-node-${n}`, { zone: zones[n % 2]! })
+  const perZone = PODS / 2
+  const pools = zones.map((z) => `${z}-pool`)
+  for (const [i, z] of zones.entries()) {
+    const third = 18 + i // 198.18.x / 198.19.x
+    const last = perZone - 1
+    await createPool(kc, pools[i]!, {
+      subnet: `198.${third}.0.0/16`,
+      ips: [`198.${third}.0.0-198.${third}.${Math.floor(last / 256)}.${last % 256}`],
+      nodeAffinity: { matchLabels: { zone: z } },
+    })
+  }
+  const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: pools }) }
+  const pods = await inParallel(Array.from({ length: PODS }, (_, i) => i), 25, (i) =>
+    createPod(kc, { namespace: ns, name: `p-${i}`, nodeName: `${tag}-node-${i % NODES}`, annotations }),
+  )
+  const service = await startService({ GROUP_COMMIT: String(groupCommit) })
+  const body = (p: (typeof pods)[number]) => ({
+    containerID: `c-${p.metadata?.uid}`,
+    ifName: 'eth0',
+    podNamespace: ns,
+    podName: p.metadata?.name,
+    podUID: p.metadata?.uid,
+  })
+  const metrics = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${opsPort(service.output())}/metrics`)).text()
+    return Object.fromEntries(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)]))
+  }
+  const before = await metrics()
+  const latencies: number[] = []
+  const started = performance.now()
+  const answers = await inParallel(pods, IN_FLIGHT, async (p) => {
+    const t = performance.now()
+    const answer = await ipamCall(service.socket, 'POST', '/v1/ipam/ip', body(p))
+    latencies.push(performance.now() - t)
+    return answer
+  })
+  const seconds = (performance.now() - started) / 1000
+  const after = await metrics()
+  const failed = answers.filter((a) => a.status !== 200)
+  const ips = answers.filter((a) => a.status === 200).map((a) => a.body.ips[0].address)
+  const rss = Number(readFileSync(`/proc/${service.process.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024
+  const d = (k: string) => (after[k] ?? 0) - (before[k] ?? 0)
+  latencies.sort((x, y) => x - y)
+
+  const releaseStart = performance.now()
+  await inParallel(pods, IN_FLIGHT, (p) => ipamCall(service.socket, 'DELETE', '/v1/ipam/ip', body(p)))
+  const releaseSeconds = (performance.now() - releaseStart) / 1000
+  let left = 0
+  for (const name of pools) left += Object.keys(poolRecords(await readPool(kc, name))).length
+  await service.stop()
+  return {
+    mode: groupCommit ? 'group commit' : 'one write per request',
+    allocations: ips.length,
+    failed: failed.length,
+    duplicates: ips.length - new Set(ips).size,
+    perSecond: ips.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    poolWritesPerAlloc: d('spinneret_pool_writer_writes_total') / PODS,
+    apiWritesPerAlloc: d('spinneret_api_writes_total') / PODS,
+    apiReadsPerAlloc: d('spinneret_api_reads_total') / PODS,
+    conflicts: d('spinneret_api_conflicts_total'),
+    releasePerSecond: PODS / releaseSeconds,
+    recordsLeft: left,
+    rssMB: rss,
+    firstError: failed[0]?.body,
+  }
+}
+
+function opsPort(output: string): number {
+  const match = output.match(/"health and metrics listening".*?"port":(\d+)/)
+  if (!match) throw new Error(`service did not report its metrics port:\n${output}`)
+  return Number(match[1])
+}
+
+const on = await scenario(true)
+const off = await scenario(false)
+for (const r of [on, off]) {
+  console.log(
+    `${r.mode.padEnd(22)} ${r.allocations} ok, ${r.failed} failed, ${r.duplicates} duplicates | ` +
+      `${r.perSecond.toFixed(0)} alloc/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms | ` +
+      `pool writes/alloc ${r.poolWritesPerAlloc.toFixed(3)}, API writes/alloc ${r.apiWritesPerAlloc.toFixed(2)}, ` +
+      `API reads/alloc ${r.apiReadsPerAlloc.toFixed(2)}, conflicts ${r.conflicts} | ` +
+      `release ${r.releasePerSecond.toFixed(0)}/s, records left ${r.recordsLeft} | service RSS ${r.rssMB.toFixed(0)} MB`,
+  )
+  if (r.firstError) console.log(`  first error: ${JSON.stringify(r.firstError)}`)
+}
+console.log(`group commit speed-up: ${(on.perSecond / off.perSecond).toFixed(1)}x`)

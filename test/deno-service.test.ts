@@ -1,0 +1,46 @@
+// The same service code served by Deno answers the same API (the design runs on Node and Deno).
+import { existsSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { applyManifests, createNode, createPod, createPool, kubeConfig, readPool, unique } from './support/cluster.ts'
+import { ipamCall, startService, type RunningService } from './support/service.ts'
+
+const kc = kubeConfig()
+let deno: RunningService
+
+beforeAll(async () => {
+  if (!existsSync('node_modules/.bin/deno')) {
+    throw new Error('deno is missing: run `npm ci` (the npm package `deno` is a devDependency)')
+  }
+  await applyManifests(kc, 'manifests/crds')
+  deno = await startService({}, 'deno')
+}, 120_000)
+
+afterAll(async () => {
+  await deno?.stop()
+})
+
+describe('service on Deno', () => {
+  it('allocates and releases through the unix socket like the Node service', async () => {
+    const zone = unique('deno')
+    await createNode(kc, `${zone}-node`, { zone })
+    const pool = `${zone}-pool`
+    await createPool(kc, pool, { subnet: '198.18.200.0/24', ips: ['198.18.200.10-198.18.200.19'], gateway: '198.18.200.1', nodeAffinity: { matchLabels: { zone } } })
+    const pod = await createPod(kc, { name: `${zone}-pod`, nodeName: `${zone}-node`, annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) } })
+    const body = { containerID: 'c', ifName: 'eth0', podNamespace: 'default', podName: pod.metadata?.name, podUID: pod.metadata?.uid }
+
+    expect((await ipamCall(deno.socket, 'GET', '/v1/ipam/healthy')).status).toBe(200)
+    const added = await ipamCall(deno.socket, 'POST', '/v1/ipam/ip', body)
+    expect(added.status, deno.output()).toBe(200)
+    expect(added.body).toEqual({
+      ips: [{ version: 4, address: '198.18.200.10/24', nic: 'eth0', ipPool: pool, gateway: '198.18.200.1' }],
+      routes: [{ ifName: 'eth0', dst: '0.0.0.0/0', gw: '198.18.200.1' }],
+    })
+    expect((await readPool(kc, pool)).status.allocatedIPCount).toBe(1)
+    expect((await ipamCall(deno.socket, 'DELETE', '/v1/ipam/ip', body)).status).toBe(200)
+    expect((await readPool(kc, pool)).status.allocatedIPCount).toBe(0)
+
+    const bad = await ipamCall(deno.socket, 'POST', '/v1/ipam/ip', { nonsense: true })
+    expect(bad.status).toBe(400)
+    expect(bad.body.code).toBe('invalid-request')
+  })
+})

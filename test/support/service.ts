@@ -1,0 +1,85 @@
+// Runs the real service (functions/service/main-node.ts) as a child process for tests and benches.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+const root = resolve(import.meta.dirname, '../..')
+
+export interface RunningService {
+  socket: string
+  process: ChildProcess
+  /** Everything it printed, for failure messages. */
+  output: () => string
+  stop: () => Promise<void>
+}
+
+export async function startService(env: Record<string, string> = {}, runtime: 'node' | 'deno' = 'node'): Promise<RunningService> {
+  const socket = join(mkdtempSync(join(tmpdir(), 'spinneret-')), 'ipam.sock')
+  const [cmd, args] =
+    runtime === 'node'
+      ? [join(root, 'node_modules/.bin/tsx'), [join(root, 'functions/service/main-node.ts')]]
+      : [join(root, 'node_modules/.bin/deno'), ['run', '-A', '--quiet', join(root, 'functions/service/main-deno.ts')]]
+  const child = spawn(cmd, args, {
+    cwd: root,
+    env: { ...process.env, IPAM_SOCKET: socket, HTTP_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.on('data', (d) => (output += d))
+  child.stderr?.on('data', (d) => (output += d))
+  const deadline = Date.now() + 30_000
+  while (!existsSync(socket) || !(await healthy(socket))) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output}`)
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`service did not answer on ${socket} within 30 s:\n${output}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    socket,
+    process: child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null) return
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+const healthy = async (socket: string) => (await ipamCall(socket, 'GET', '/v1/ipam/healthy').catch(() => undefined))?.status === 200
+
+export interface IpamAnswer {
+  status: number
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any
+}
+
+/** One call to the IPAM API over its unix socket, as the CNI plugin makes it. */
+export function ipamCall(socket: string, method: string, path: string, body?: unknown): Promise<IpamAnswer> {
+  return new Promise((resolvePromise, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body)
+    const req = request(
+      { socketPath: socket, method, path, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {} },
+      (res) => {
+        let text = ''
+        res.on('data', (d) => (text += d))
+        res.on('end', () => {
+          let parsed: unknown = text
+          try {
+            parsed = JSON.parse(text)
+          } catch {
+            // not JSON: keep the text
+          }
+          resolvePromise({ status: res.statusCode ?? 0, body: parsed })
+        })
+      },
+    )
+    req.on('error', reject)
+    req.end(payload)
+  })
+}
