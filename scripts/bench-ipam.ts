@@ -26,6 +26,20 @@ process.env.KUBECONFIG = kubeconfigPath
 const kc = kubeConfig()
 await applyManifests(kc, 'manifests/crds')
 
+// CPU seconds a process has used (utime + stime), to show where the time of a run goes.
+const cpuSeconds = (pid: number | undefined): number => {
+  if (!pid) return 0
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+const planePid = (name: string) => Number(readFileSync(`.cache/control-plane/run/${name}.pid`, 'utf8').trim())
+const cpuNow = (servicePid: number | undefined) => ({
+  service: cpuSeconds(servicePid),
+  apiserver: cpuSeconds(planePid('kube-apiserver')),
+  etcd: cpuSeconds(planePid('etcd')),
+  bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+})
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
 
 async function scenario(groupCommit: boolean) {
@@ -62,6 +76,7 @@ async function scenario(groupCommit: boolean) {
     return Object.fromEntries(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)]))
   }
   const before = await metrics()
+  const cpuBefore = cpuNow(service.process.pid)
   const latencies: number[] = []
   const started = performance.now()
   const answers = await inParallel(pods, IN_FLIGHT, async (p) => {
@@ -71,6 +86,8 @@ async function scenario(groupCommit: boolean) {
     return answer
   })
   const seconds = (performance.now() - started) / 1000
+  const cpuAfter = cpuNow(service.process.pid)
+  const cpu = Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, v - cpuBefore[k as keyof typeof cpuBefore]]))
   const after = await metrics()
   const failed = answers.filter((a) => a.status !== 200)
   const ips = answers.filter((a) => a.status === 200).map((a) => a.body.ips[0].address)
@@ -99,6 +116,8 @@ async function scenario(groupCommit: boolean) {
     releasePerSecond: PODS / releaseSeconds,
     recordsLeft: left,
     rssMB: rss,
+    seconds,
+    cpu,
     firstError: failed[0]?.body,
   }
 }
@@ -110,8 +129,9 @@ function opsPort(output: string): number {
 }
 
 const on = await scenario(true)
-const off = await scenario(false)
-for (const r of [on, off]) {
+// BENCH_ONLY_GROUP_COMMIT=1 skips the comparison run (for profiling the service).
+const off = process.env.BENCH_ONLY_GROUP_COMMIT ? undefined : await scenario(false)
+for (const r of off ? [on, off] : [on]) {
   console.log(
     `${r.mode.padEnd(22)} ${r.allocations} ok, ${r.failed} failed, ${r.duplicates} duplicates | ` +
       `${r.perSecond.toFixed(0)} alloc/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms | ` +
@@ -119,6 +139,10 @@ for (const r of [on, off]) {
       `API reads/alloc ${r.apiReadsPerAlloc.toFixed(2)}, conflicts ${r.conflicts} | ` +
       `release ${r.releasePerSecond.toFixed(0)}/s, records left ${r.recordsLeft} | service RSS ${r.rssMB.toFixed(0)} MB`,
   )
+  console.log(
+    `  CPU seconds during the ${r.seconds.toFixed(1)} s of allocation: ` +
+      Object.entries(r.cpu).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '),
+  )
   if (r.firstError) console.log(`  first error: ${JSON.stringify(r.firstError)}`)
 }
-console.log(`group commit speed-up: ${(on.perSecond / off.perSecond).toFixed(1)}x`)
+if (off) console.log(`group commit speed-up: ${(on.perSecond / off.perSecond).toFixed(1)}x`)

@@ -130,14 +130,24 @@ async function recordEndpoint(
   details: IPAllocationDetail[],
 ): Promise<SpiderEndpoint> {
   const { pod } = ctx
-  // The first try uses the endpoint read with the pod; a conflict re-reads it.
-  let known: SpiderEndpoint | undefined | null = ctx.endpoint ?? null
+  // The first try writes from what was read with the pod (for most pods: nothing, so a create);
+  // a conflict re-reads the endpoint and decides again.
+  let known: SpiderEndpoint | undefined = ctx.endpoint
+  let first = true
   return retryOnConflict(`record SpiderEndpoint ${pod.namespace}/${pod.name}`, async () => {
-    const existing = known === null ? undefined : (known ?? (await deps.store.getEndpoint(pod.namespace, pod.name)))
-    known = undefined
+    const existing = first ? known : await deps.store.getEndpoint(pod.namespace, pod.name)
+    first = false
+    known = existing
     const same = existing?.status.current.uid === pod.uid
     const nics = new Set(details.map((d) => d.interface))
     const kept = same ? existing!.status.current.ips.filter((d) => !nics.has(d.interface)) : held
+    const status = {
+      current: { uid: pod.uid, node: ctx.node.name, ips: [...kept, ...details] },
+      ownerControllerType: ctx.app.kind,
+      ownerControllerName: ctx.app.name,
+    }
+    // A retried ADD decides what is already recorded: nothing to write.
+    if (existing && same && sameStatus(existing.status, status)) return existing
     const body: SpiderEndpoint = {
       metadata: {
         ...(existing?.metadata ?? {}),
@@ -149,14 +159,23 @@ async function recordEndpoint(
           ? []
           : [{ apiVersion: 'v1', kind: 'Pod', name: pod.name, uid: pod.uid, controller: true, blockOwnerDeletion: true }],
       },
-      status: {
-        current: { uid: pod.uid, node: ctx.node.name, ips: [...kept, ...details] },
-        ownerControllerType: ctx.app.kind,
-        ownerControllerName: ctx.app.name,
-      },
+      status,
     }
     return existing ? deps.store.replaceEndpoint(body) : deps.store.createEndpoint(body)
   })
+}
+
+// Compared by content: the API server may hand fields back in another order.
+const sameStatus = (a: SpiderEndpoint['status'], b: SpiderEndpoint['status']): boolean => {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => x.localeCompare(y)).map(([k, v]) => [k, canonical(v)]))
+        : value
+  const byNic = (s: SpiderEndpoint['status']) =>
+    JSON.stringify(canonical({ ...s, current: { ...s.current, ips: [...s.current.ips].sort((x, y) => x.interface.localeCompare(y.interface)) } }))
+  return byNic(a) === byNic(b)
 }
 
 async function rollBack(deps: Deps, ctx: PodContext, taken: readonly Taken[]): Promise<void> {

@@ -13,6 +13,7 @@ export interface PodContext {
   app: AppRef
   /** Set for StatefulSet pods: its replicas decide whether the pod's addresses are kept. */
   statefulSet?: ControllerView
+  /** Read only for StatefulSet pods; see readPodContext. */
   endpoint?: SpiderEndpoint
 }
 
@@ -55,11 +56,15 @@ export async function topController(store: Store, pod: PodView): Promise<{ app: 
 export async function readPodContext(store: Store, id: PodIdentity): Promise<PodContext> {
   const pod = await readLivePod(store, id)
   if (!pod.nodeName) throw new IpamError('not-found', `pod ${id.namespace}/${id.name} is not bound to a node yet`)
+  // Only a StatefulSet pod needs its endpoint before deciding (its predecessor's addresses).
+  // Anyone else's retried ADD is recognised by the pool records, and the endpoint write that
+  // follows finds the existing endpoint by its conflict: one read less per allocation.
+  const needsEndpoint = controllerRef(pod.ownerReferences)?.kind === 'StatefulSet'
   const [node, namespace, owner, endpoint] = await Promise.all([
     store.getNode(pod.nodeName),
     store.getNamespace(pod.namespace),
     topController(store, pod),
-    store.getEndpoint(pod.namespace, pod.name),
+    needsEndpoint ? store.getEndpoint(pod.namespace, pod.name) : undefined,
   ])
   if (!node) throw new IpamError('not-found', `node ${pod.nodeName} of pod ${id.namespace}/${id.name} not found`)
   if (!namespace) throw new IpamError('not-found', `namespace ${pod.namespace} not found`)

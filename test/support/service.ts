@@ -19,7 +19,9 @@ export async function startService(env: Record<string, string> = {}, runtime: 'n
   const socket = join(mkdtempSync(join(tmpdir(), 'spinneret-')), 'ipam.sock')
   const [cmd, args] =
     runtime === 'node'
-      ? [join(root, 'node_modules/.bin/tsx'), [join(root, 'functions/service/main-node.ts')]]
+      ? // One process (no tsx launcher in between), so its pid is the service's own.
+        // SERVICE_NODE_ARGS: extra node flags for profiling (NODE_OPTIONS refuses --cpu-prof).
+        [process.execPath, [...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', join(root, 'functions/service/main-node.ts')]]
       : [join(root, 'node_modules/.bin/deno'), ['run', '-A', '--quiet', join(root, 'functions/service/main-deno.ts')]]
   const child = spawn(cmd, args, {
     cwd: root,
