@@ -1,5 +1,6 @@
 import { FINALIZER, type IPAllocationDetail, type SpiderEndpoint } from '../../shared/api/index.ts'
 import { parseRoutesAnnotation } from '../../shared/annotations/index.ts'
+import { ATTACHMENTS_ANNOTATION, parseAttachments, recordAttachments } from '../../shared/allocate/attachments.ts'
 import { ipamResponse, type IpamResponse } from '../../shared/allocate/ipam-response.ts'
 import { nicDetail, type AssignedIP } from '../../shared/allocate/nic-detail.ts'
 import { keepsStatefulSetIPs } from '../../shared/allocate/pod-rules.ts'
@@ -75,7 +76,7 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
       ])
       details.push(nicDetail(nic.nic, { ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) }, nic.cleanGateway, annotationRoutes))
     }
-    const endpoint = await recordEndpoint(deps, ctx, held, details)
+    const endpoint = await recordEndpoint(deps, ctx, request, held, details)
     return ipamResponse(endpoint.status.current.ips)
   } catch (e) {
     await rollBack(deps, ctx, taken)
@@ -126,6 +127,7 @@ function previousAddresses(ctx: PodContext, nic: string, family: Family) {
 async function recordEndpoint(
   deps: Deps,
   ctx: PodContext,
+  request: AllocateRequest,
   held: readonly IPAllocationDetail[],
   details: IPAllocationDetail[],
 ): Promise<SpiderEndpoint> {
@@ -146,11 +148,14 @@ async function recordEndpoint(
       ownerControllerType: ctx.app.kind,
       ownerControllerName: ctx.app.name,
     }
+    const knownAttachments = same ? parseAttachments(existing?.metadata.annotations) : {}
+    const attachments = recordAttachments(knownAttachments, [...nics], request, new Date().toISOString())
     // A retried ADD decides what is already recorded: nothing to write.
-    if (existing && same && sameStatus(existing.status, status)) return existing
+    if (existing && same && sameStatus(existing.status, status) && sameContent(knownAttachments, attachments)) return existing
     const body: SpiderEndpoint = {
       metadata: {
         ...(existing?.metadata ?? {}),
+        annotations: { ...(existing?.metadata.annotations ?? {}), [ATTACHMENTS_ANNOTATION]: JSON.stringify(attachments) },
         name: pod.name,
         namespace: pod.namespace,
         finalizers: [FINALIZER],
@@ -166,16 +171,20 @@ async function recordEndpoint(
 }
 
 // Compared by content: the API server may hand fields back in another order.
+const canonical = (value: unknown): unknown =>
+  Array.isArray(value)
+    ? value.map(canonical)
+    : value && typeof value === 'object'
+      ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => x.localeCompare(y)).map(([k, v]) => [k, canonical(v)]))
+      : value
+const sameContent = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
+
 const sameStatus = (a: SpiderEndpoint['status'], b: SpiderEndpoint['status']): boolean => {
-  const canonical = (value: unknown): unknown =>
-    Array.isArray(value)
-      ? value.map(canonical)
-      : value && typeof value === 'object'
-        ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => x.localeCompare(y)).map(([k, v]) => [k, canonical(v)]))
-        : value
-  const byNic = (s: SpiderEndpoint['status']) =>
-    JSON.stringify(canonical({ ...s, current: { ...s.current, ips: [...s.current.ips].sort((x, y) => x.interface.localeCompare(y.interface)) } }))
-  return byNic(a) === byNic(b)
+  const byNic = (s: SpiderEndpoint['status']) => ({
+    ...s,
+    current: { ...s.current, ips: [...s.current.ips].sort((x, y) => x.interface.localeCompare(y.interface)) },
+  })
+  return sameContent(byNic(a), byNic(b))
 }
 
 async function rollBack(deps: Deps, ctx: PodContext, taken: readonly Taken[]): Promise<void> {

@@ -14,5 +14,7 @@ export const AllocateRequestSchema = v.object({
   defaultIPv4IPPool: v.optional(PoolNames),
   defaultIPv6IPPool: v.optional(PoolNames),
   cleanGateway: v.optional(v.boolean()),
+  /** The CNI network's name; recorded so that CNI GC of one network leaves the others alone. */
+  network: v.optional(v.string()),
 })
 export type AllocateRequest = v.InferOutput<typeof AllocateRequestSchema>

@@ -8,5 +8,7 @@ export interface Deps {
   config: {
     /** The project's namespace: where bare Multus network names live. */
     systemNamespace: string
+    /** The node this service instance answers for (CNI GC is scoped to it). */
+    nodeName?: string
   }
 }

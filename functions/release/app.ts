@@ -2,13 +2,16 @@ import { Hono } from 'hono'
 import { onIpamError } from '../lib/http-errors.ts'
 import { parseBody } from '../lib/parse-body.ts'
 import type { Deps } from '../lib/deps.ts'
+import { collectGarbage } from './collect-garbage.ts'
+import { GcRequestSchema } from './gc-request.ts'
 import { releaseIPs } from './release-ips.ts'
 import { ReleaseRequestSchema } from './release-request.ts'
 
-/** The releasing half of the node-local IPAM API: DELETE /v1/ipam/ip, idempotent. */
+/** The releasing half of the node-local IPAM API: DELETE /v1/ipam/ip (idempotent) and CNI GC. */
 export function createReleaseApp(deps: Deps) {
   const app = new Hono()
   app.onError(onIpamError)
   app.delete('/v1/ipam/ip', async (c) => c.json(await releaseIPs(await parseBody(c, ReleaseRequestSchema), deps)))
+  app.post('/v1/ipam/gc', async (c) => c.json(await collectGarbage(await parseBody(c, GcRequestSchema), deps)))
   return app
 }

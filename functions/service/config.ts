@@ -12,6 +12,7 @@ export const ServiceConfigSchema = v.object({
   IPAM_SOCKET: v.optional(v.string(), '/var/run/spidernet/spiderpool.sock'),
   HTTP_PORT: v.optional(Port, '5710'),
   HTTP_HOST: v.optional(v.string(), '127.0.0.1'),
+  NODE_NAME: v.optional(v.string()),
   SYSTEM_NAMESPACE: v.optional(v.string(), 'kube-system'),
   GROUP_COMMIT: v.optional(Flag, 'true'),
   LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error']), 'info'),

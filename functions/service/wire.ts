@@ -20,7 +20,7 @@ export function wireService(config: ServiceConfig) {
   const kube = new KubeStore(kubeConfig)
   const store = coalescedReads(kube)
   const poolWriter = new PoolWriter(store, { groupCommit: config.GROUP_COMMIT })
-  const deps: Deps = { store, poolWriter, config: { systemNamespace: config.SYSTEM_NAMESPACE } }
+  const deps: Deps = { store, poolWriter, config: { systemNamespace: config.SYSTEM_NAMESPACE, ...(config.NODE_NAME ? { nodeName: config.NODE_NAME } : {}) } }
   return {
     log,
     ipam: createIpamApp(deps),

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import { createAllocateApp } from '../allocate/app.ts'
+import { addRequest, depsFor, pod, seedStore } from '../lib/memory-fixtures.testkit.ts'
+import { createReleaseApp } from './app.ts'
+import { collectGarbage, GC_GRACE_MS } from './collect-garbage.ts'
+
+const post = (app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, path: string, body: unknown) =>
+  app.request(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+
+describe('CNI GC', () => {
+  it('releases this node’s attachments of the network that the runtime no longer lists', async () => {
+    const store = seedStore()
+    const deps = { ...depsFor(store), config: { systemNamespace: 'kube-system', nodeName: 'controller-node-1' } }
+    const app = createAllocateApp(deps)
+    const [kept, gone, gone2, elsewhere] = ['kept', 'gone', 'gone2', 'elsewhere'].map((n) =>
+      pod(n, n === 'elsewhere' ? 'worker-node-1' : 'controller-node-1'),
+    )
+    for (const p of [kept!, gone!, gone2!, elsewhere!]) {
+      store.putPod(p)
+      expect((await post(app, '/v1/ipam/ip', { ...addRequest(p), network: 'macvlan-conf' })).status).toBe(200)
+    }
+    const later = Date.now() + GC_GRACE_MS + 1000
+    const validAttachments = [{ containerID: `ctr-${kept!.uid}`, ifName: 'eth0' }]
+    const result = await collectGarbage({ network: 'macvlan-conf', validAttachments }, deps, later)
+    expect(result.released.sort()).toEqual(['10.6.168.62', '10.6.168.63'])
+    expect(store.endpoints.has('default/kept')).toBe(true)
+    expect(store.endpoints.has('default/gone')).toBe(false)
+    expect(store.endpoints.has('default/elsewhere')).toBe(true)
+    expect(store.pools.get('test-ippool-6')?.status.allocatedIPCount).toBe(1)
+
+    // Another network's GC touches nothing; attachments younger than the grace period are kept.
+    const other = await collectGarbage({ network: 'other', validAttachments: [] }, deps, later)
+    expect(other.released).toEqual([])
+    const tooSoon = await collectGarbage({ network: 'macvlan-conf', validAttachments: [] }, deps)
+    expect(tooSoon.released).toEqual([])
+    expect(store.endpoints.has('default/kept')).toBe(true)
+  })
+
+  it('refuses without NODE_NAME and with a malformed body, and writes nothing', async () => {
+    const store = seedStore()
+    const release = createReleaseApp(depsFor(store))
+    const noNode = await post(release, '/v1/ipam/gc', { network: 'n', validAttachments: [] })
+    expect(noNode.status).toBe(400)
+    expect((await noNode.json()).message).toMatch(/NODE_NAME/)
+    const bad = await post(release, '/v1/ipam/gc', { network: 'n', validAttachments: [{ ifName: 'eth0' }] })
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).message).toMatch(/validAttachments\.0\.containerID/)
+    expect(store.writes).toBe(0)
+  })
+})

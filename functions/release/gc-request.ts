@@ -1,0 +1,10 @@
+import * as v from 'valibot'
+
+const Name = v.pipe(v.string(), v.minLength(1, 'must not be empty'))
+
+/** POST /v1/ipam/gc: CNI GC's `cni.dev/valid-attachments` for one network, as the plugin sends it. */
+export const GcRequestSchema = v.object({
+  network: Name,
+  validAttachments: v.array(v.object({ containerID: Name, ifName: Name })),
+})
+export type GcRequest = v.InferOutput<typeof GcRequestSchema>
