@@ -1,18 +1,11 @@
 import * as v from 'valibot'
-
-const Name = v.pipe(v.string(), v.minLength(1, 'must not be empty'))
-const PoolNames = v.array(Name)
+import { NonEmpty, PodRequestFields } from '../lib/pod-request-fields.ts'
 
 /** POST /v1/ipam/ip, as Spiderpool's IPAM plugin sends it. */
 export const AllocateRequestSchema = v.object({
-  containerID: Name,
-  ifName: Name,
-  netNamespace: v.optional(v.string()),
-  podNamespace: Name,
-  podName: Name,
-  podUID: Name,
-  defaultIPv4IPPool: v.optional(PoolNames),
-  defaultIPv6IPPool: v.optional(PoolNames),
+  ...PodRequestFields,
+  defaultIPv4IPPool: v.optional(v.array(NonEmpty)),
+  defaultIPv6IPPool: v.optional(v.array(NonEmpty)),
   cleanGateway: v.optional(v.boolean()),
   /** The CNI network's name; recorded so that CNI GC of one network leaves the others alone. */
   network: v.optional(v.string()),

@@ -1,9 +1,9 @@
 import * as v from 'valibot'
+import { NonEmpty as Name } from '../lib/pod-request-fields.ts'
 import { ipamResponse, type IpamResponse } from '../../shared/allocate/ipam-response.ts'
 import { IpamError } from '../../shared/errors.ts'
 import type { Deps } from '../lib/deps.ts'
 
-const Name = v.pipe(v.string(), v.minLength(1, 'must not be empty'))
 export const CheckQuerySchema = v.object({ podNamespace: Name, podName: Name, podUID: Name, ifName: Name })
 export type CheckQuery = v.InferOutput<typeof CheckQuerySchema>
 

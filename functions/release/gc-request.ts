@@ -1,6 +1,6 @@
 import * as v from 'valibot'
+import { NonEmpty as Name } from '../lib/pod-request-fields.ts'
 
-const Name = v.pipe(v.string(), v.minLength(1, 'must not be empty'))
 
 /** POST /v1/ipam/gc: CNI GC's `cni.dev/valid-attachments` for one network, as the plugin sends it. */
 export const GcRequestSchema = v.object({
