@@ -4,8 +4,12 @@ import { existsSync, mkdtempSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { buildService } from '../../scripts/build-service.ts'
 
 const root = resolve(import.meta.dirname, '../..')
+
+// Tests run what ships: the bundled service, built once per test process.
+let bundle: Promise<string> | undefined
 
 export interface RunningService {
   socket: string
@@ -19,9 +23,8 @@ export async function startService(env: Record<string, string> = {}, runtime: 'n
   const socket = join(mkdtempSync(join(tmpdir(), 'spinneret-')), 'ipam.sock')
   const [cmd, args] =
     runtime === 'node'
-      ? // One process (no tsx launcher in between), so its pid is the service's own.
-        // SERVICE_NODE_ARGS: extra node flags for profiling (NODE_OPTIONS refuses --cpu-prof).
-        [process.execPath, [...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', join(root, 'functions/service/main-node.ts')]]
+      ? // SERVICE_NODE_ARGS: extra node flags for profiling (NODE_OPTIONS refuses --cpu-prof).
+        [process.execPath, [...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--enable-source-maps', await (bundle ??= buildService())]]
       : [join(root, 'node_modules/.bin/deno'), ['run', '-A', '--quiet', join(root, 'functions/service/main-deno.ts')]]
   const child = spawn(cmd, args, {
     cwd: root,
