@@ -4,25 +4,50 @@
  * - binary size, and cold start of `VERSION` (no I/O but stdout): median/p90 of `--runs` runs;
  * - one ADD round trip (process start + POST over the unix socket + result), same statistics;
  * - `--total` ADDs with `--concurrency` in flight, against the same number of bare VERSION calls,
- *   so the difference is what the service round trip adds under load.
+ *   so the difference is what the service round trip adds under load (target: within 1.5x).
  *
- * Without `--socket`, ADD goes to a stub in this process that answers POST /v1/ipam/ip at once:
- * those figures are process start + client + transport only, never the IPAM service. With
- * `--socket PATH` they go to a real service; pass a pod that exists (`--pod-namespace`,
- * `--pod-name`, `--pod-uid`): every call is for that pod (container IDs differ), so after the first
- * they measure the service's idempotent path, and no DEL is sent afterwards.
- * Timings are wall clock on a possibly shared machine: the load average is printed alongside.
+ * `--target real` (the default): the real service (functions/service, as a child process) against
+ * the test control plane, which is started if it is not running. A fresh namespace, node, pool and
+ * `--total` Pod objects are created; every ADD is a fresh allocation for a distinct pod (the
+ * sequential runs' pods are released again before the concurrent run), then everything is
+ * released through the binary (DEL round trip measured too), the pool is verified empty, and the
+ * objects are deleted. When the control plane cannot be started, it says why and stops.
+ * `--target stub`: ADD goes to a stub in this process that answers at once: process start +
+ * client + transport only, never the IPAM service.
+ * `--socket PATH`: a service you run yourself; pass a pod that exists (`--pod-namespace`,
+ * `--pod-name`, `--pod-uid`): every call is for that pod, so after the first they measure the
+ * service's idempotent path, and no DEL is sent afterwards.
+ * Timings are wall clock on a possibly shared machine: the load average is printed alongside,
+ * and CPU time per call of the plugin processes (and, for the real target, of the service,
+ * kube-apiserver and etcd) shows where the time goes.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import { loadavg, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { buildCni } from './build-cni.ts'
+import * as k8s from '@kubernetes/client-node'
+import {
+  applyManifests,
+  createNamespace,
+  createNode,
+  createPod,
+  createPool,
+  deleteClusterObjects,
+  inParallel,
+  kubeConfig,
+  poolRecords,
+  readPool,
+  unique,
+} from '../test/support/cluster.ts'
+import { ensureControlPlane } from '../test/support/control-plane.ts'
+import { startService, type RunningService } from '../test/support/service.ts'
+import { buildCni, REPO_ROOT } from './build-cni.ts'
 
 const { values: opts } = parseArgs({
   options: {
+    target: { type: 'string', default: 'real' },
     socket: { type: 'string' },
     runs: { type: 'string', default: '50' },
     total: { type: 'string', default: '1000' },
@@ -37,34 +62,101 @@ const { values: opts } = parseArgs({
 const runs = Number(opts.runs)
 const total = Number(opts.total)
 const concurrency = Number(opts.concurrency)
+const targetKind = opts.socket ? 'socket' : opts.target
+if (!['real', 'stub', 'socket'].includes(targetKind ?? '')) throw new Error(`--target must be real or stub, not ${opts.target}`)
+if (targetKind === 'real' && total < runs + 1) throw new Error(`--total (${total}) must be larger than --runs (${runs})`)
 
 const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ')
 
-/**
- * CPU time (user + system) of this process's reaped children, from /proc/self/stat (Linux; USER_HZ
- * is 100 there). Unlike wall clock it hardly moves with the machine's load: it is what a pod start
- * costs the node.
- */
-const childrenCpuMs = (): number | undefined => {
+// ---------------------------------------------------------------------------------------------
+// CPU accounting (Linux /proc; USER_HZ is 100 there). Unlike wall clock it hardly moves with the
+// machine's load: it is what a pod start costs the node.
+
+const statFields = (pid: number | string): string[] | undefined => {
   try {
-    const stat = readFileSync('/proc/self/stat', 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    // After "pid (comm) ", field 3 (state) is index 0: cutime is field 16, cstime 17.
-    return (Number(fields[13]) + Number(fields[14])) * 10
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // After "pid (comm) ", field 3 (state) is index 0: utime is field 14, cutime 16.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   } catch {
     return undefined
   }
 }
 
-/** Runs `measure` and says how much CPU its children used per call. */
-const withCpu = async <T>(count: number, measure: () => Promise<T>): Promise<{ result: T; cpu: string }> => {
+/** CPU time of this process's reaped children: the plugin processes. */
+const childrenCpuMs = (): number | undefined => {
+  const fields = statFields('self')
+  return fields ? (Number(fields[13]) + Number(fields[14])) * 10 : undefined
+}
+
+/** CPU time of a live process and its live descendants (the service is tsx plus its node child). */
+const treeCpuMs = (pid: number): number => {
+  const fields = statFields(pid)
+  if (!fields) return 0
+  let ms = (Number(fields[11]) + Number(fields[12])) * 10
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim()
+      for (const child of children ? children.split(' ') : []) ms += treeCpuMs(Number(child))
+    }
+  } catch {
+    // exited meanwhile
+  }
+  return ms
+}
+
+const planePid = (name: string): number | undefined => {
+  try {
+    return Number(readFileSync(join(REPO_ROOT, '.cache/control-plane/run', `${name}.pid`), 'utf8').trim())
+  } catch {
+    return undefined
+  }
+}
+
+/** Processes whose CPU a measurement reports besides the plugin processes. */
+type Watched = Readonly<Record<string, number | undefined>>
+
+const cpuOf = (watched: Watched): Record<string, number> =>
+  Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, pid ? treeCpuMs(pid) : 0]))
+
+/** What one measurement reports besides the plugin processes' CPU. */
+interface Observed {
+  /** Processes whose CPU per call is reported. */
+  readonly watched: Watched
+  /** The service's counters (its /metrics), whose growth per call is reported. */
+  counters?(): Promise<Record<string, number>>
+}
+
+const COUNTERS: readonly (readonly [string, string])[] = [
+  ['spinneret_api_reads_total', 'API reads'],
+  ['spinneret_api_writes_total', 'API writes'],
+  ['spinneret_api_conflicts_total', 'API conflicts'],
+  ['spinneret_pool_writer_writes_total', 'pool writes'],
+]
+
+/** Runs `measure` and says how much CPU its children and the observed processes used per call. */
+const withCpu = async <T>(count: number, observed: Observed, measure: () => Promise<T>): Promise<{ result: T; cpu: string }> => {
+  const { watched } = observed
+  const countersBefore = await observed.counters?.()
   const before = childrenCpuMs()
+  const othersBefore = cpuOf(watched)
   const result = await measure()
   const after = childrenCpuMs()
-  const cpu =
-    before === undefined || after === undefined ? 'CPU n/a' : `CPU ${((after - before) / count).toFixed(1)} ms/call`
-  return { result, cpu }
+  const othersAfter = cpuOf(watched)
+  const countersAfter = await observed.counters?.()
+  const perCall = (n: number) => (n / count).toFixed(1)
+  const parts = [
+    before === undefined || after === undefined ? 'plugin CPU n/a' : `CPU ms/call: plugin ${perCall(after - before)}`,
+    ...Object.keys(watched).map((name) => `${name} ${perCall((othersAfter[name] ?? 0) - (othersBefore[name] ?? 0))}`),
+  ]
+  if (countersBefore && countersAfter) {
+    const growth = COUNTERS.map(([key, label]) => `${label} ${perCall((countersAfter[key] ?? 0) - (countersBefore[key] ?? 0))}`)
+    parts.push(`per call: ${growth.join(', ')}`)
+  }
+  return { result, cpu: parts.join(', ') }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Running the plugin
 
 interface Run {
   readonly ms: number
@@ -88,6 +180,8 @@ const exec = (binary: string, env: Record<string, string>, stdin: string): Promi
 const quantile = (sorted: readonly number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN
 
+const median = (samples: readonly number[]): number => quantile([...samples].sort((a, b) => a - b), 0.5)
+
 const summary = (samples: readonly number[]): string => {
   const sorted = [...samples].sort((a, b) => a - b)
   const f = (n: number) => n.toFixed(1)
@@ -99,25 +193,45 @@ const checked = (what: string, run: Run): Run => {
   return run
 }
 
-const sequential = async (count: number, once: (i: number) => Promise<Run>): Promise<number[]> => {
-  const times: number[] = []
-  for (let i = 0; i < count; i++) times.push((await once(i)).ms)
-  return times
+const sequential = async (indexes: readonly number[], once: (i: number) => Promise<Run>): Promise<Run[]> => {
+  const done: Run[] = []
+  for (const i of indexes) done.push(await once(i))
+  return done
 }
 
 const parallel = async (
   count: number,
   inFlight: number,
   once: (i: number) => Promise<Run>,
-): Promise<{ wallMs: number; times: number[] }> => {
-  const times: number[] = []
-  let next = 0
+): Promise<{ wallMs: number; runs: Run[] }> => {
   const started = performance.now()
-  const worker = async () => {
-    while (next < count) times.push((await once(next++)).ms)
-  }
-  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker))
-  return { wallMs: performance.now() - started, times }
+  const done = await inParallel(
+    Array.from({ length: count }, (_, i) => i),
+    inFlight,
+    once,
+  )
+  return { wallMs: performance.now() - started, runs: done }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets: where ADD goes
+
+interface PodRef {
+  readonly namespace: string
+  readonly name: string
+  readonly uid: string
+}
+
+interface Target extends Observed {
+  readonly label: string
+  readonly socketPath: string
+  /** The pod of call i. */
+  pod(i: number): PodRef
+  /** True when every call is a fresh allocation to be released afterwards. */
+  readonly real: boolean
+  /** Allocation count and records left in the pool, for the final check. */
+  poolState?(): Promise<{ allocated: number; records: number }>
+  close(): Promise<void>
 }
 
 /** Answers POST /v1/ipam/ip at once with a dual-stack allocation for the asked NIC. */
@@ -146,64 +260,213 @@ const startStub = async (socketPath: string): Promise<Server> => {
   return server
 }
 
-const addEnv = (i: number): Record<string, string> => ({
-  CNI_COMMAND: 'ADD',
-  CNI_CONTAINERID: `bench-${i}`,
-  CNI_NETNS: `/var/run/netns/bench-${i}`,
-  CNI_IFNAME: opts.ifname,
-  CNI_PATH: '/opt/cni/bin',
-  CNI_ARGS: [
-    `K8S_POD_NAMESPACE=${opts['pod-namespace']}`,
-    `K8S_POD_NAME=${opts['pod-name']}`,
-    `K8S_POD_UID=${opts['pod-uid']}`,
-  ].join(';'),
+const fixedPod: PodRef = { namespace: opts['pod-namespace'], name: opts['pod-name'], uid: opts['pod-uid'] }
+
+const stubTarget = async (): Promise<Target> => {
+  const dir = mkdtempSync(join(tmpdir(), 'spinneret-bench-cni-'))
+  const socketPath = join(dir, 'stub.sock')
+  const stub = await startStub(socketPath)
+  return {
+    label: `a STUB in this process (${socketPath}), not the IPAM service`,
+    socketPath,
+    pod: () => fixedPod,
+    watched: {},
+    real: false,
+    close: async () => {
+      await new Promise((resolve) => stub.close(resolve))
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+const socketTarget = (socketPath: string): Target => ({
+  label: `the IPAM service at ${socketPath} (one pod: idempotent path after the first)`,
+  socketPath,
+  pod: () => fixedPod,
+  watched: {},
+  real: false,
+  close: async () => {},
 })
+
+/** The service process has settled once it stays nearly idle for a second (its initial list and
+ * reconciles of the pods just created are done), or after 60 s. */
+const settle = async (pid: number): Promise<number> => {
+  const started = performance.now()
+  let quiet = 0
+  let last = treeCpuMs(pid)
+  while (quiet < 4 && performance.now() - started < 60_000) {
+    await new Promise((r) => setTimeout(r, 250))
+    const now = treeCpuMs(pid)
+    quiet = now - last <= 25 ? quiet + 1 : 0 // <= 10% of a core over 250 ms
+    last = now
+  }
+  return performance.now() - started
+}
+
+const realTarget = async (): Promise<Target> => {
+  const t0 = performance.now()
+  const { kubeconfigPath, started } = await ensureControlPlane().catch((e: unknown) => {
+    throw new Error(`the control plane is not available (${e instanceof Error ? e.message : String(e)}): use --target stub to measure without it`)
+  })
+  process.env.KUBECONFIG = kubeconfigPath // the service inherits it
+  const kc = kubeConfig()
+  await applyManifests(kc, join(REPO_ROOT, 'manifests/crds'))
+  const tag = unique('bench-cni')
+  const node = `${tag}-node`
+  const pool = `${tag}-pool`
+  await createNamespace(kc, tag)
+  await createNode(kc, node, { 'spinneret.bench/zone': tag })
+  // Room for every pod at once, twice over: the pool is never nearly full (no used-out search).
+  await createPool(kc, pool, {
+    ipVersion: 4,
+    subnet: '198.18.136.0/21',
+    gateway: '198.18.136.1',
+    ips: ['198.18.136.2-198.18.143.254'],
+    nodeAffinity: { matchLabels: { 'spinneret.bench/zone': tag } },
+  })
+  const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) }
+  const pods = await inParallel(
+    Array.from({ length: total }, (_, i) => i),
+    25,
+    async (i): Promise<PodRef> => {
+      const pod = await createPod(kc, { namespace: tag, name: `p-${i}`, nodeName: node, annotations })
+      return { namespace: tag, name: `p-${i}`, uid: pod.metadata?.uid ?? '' }
+    },
+  )
+  const setupMs = performance.now() - t0
+  let service: RunningService | undefined
+  const removeObjects = async () => {
+    await service?.stop()
+    await deleteClusterObjects(kc, 'spiderippools', [pool])
+    const core = kc.makeApiClient(k8s.CoreV1Api)
+    // No kubelet confirms a graceful deletion: the pods go at once.
+    await core.deleteCollectionNamespacedPod({ namespace: tag, gracePeriodSeconds: 0 })
+    await core.deleteNode({ name: node })
+  }
+  try {
+    service = await startService()
+    const settledMs = await settle(service.process.pid ?? 0)
+    out(
+      `real target: control plane ${started ? 'started' : 'reused'} (${kubeconfigPath}); namespace ${tag}, pool ${pool}, ` +
+        `${total} pods on ${node}: set up in ${(setupMs / 1000).toFixed(1)} s; service settled after ${(settledMs / 1000).toFixed(1)} s`,
+    )
+  } catch (e) {
+    await removeObjects().catch(() => {})
+    throw e
+  }
+  const running = service
+  return {
+    label: 'the real IPAM service',
+    socketPath: running.socket,
+    pod: (i) => pods[i] ?? fixedPod,
+    watched: { service: running.process.pid, 'kube-apiserver': planePid('kube-apiserver'), etcd: planePid('etcd') },
+    real: true,
+    counters: async () => {
+      const port = /"health and metrics listening".*?"port":(\d+)/.exec(running.output())?.[1]
+      if (!port) return {}
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+      const lines = text.split('\n').filter((l) => l && !l.startsWith('#'))
+      return Object.fromEntries(lines.map((l) => l.split(' ')).map(([k, v]) => [k ?? '', Number(v)]))
+    },
+    poolState: async () => {
+      const state = await readPool(kc, pool)
+      return { allocated: state.status.allocatedIPCount ?? 0, records: Object.keys(poolRecords(state)).length }
+    },
+    close: removeObjects,
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`)
 }
 
+const cniEnv = (command: 'ADD' | 'DEL', i: number, pod: PodRef): Record<string, string> => ({
+  CNI_COMMAND: command,
+  CNI_CONTAINERID: `bench-${i}`,
+  // Only its presence is checked (cni/env.ts); the service records it, nothing opens it.
+  CNI_NETNS: `/var/run/netns/bench-${i}`,
+  CNI_IFNAME: opts.ifname,
+  CNI_PATH: '/opt/cni/bin',
+  CNI_ARGS: [`K8S_POD_NAMESPACE=${pod.namespace}`, `K8S_POD_NAME=${pod.name}`, `K8S_POD_UID=${pod.uid}`].join(';'),
+})
+
+const lineFor = (what: string, wallMs: number, times: readonly number[], cpu: string): string => {
+  const rate = ((total / wallMs) * 1000).toFixed(0)
+  return `${total} ${what}, ${concurrency} in flight: ${(wallMs / 1000).toFixed(2)} s, ${rate}/s; ${cpu}; each ${summary(times)}`
+}
+
 const main = async (): Promise<void> => {
   const loadBefore = load()
   const built = buildCni()
-  const dir = mkdtempSync(join(tmpdir(), 'spinneret-bench-cni-'))
-  const socketPath = opts.socket ?? join(dir, 'stub.sock')
-  const stub = opts.socket ? undefined : await startStub(socketPath)
-  const target = opts.socket
-    ? `the IPAM service at ${socketPath}`
-    : `a STUB in this process (${socketPath}), not the IPAM service`
+  const target = targetKind === 'real' ? await realTarget() : targetKind === 'stub' ? await stubTarget() : socketTarget(opts.socket ?? '')
   const stdin = JSON.stringify({
     cniVersion: opts['cni-version'],
     name: 'bench',
     type: 'macvlan',
-    ipam: { type: 'spiderpool', ipam_unix_socket_path: socketPath, log_level: 'error' },
+    ipam: { type: 'spiderpool', ipam_unix_socket_path: target.socketPath, log_level: 'error' },
   })
   const version = () => exec(built.binary, { CNI_COMMAND: 'VERSION' }, '').then((r) => checked('VERSION', r))
-  const add = (i: number) => exec(built.binary, addEnv(i), stdin).then((r) => checked('ADD', r))
+  const add = (i: number) => exec(built.binary, cniEnv('ADD', i, target.pod(i)), stdin).then((r) => checked('ADD', r))
+  const del = (i: number) => exec(built.binary, cniEnv('DEL', i, target.pod(i)), stdin).then((r) => checked('DEL', r))
+  let allocated = new Set<number>()
   try {
     const mib = (built.bytes / 1024 / 1024).toFixed(1)
     out(`spinneret CNI plugin: ${built.binary}`)
     out(`  bun ${built.bunVersion}, --compile --minify --bytecode --format=esm, ${Math.round(built.buildMs)} ms`)
     out(`  size ${mib} MiB (${built.bytes} bytes)`)
     await version() // page the binary in once: the figures are for a warm page cache, as on a node
-    const cold = await withCpu(runs, () => sequential(runs, version))
-    out(`cold start, VERSION, ${runs} sequential runs: ${summary(cold.result)}; ${cold.cpu}`)
-    await add(-1)
-    const trip = await withCpu(runs, () => sequential(runs, add))
-    out(`ADD round trip against ${target}, ${runs} sequential runs: ${summary(trip.result)}; ${trip.cpu}`)
-    const loads = [
-      ['VERSION', await withCpu(total, () => parallel(total, concurrency, version))],
-      [`ADD against ${target}`, await withCpu(total, () => parallel(total, concurrency, add))],
-    ] as const
-    for (const [what, { result, cpu }] of loads) {
-      const rate = ((total / result.wallMs) * 1000).toFixed(0)
-      const wall = (result.wallMs / 1000).toFixed(2)
-      out(`${total} ${what}, ${concurrency} in flight: ${wall} s, ${rate}/s; ${cpu}; each ${summary(result.times)}`)
+    const cold = await withCpu(runs, { watched: {} }, () => sequential(Array.from({ length: runs }, (_, i) => i), version))
+    out(`cold start, VERSION, ${runs} sequential runs: ${summary(cold.result.map((r) => r.ms))}; ${cold.cpu}`)
+
+    // The real target: pod 0 warms the service up, pods 1..runs are the sequential fresh ADDs.
+    const seq = Array.from({ length: runs }, (_, i) => (target.real ? i + 1 : i))
+    const taking = (i: number) => {
+      if (target.real) allocated.add(i)
+      return add(i)
     }
-    out(`load average before ${loadBefore}, after ${load()}`)
+    await taking(0)
+    const trip = await withCpu(runs, target, () => sequential(seq, taking))
+    const freshness = target.real ? `${runs} distinct pods, fresh allocations` : `${runs} sequential runs`
+    out(`ADD round trip against ${target.label}, ${freshness}: ${summary(trip.result.map((r) => r.ms))}; ${trip.cpu}`)
+    if (target.real) {
+      const back = await withCpu(runs + 1, target, () => sequential([0, ...seq], del))
+      allocated = new Set()
+      out(`DEL round trip, the same ${runs + 1} pods: ${summary(back.result.map((r) => r.ms))}; ${back.cpu}`)
+    }
+
+    const bare = await withCpu(total, target, () => parallel(total, concurrency, version))
+    out(lineFor('VERSION', bare.result.wallMs, bare.result.runs.map((r) => r.ms), bare.cpu))
+    const adds = await withCpu(total, target, () => parallel(total, concurrency, taking))
+    out(lineFor(`ADD against ${target.label}`, adds.result.wallMs, adds.result.runs.map((r) => r.ms), adds.cpu))
+    const wallRatio = adds.result.wallMs / bare.result.wallMs
+    const medianRatio = median(adds.result.runs.map((r) => r.ms)) / median(bare.result.runs.map((r) => r.ms))
+    out(
+      `ratio ADD / VERSION at ${concurrency} in flight: wall ${wallRatio.toFixed(2)}x, per-call median ${medianRatio.toFixed(2)}x ` +
+        `(target <= 1.5x: ${wallRatio <= 1.5 ? 'met' : 'NOT met'})`,
+    )
+
+    if (target.real) {
+      const addresses = adds.result.runs.map((r) => (JSON.parse(r.stdout) as { ips: { address: string }[] }).ips[0]?.address)
+      const distinct = new Set(addresses).size
+      if (distinct !== total) throw new Error(`${total} ADDs gave ${distinct} distinct addresses`)
+      const releases = await withCpu(total, target, () => parallel(total, concurrency, del))
+      allocated = new Set()
+      out(lineFor('DEL', releases.result.wallMs, releases.result.runs.map((r) => r.ms), releases.cpu))
+      const left = await target.poolState?.()
+      if (!left || left.allocated !== 0 || left.records !== 0) {
+        throw new Error(`pool not empty after releasing everything: ${JSON.stringify(left)}`)
+      }
+      out(`released everything: ${total} distinct addresses handed out, pool back to 0 allocated, 0 records`)
+    }
+    out(`load average before ${loadBefore}, after ${load()} (${cpus().length} cores)`)
   } finally {
-    await new Promise((resolve) => (stub ? stub.close(resolve) : resolve(undefined)))
-    rmSync(dir, { recursive: true, force: true })
+    if (allocated.size > 0) {
+      // A failed run still gives back what it took, so the shared control plane stays clean.
+      await inParallel([...allocated], concurrency, (i) => exec(built.binary, cniEnv('DEL', i, target.pod(i)), stdin))
+    }
+    await target.close()
   }
 }
 
