@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import { ensureControlPlane } from '../test/support/control-plane.ts'
 import {
   applyManifests,
+  cleanUp,
   createNamespace,
   createNode,
   createPod,
@@ -101,6 +102,7 @@ async function scenario(groupCommit: boolean) {
   let left = 0
   for (const name of pools) left += Object.keys(poolRecords(await readPool(kc, name))).length
   await service.stop()
+  await cleanUp(kc, { namespace: ns, pools, nodes: Array.from({ length: NODES }, (_, n) => `${tag}-node-${n}`) })
   return {
     mode: groupCommit ? 'group commit' : 'one write per request',
     allocations: ips.length,

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   applyManifests,
+  cleanUp,
   createNamespace,
   createNode,
   createPod,
@@ -126,5 +127,6 @@ describe('two service processes under contention', () => {
       expect(pool.status.allocatedIPCount).toBe(0)
       expect(pool.status.allocatedIPs).toBeUndefined()
     }
+    await cleanUp(kc, { namespace: ns, pools, nodes: [`${zone}-node`] })
   }, 180_000)
 })

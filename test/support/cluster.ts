@@ -156,3 +156,18 @@ export async function deleteClusterObjects(kc: k8s.KubeConfig, plural: string, n
     }
   }
 }
+
+/**
+ * Removes what a test or bench made in one namespace's pods and in its pools and nodes, so the
+ * shared API server does not grow run after run. Grace period 0: no kubelet will ever confirm.
+ */
+export async function cleanUp(kc: k8s.KubeConfig, made: { namespace?: string; pools?: string[]; nodes?: string[] }): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api)
+  if (made.namespace) await core.deleteCollectionNamespacedPod({ namespace: made.namespace, gracePeriodSeconds: 0 })
+  if (made.pools) await deleteClusterObjects(kc, 'spiderippools', made.pools)
+  for (const name of made.nodes ?? []) {
+    await core.deleteNode({ name }).catch((e: unknown) => {
+      if (!(e instanceof k8s.ApiException) || e.code !== 404) throw e
+    })
+  }
+}

@@ -1,6 +1,6 @@
 // Runs the real service (functions/service/main-node.ts) as a child process for tests and benches.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -20,7 +20,8 @@ export interface RunningService {
 }
 
 export async function startService(env: Record<string, string> = {}, runtime: 'node' | 'deno' = 'node'): Promise<RunningService> {
-  const socket = join(mkdtempSync(join(tmpdir(), 'spinneret-')), 'ipam.sock')
+  const dir = mkdtempSync(join(tmpdir(), 'spinneret-'))
+  const socket = join(dir, 'ipam.sock')
   const [cmd, args] =
     runtime === 'node'
       ? // SERVICE_NODE_ARGS: extra node flags for profiling (NODE_OPTIONS refuses --cpu-prof).
@@ -48,10 +49,12 @@ export async function startService(env: Record<string, string> = {}, runtime: 'n
     process: child,
     output: () => output,
     stop: async () => {
-      if (child.exitCode !== null) return
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGTERM')
-      await exited
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        child.kill('SIGTERM')
+        await exited
+      }
+      rmSync(dir, { recursive: true, force: true })
     },
   }
 }
