@@ -1,9 +1,12 @@
-import type { SpiderIPPool, SpiderReservedIP } from '../api/index.ts'
+import { KIND, type SpiderIPPool, type SpiderReservedIP } from '../api/index.ts'
 import { IpamError } from '../errors.ts'
-import { cidrFamily, parseIpRanges, subtractRanges, type IpFamily, type IpRange } from '../ip/index.ts'
+import { parseIpRanges, subtractRanges, type IpFamily, type IpRange } from '../ip/index.ts'
+import { familyOf, ipsOf } from '../reconcile/address-space.ts'
+
+const ownerOf = (pool: SpiderIPPool) => ({ kind: KIND.ipPool, name: pool.metadata.name })
 
 /** A pool's family: spec.ipVersion, else derived from its subnet as the mutating webhook would. */
-export const poolFamily = (pool: SpiderIPPool): IpFamily => pool.spec.ipVersion ?? cidrFamily(pool.spec.subnet)
+export const poolFamily = (pool: SpiderIPPool): IpFamily => familyOf(pool.spec, ownerOf(pool))
 
 /**
  * What a pool may hand out: ips − excludeIPs − reserved IPs. Reserved IPs only narrow future
@@ -11,7 +14,7 @@ export const poolFamily = (pool: SpiderIPPool): IpFamily => pool.spec.ipVersion 
  */
 export const availableRanges = (pool: SpiderIPPool, reserved: readonly IpRange[]): IpRange[] => {
   const family = poolFamily(pool)
-  const ips = parseIpRanges(pool.spec.ips ?? [], family)
+  const ips = ipsOf(pool.spec, ownerOf(pool))
   const excluded = parseIpRanges(pool.spec.excludeIPs ?? [], family)
   return subtractRanges(
     subtractRanges(ips, excluded),
