@@ -62,7 +62,7 @@ export class KubeStore implements Store {
   private async read<T>(what: string, call: () => Promise<T>): Promise<T | undefined> {
     this.metrics.reads++
     try {
-      return await call()
+      return await honourRetryAfter(call)
     } catch (e) {
       if (codeOf(e) === 404) return undefined
       throw this.failure(what, e)
@@ -72,7 +72,7 @@ export class KubeStore implements Store {
   private async write<T>(kind: string, name: string, call: () => Promise<T>): Promise<T> {
     this.metrics.writes++
     try {
-      return await call()
+      return await honourRetryAfter(call)
     } catch (e) {
       if (codeOf(e) === 409) {
         this.metrics.conflicts++
@@ -249,6 +249,28 @@ function reuseConnections(kubeConfig: k8s.KubeConfig): void {
   let agent: unknown
   target.createDispatcher = (...args: unknown[]) => (agent ??= create.apply(kubeConfig, args))
   target.pooled = true
+}
+
+const RETRY_AFTER_TRIES = 5
+const RETRY_AFTER_CAP_MS = 2000
+
+/**
+ * A 429 with Retry-After means the API server did not process the request and asks for it again
+ * shortly: it answers so while a CRD's storage is (re)initializing, or under priority-and-
+ * fairness throttling. client-go retries these itself; so do we, a bounded number of times, so
+ * that a blip does not fail a pod's network setup.
+ */
+async function honourRetryAfter<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call()
+    } catch (e) {
+      if (!(e instanceof k8s.ApiException) || e.code !== 429 || attempt >= RETRY_AFTER_TRIES) throw e
+      const seconds = Number(e.headers['retry-after'] ?? 1)
+      const delay = Math.min(RETRY_AFTER_CAP_MS, Number.isFinite(seconds) ? seconds * 1000 : 1000)
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  }
 }
 
 const ignoreNotFound = async <T>(call: Promise<T>): Promise<T | undefined> => {

@@ -52,12 +52,24 @@ async function applyObject(kc: k8s.KubeConfig, api: k8s.KubernetesObjectApi, spe
 
 async function waitEstablished(kc: k8s.KubeConfig, name: string): Promise<void> {
   const api = kc.makeApiClient(k8s.ApiextensionsV1Api)
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi)
   for (let i = 0; i < 100; i++) {
     const crd = await api.readCustomResourceDefinition({ name })
-    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return
+    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) {
+      // Established is not yet served: until its storage is initialised the server answers 429.
+      const version = crd.spec.versions.find((v) => v.storage)?.name ?? ''
+      const ready = await custom
+        .listCustomObjectForAllNamespaces({ group: crd.spec.group, version, resourcePlural: crd.spec.names.plural })
+        .then(() => true)
+        .catch((e: unknown) => {
+          if (e instanceof k8s.ApiException && e.code === 429) return false
+          throw e
+        })
+      if (ready) return
+    }
     await new Promise((r) => setTimeout(r, 100))
   }
-  throw new Error(`CRD ${name} not established after 10 s`)
+  throw new Error(`CRD ${name} not served after 10 s`)
 }
 
 export interface PodSpec {
