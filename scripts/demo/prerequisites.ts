@@ -8,10 +8,10 @@
  * if (problems.length > 0) throw new Error(problems.join('\n'))
  */
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { CACHE_DIR } from '../control-plane/control-plane.ts'
-import { referencePluginDir } from '../../test/support/underlay.ts'
+import { executable, onPath, referencePluginDir } from '../../test/support/underlay.ts'
 import { REPO_ROOT } from '../build-cni.ts'
 
 export interface MachineFacts {
@@ -50,22 +50,6 @@ export function prerequisiteProblems(facts: MachineFacts): string[] {
   }
   return problems
 }
-
-const executable = (path: string): boolean => {
-  try {
-    accessSync(path, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-}
-
-// The sbin directories count even when PATH lacks them: `ip` lives there and root runs the demo.
-const onPath = (command: string): boolean =>
-  (process.env.PATH ?? '')
-    .split(delimiter)
-    .concat(['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/local/bin', '/usr/bin', '/bin'])
-    .some((dir) => dir !== '' && executable(join(dir, command)))
 
 /** The Go release in `go <x.y>` of the control plane's go.mod. */
 const goRequired = (): [number, number] => {

@@ -154,7 +154,7 @@ export function assertUnderlayPrerequisites(extra: readonly string[] = []): void
 /** Where the reference CNI plugins live (containernetworking-plugins). */
 export const referencePluginDir = REFERENCE_PLUGINS
 
-const executable = (path: string): boolean => {
+export const executable = (path: string): boolean => {
   try {
     accessSync(path, constants.X_OK)
     return true
@@ -163,10 +163,11 @@ const executable = (path: string): boolean => {
   }
 }
 
-const onPath = (command: string): boolean =>
+/** Whether `command` can be run; the sbin directories count even when PATH lacks them (root tools live there). */
+export const onPath = (command: string): boolean =>
   (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin')
     .split(delimiter)
-    .concat(['/usr/sbin', '/sbin', '/usr/bin', '/bin'])
+    .concat(['/usr/local/sbin', '/usr/sbin', '/sbin', '/usr/local/bin', '/usr/bin', '/bin'])
     .some((dir) => dir !== '' && executable(join(dir, command)))
 
 // ---------------------------------------------------------------------------------------------
