@@ -29,6 +29,12 @@ export function createOpsApp(sources: Record<string, object>) {
         lines.push(`# TYPE ${metric} counter`, `${metric} ${value}`)
       }
     }
+    // Memory as gauges where the runtime offers Node's process API (Node, and Deno's compat layer).
+    const memory = (globalThis as unknown as { process?: { memoryUsage?: () => Record<string, number> } }).process?.memoryUsage?.()
+    for (const [name, value] of Object.entries(memory ?? {})) {
+      const metric = `spinneret_process_memory_${name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}_bytes`
+      lines.push(`# TYPE ${metric} gauge`, `${metric} ${value}`)
+    }
     return c.text(`${lines.join('\n')}\n`)
   })
   return app
