@@ -1,4 +1,4 @@
-import { FINALIZER, type IPAllocationDetail, type SpiderEndpoint } from '../../shared/api/index.ts'
+import { FINALIZER, type IPAllocationDetail, type SpiderEndpoint, type SpiderIPPool } from '../../shared/api/index.ts'
 import { parseRoutesAnnotation } from '../../shared/annotations/index.ts'
 import { ATTACHMENTS_ANNOTATION, parseAttachments, recordAttachments } from '../../shared/allocate/attachments.ts'
 import { ipamResponse, type IpamResponse } from '../../shared/allocate/ipam-response.ts'
@@ -10,6 +10,7 @@ import {
   allFilteredOut,
   filterCandidates,
   poolViewOf,
+  poolsToRead,
   selectCandidates,
   type FilteredNic,
   type Rejection,
@@ -35,18 +36,17 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
   const held = ctx.endpoint?.status.current.uid === ctx.pod.uid ? ctx.endpoint.status.current.ips : []
   if (held.some((d) => d.interface === request.ifName)) return ipamResponse(held)
 
-  const pools = await deps.store.listPools()
-  const views = pools.map(poolViewOf)
-  const candidates = selectCandidates({
+  const selection = {
     nic: request.ifName,
     podAnnotations: ctx.pod.annotations,
     namespaceAnnotations: ctx.namespace.annotations,
     ...(request.defaultIPv4IPPool ? { cniDefaultIPv4IPPool: request.defaultIPv4IPPool } : {}),
     ...(request.defaultIPv6IPPool ? { cniDefaultIPv6IPPool: request.defaultIPv6IPPool } : {}),
     ...(request.cleanGateway !== undefined ? { cleanGateway: request.cleanGateway } : {}),
-    pools: views,
     autoPools: false,
-  })
+  }
+  const views = (await readCandidatePools(deps, poolsToRead(selection))).map(poolViewOf)
+  const candidates = selectCandidates({ ...selection, pools: views })
   if (candidates.tier === 'subnet') {
     throw new IpamError('no-pool', 'auto pools from a SpiderSubnet are not supported yet: name SpiderIPPools instead')
   }
@@ -82,6 +82,14 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
     await rollBack(deps, ctx, taken)
     throw e
   }
+}
+
+// Named pools are read one by one (a cluster's pool count does not matter); wildcards and the
+// cluster defaults need the whole list.
+async function readCandidatePools(deps: Deps, wanted: readonly string[] | 'all'): Promise<SpiderIPPool[]> {
+  if (wanted === 'all') return deps.store.listPools()
+  const pools = await Promise.all(wanted.map((name) => deps.store.getPool(name)))
+  return pools.filter((pool): pool is SpiderIPPool => pool !== undefined)
 }
 
 // Tries the NIC's pools of one family in the user's order; the first with a free address wins.

@@ -19,7 +19,7 @@ export function wireService(config: ServiceConfig) {
   kubeConfig.loadFromDefault()
   const kube = new KubeStore(kubeConfig)
   const store = coalescedReads(kube)
-  const poolWriter = new PoolWriter(store, { groupCommit: config.GROUP_COMMIT })
+  const poolWriter = new PoolWriter(kube, { groupCommit: config.GROUP_COMMIT })
   const deps: Deps = { store, poolWriter, config: { systemNamespace: config.SYSTEM_NAMESPACE, ...(config.NODE_NAME ? { nodeName: config.NODE_NAME } : {}) } }
   return {
     log,

@@ -30,3 +30,4 @@ export {
   type Rejection,
 } from './filter.ts'
 export { poolViewOf } from './pool-view-of.ts'
+export { poolsToRead } from './pools-to-read.ts'

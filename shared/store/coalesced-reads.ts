@@ -3,8 +3,9 @@ import type { Store } from './store.ts'
 type Reader = (...args: string[]) => Promise<unknown>
 
 // Reads whose answer many concurrent allocations share: every pod on a node asks for the same
-// node, namespace and pool list.
-const SHARED_READS = ['listPools', 'listReservedIPs', 'getNode', 'getNamespace', 'getController'] as const
+// node, namespace and candidate pools. Not for the PoolWriter's own reads: a round decides on the
+// pool as it is after the previous round's write, so it reads through the plain store.
+const SHARED_READS = ['listPools', 'getPool', 'listReservedIPs', 'getNode', 'getNamespace', 'getController'] as const
 
 /**
  * Wraps a Store so that identical reads in flight at the same moment are sent once and their
