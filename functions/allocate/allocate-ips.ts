@@ -10,6 +10,7 @@ import {
   allFilteredOut,
   filterCandidates,
   poolViewOf,
+  poolsNamedByPod,
   poolsToRead,
   selectCandidates,
   type FilteredNic,
@@ -17,7 +18,7 @@ import {
 } from '../../shared/select/index.ts'
 import { retryOnConflict } from '../../shared/store/retry-on-conflict.ts'
 import type { Deps } from '../lib/deps.ts'
-import { readPodContext, type PodContext } from '../lib/pod-context.ts'
+import { readLivePod, readPodSurroundings, type PodContext } from '../lib/pod-context.ts'
 import type { AllocateRequest } from './allocate-request.ts'
 
 type Family = 4 | 6
@@ -27,12 +28,18 @@ interface Taken extends AssignedIP {
 
 /**
  * POST /v1/ipam/ip: read every fact, decide in shared/, write pool status (through the pool
- * writer) and then the SpiderEndpoint. A retried ADD for the same pod UID and NIC is answered
- * from the endpoint. When any family or NIC fails, the addresses this call took are released
+ * writer) and then the SpiderEndpoint. A retried ADD for the same pod UID and NIC gets the
+ * addresses its records already hold and writes nothing. When any family or NIC fails, the addresses this call took are released
  * again, so a partial success never leaks.
  */
 export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise<IpamResponse> {
-  const ctx = await readPodContext(deps.store, { namespace: request.podNamespace, name: request.podName, uid: request.podUID })
+  const pod = await readLivePod(deps.store, { namespace: request.podNamespace, name: request.podName, uid: request.podUID })
+  // When the pod's annotations name its pools, they are read alongside node and namespace.
+  const named = poolsNamedByPod(pod.annotations, request.ifName)
+  const [ctx, early] = await Promise.all([
+    readPodSurroundings(deps.store, pod),
+    named === undefined ? undefined : readCandidatePools(deps, named),
+  ])
   const held = ctx.endpoint?.status.current.uid === ctx.pod.uid ? ctx.endpoint.status.current.ips : []
   if (held.some((d) => d.interface === request.ifName)) return ipamResponse(held)
 
@@ -45,7 +52,7 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
     ...(request.cleanGateway !== undefined ? { cleanGateway: request.cleanGateway } : {}),
     autoPools: false,
   }
-  const views = (await readCandidatePools(deps, poolsToRead(selection))).map(poolViewOf)
+  const views = (early ?? (await readCandidatePools(deps, poolsToRead(selection)))).map(poolViewOf)
   const candidates = selectCandidates({ ...selection, pools: views })
   if (candidates.tier === 'subnet') {
     throw new IpamError('no-pool', 'auto pools from a SpiderSubnet are not supported yet: name SpiderIPPools instead')

@@ -13,7 +13,7 @@ export interface PodContext {
   app: AppRef
   /** Set for StatefulSet pods: its replicas decide whether the pod's addresses are kept. */
   statefulSet?: ControllerView
-  /** Read only for StatefulSet pods; see readPodContext. */
+  /** Read only for StatefulSet pods; see readPodSurroundings. */
   endpoint?: SpiderEndpoint
 }
 
@@ -52,9 +52,9 @@ export async function topController(store: Store, pod: PodView): Promise<{ app: 
   return grand ? { app: { apiVersion: grand.apiVersion, kind: grand.kind, namespace: pod.namespace, name: grand.name } } : { app }
 }
 
-/** Every fact an allocation decides on, read in parallel where independent. */
-export async function readPodContext(store: Store, id: PodIdentity): Promise<PodContext> {
-  const pod = await readLivePod(store, id)
+/** What an allocation decides on besides the live pod itself, read in parallel: node, namespace, owner, endpoint. */
+export async function readPodSurroundings(store: Store, pod: PodView): Promise<PodContext> {
+  const id = { namespace: pod.namespace, name: pod.name }
   if (!pod.nodeName) throw new IpamError('not-found', `pod ${id.namespace}/${id.name} is not bound to a node yet`)
   // Only a StatefulSet pod needs its endpoint before deciding (its predecessor's addresses).
   // Anyone else's retried ADD is recognised by the pool records, and the endpoint write that

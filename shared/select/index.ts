@@ -30,4 +30,4 @@ export {
   type Rejection,
 } from './filter.ts'
 export { poolViewOf } from './pool-view-of.ts'
-export { poolsToRead } from './pools-to-read.ts'
+export { poolsNamedByPod, poolsToRead } from './pools-to-read.ts'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { poolsToRead } from './pools-to-read.ts'
+import { poolsNamedByPod, poolsToRead } from './pools-to-read.ts'
 
 const req = (podAnnotations: Record<string, string>, extra: Record<string, unknown> = {}) => ({
   nic: 'eth0',
@@ -33,5 +33,14 @@ describe('poolsToRead', () => {
   it('reads nothing for subnet annotations and malformed values (selection refuses those)', () => {
     expect(poolsToRead(req({ 'ipam.spidernet.io/subnet': '{"ipv4":["s"]}' }))).toEqual([])
     expect(poolsToRead(req({ 'ipam.spidernet.io/ippool': '{nope' }))).toEqual([])
+  })
+})
+
+describe('poolsNamedByPod', () => {
+  it('names the pools when the pod annotations decide the tier, and nothing otherwise', () => {
+    expect(poolsNamedByPod({ 'ipam.spidernet.io/ippool': '{"ipv4":["a"]}' }, 'eth0')).toEqual(['a'])
+    expect(poolsNamedByPod({ 'ipam.spidernet.io/ippool': '{"ipv4":["z*"]}' }, 'eth0')).toBe('all')
+    expect(poolsNamedByPod({ 'ipam.spidernet.io/subnet': '{"ipv4":["s"]}' }, 'eth0')).toEqual([])
+    expect(poolsNamedByPod({ unrelated: 'x' }, 'eth0')).toBeUndefined()
   })
 })

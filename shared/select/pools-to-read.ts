@@ -40,3 +40,14 @@ const tierNames = (req: Omit<CandidateRequest, 'pools'>): string[] | undefined =
   const cni = [...(req.cniDefaultIPv4IPPool ?? []), ...(req.cniDefaultIPv6IPPool ?? [])]
   return cni.length > 0 ? cni : undefined
 }
+
+/**
+ * The pools to read when the pod's own annotations decide the tier (1 to 3), so that they can be
+ * read alongside the node and namespace; undefined when lower tiers may decide.
+ */
+export const poolsNamedByPod = (podAnnotations: Readonly<Record<string, string>>, nic: string): readonly string[] | 'all' | undefined => {
+  const decides = [AnnotationKey.subnets, AnnotationKey.subnet, AnnotationKey.ippools, AnnotationKey.ippool].some(
+    (key) => podAnnotations[key] !== undefined,
+  )
+  return decides ? poolsToRead({ nic, podAnnotations, namespaceAnnotations: {} }) : undefined
+}
