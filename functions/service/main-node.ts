@@ -27,11 +27,14 @@ opsServer.listen(config.HTTP_PORT, config.HTTP_HOST, () => {
 })
 const dispatcher = await startDispatcher()
 
+// Leaving a reconcile or scan half done is safe (every write is conditional and the next pass
+// decides again), so shutdown waits for them only briefly.
+const STOP_GRACE_MS = 2000
 const stop = async () => {
   ipamServer.close()
   opsServer.close()
   rmSync(config.IPAM_SOCKET, { force: true })
-  await dispatcher.stop()
+  await Promise.race([dispatcher.stop(), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS))])
   process.exit(0)
 }
 process.once('SIGTERM', () => void stop())
