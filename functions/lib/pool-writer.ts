@@ -1,4 +1,4 @@
-import { parseAllocatedIPs, type AllocatedIPs, type SpiderIPPool } from '../../shared/api/index.ts'
+import { parseAllocatedIPs, type SpiderIPPool } from '../../shared/api/index.ts'
 import { assignInPool, type AssignOutcome, type AssignRequest } from '../../shared/allocate/assign.ts'
 import { availableRanges, poolFamily, reservedRanges } from '../../shared/allocate/pool-ranges.ts'
 import { poolStatusFor } from '../../shared/allocate/pool-status.ts'
@@ -12,9 +12,9 @@ export type PoolAssignment =
   | (AssignOutcome & { pool: SpiderIPPool })
   | { ok: false; reason: 'unavailable'; pool?: SpiderIPPool; why: string }
 
-type Job =
-  | { kind: 'assign'; request: AssignRequest; resolve: (a: PoolAssignment) => void; reject: (e: unknown) => void }
-  | { kind: 'release'; request: ReleaseRequest; resolve: (ips: string[]) => void; reject: (e: unknown) => void }
+type AssignJob = { request: AssignRequest; resolve: (a: PoolAssignment) => void; reject: (e: unknown) => void }
+type ReleaseJob = { request: ReleaseRequest; resolve: (ips: string[]) => void; reject: (e: unknown) => void }
+type Job = ({ kind: 'assign' } & AssignJob) | ({ kind: 'release' } & ReleaseJob)
 
 export interface PoolWriterMetrics {
   /** Read-decide-write rounds, retries included. */
@@ -91,75 +91,59 @@ export class PoolWriter {
   }
 
   private async run(poolName: string, jobs: Job[]): Promise<void> {
+    const assigns = jobs.filter((j): j is Job & { kind: 'assign' } => j.kind === 'assign')
+    const releases = jobs.filter((j): j is Job & { kind: 'release' } => j.kind === 'release')
     try {
-      const results = await retryOnConflict(`update SpiderIPPool ${poolName}`, () => this.round(poolName, jobs), {
+      const settle = await retryOnConflict(`update SpiderIPPool ${poolName}`, () => this.round(poolName, assigns, releases), {
         ...this.options.retry,
         onConflict: (n) => {
           this.metrics.conflicts++
           this.options.retry?.onConflict?.(n)
         },
       })
-      jobs.forEach((job, i) => (job.resolve as (r: unknown) => void)(results[i]))
+      settle()
     } catch (e) {
       for (const job of jobs) job.reject(e)
     }
   }
 
-  private async round(poolName: string, jobs: Job[]): Promise<unknown[]> {
+  /** One read-decide-write round; returns how to answer the jobs once it has won its race. */
+  private async round(poolName: string, assigns: AssignJob[], releases: ReleaseJob[]): Promise<() => void> {
     this.metrics.rounds++
-    const assigns = jobs.filter((j) => j.kind === 'assign')
     const [pool, reserved] = await Promise.all([
       this.store.getPool(poolName),
       assigns.length > 0 ? this.store.listReservedIPs() : Promise.resolve([]),
     ])
     if (!pool) {
       if (assigns.length > 0) throw new IpamError('no-pool', `IPPool ${poolName} not found`)
-      return jobs.map(() => [])
+      return () => releases.forEach((job) => job.resolve([]))
     }
-    const records = parseAllocatedIPs(pool.status.allocatedIPs, poolName)
-    const decided = decide(pool, records, reservedRanges(reserved), jobs)
-    let written = pool
-    if (decided.changed) {
-      this.metrics.writes++
-      written = await this.store.replacePoolStatus(pool, poolStatusFor(pool, decided.records))
-    }
-    this.metrics.jobs += jobs.length
-    return decided.results.map((r) => (r && typeof r === 'object' && 'ok' in r ? { ...r, pool: written } : r))
-  }
-}
-
-type Decided = { results: unknown[]; records: AllocatedIPs; changed: boolean }
-
-// Releases are decided before assignments so that an address freed in this round can serve a
-// waiting request at once; each keeps its position in `results`.
-const decide = (pool: SpiderIPPool, records: AllocatedIPs, reserved: ReturnType<typeof reservedRanges>, jobs: Job[]): Decided => {
-  const results: unknown[] = new Array(jobs.length)
-  const releaseAt = jobs.flatMap((j, i) => (j.kind === 'release' ? [i] : []))
-  const assignAt = jobs.flatMap((j, i) => (j.kind === 'assign' ? [i] : []))
-  const released = releaseInPool(
-    records,
-    releaseAt.map((i) => jobs[i]!.request as ReleaseRequest),
-  )
-  releaseAt.forEach((at, k) => (results[at] = released.released[k]))
-  let next = released.records
-  let changed = released.changed
-  if (assignAt.length > 0) {
+    // Releases are decided before assignments so that an address freed in this round can serve
+    // a waiting request at once.
+    const released = releaseInPool(
+      parseAllocatedIPs(pool.status.allocatedIPs, poolName),
+      releases.map((job) => job.request),
+    )
     const refusal = unavailableReason(pool)
-    if (refusal) {
-      assignAt.forEach((at) => (results[at] = { ok: false, reason: 'unavailable', why: refusal }))
-    } else {
-      const assigned = assignInPool(
-        poolFamily(pool),
-        next,
-        availableRanges(pool, reserved),
-        assignAt.map((i) => jobs[i]!.request as AssignRequest),
-      )
-      assignAt.forEach((at, k) => (results[at] = assigned.outcomes[k]))
-      next = assigned.records
-      changed ||= assigned.changed
+    const assigned =
+      assigns.length === 0 || refusal
+        ? undefined
+        : assignInPool(poolFamily(pool), released.records, availableRanges(pool, reservedRanges(reserved)), assigns.map((job) => job.request))
+    let written = pool
+    if (released.changed || assigned?.changed) {
+      this.metrics.writes++
+      written = await this.store.replacePoolStatus(pool, poolStatusFor(pool, assigned?.records ?? released.records))
+    }
+    this.metrics.jobs += assigns.length + releases.length
+    return () => {
+      releases.forEach((job, i) => job.resolve(released.released[i] ?? []))
+      assigns.forEach((job, i) => {
+        const outcome = assigned?.outcomes[i]
+        // No outcome means the pool refused every assignment: `refusal` says why.
+        job.resolve(outcome ? { ...outcome, pool: written } : { ok: false, reason: 'unavailable', pool: written, why: refusal ?? '' })
+      })
     }
   }
-  return { results, records: next, changed }
 }
 
 // The pool may have changed since the request's candidates were filtered.

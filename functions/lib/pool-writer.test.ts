@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { parseAllocatedIPs } from '../../shared/api/index.ts'
+import { MemoryStore } from '../../shared/store/memory-store.ts'
+import { ipPool } from './memory-fixtures.testkit.ts'
+import { PoolWriter } from './pool-writer.ts'
+
+const request = (n: number) => ({ pod: `ns/p${n}`, podUid: `u${n}`, nic: 'eth0' })
+const noWait = { retry: { sleep: async () => {} } }
+
+describe('PoolWriter', () => {
+  it('answers a pool disabled since selection as unavailable, writing nothing', async () => {
+    const store = new MemoryStore()
+    store.putPool(ipPool('p', { subnet: '10.1.0.0/24', ips: ['10.1.0.1-10.1.0.9'], disable: true }))
+    const outcome = await new PoolWriter(store, noWait).assign('p', request(1))
+    expect(outcome).toMatchObject({ ok: false, reason: 'unavailable', why: 'disabled IPPool p' })
+    expect(store.writes).toBe(0)
+  })
+
+  it('decides a release and the assignments waiting with it in one round and one write', async () => {
+    const store = new MemoryStore()
+    store.putPool(ipPool('p', { subnet: '10.1.0.0/24', ips: ['10.1.0.1'] }))
+    const writer = new PoolWriter(store, noWait)
+    expect(await writer.assign('p', request(1))).toMatchObject({ ok: true, ip: '10.1.0.1' })
+    const [released, next] = await Promise.all([writer.release('p', { podUid: 'u1' }), writer.assign('p', request(2))])
+    expect(released).toEqual(['10.1.0.1'])
+    expect(next).toMatchObject({ ok: true, ip: '10.1.0.1' })
+    expect(writer.metrics.writes).toBe(2)
+  })
+
+  it('re-reads and decides again when another process wrote first', async () => {
+    const store = new MemoryStore()
+    store.putPool(ipPool('p', { subnet: '10.1.0.0/24', ips: ['10.1.0.1-10.1.0.2'] }))
+    const other = new PoolWriter(store, noWait)
+    const writer = new PoolWriter(store, noWait)
+    // The first read of `writer` is answered, then `other` writes before `writer` can.
+    const getPool = store.getPool
+    let first = true
+    store.getPool = async (name) => {
+      const pool = await getPool(name)
+      if (first) {
+        first = false
+        await other.assign('p', request(9))
+      }
+      return pool
+    }
+    expect(await writer.assign('p', request(1))).toMatchObject({ ok: true, ip: '10.1.0.2' })
+    expect(writer.metrics.conflicts).toBe(1)
+    const records = parseAllocatedIPs(store.pools.get('p')?.status.allocatedIPs, 'p')
+    expect(Object.fromEntries(Object.entries(records).map(([ip, r]) => [ip, r.podUid]))).toEqual({ '10.1.0.1': 'u9', '10.1.0.2': 'u1' })
+  })
+})
