@@ -1,6 +1,6 @@
-import { FINALIZER, type IPAllocationDetail, type SpiderEndpoint, type SpiderIPPool } from '../../shared/api/index.ts'
+import type { IPAllocationDetail, SpiderEndpoint, SpiderIPPool } from '../../shared/api/index.ts'
 import { parseRoutesAnnotation } from '../../shared/annotations/index.ts'
-import { ATTACHMENTS_ANNOTATION, parseAttachments, recordAttachments } from '../../shared/allocate/attachments.ts'
+import { nextEndpoint } from '../../shared/allocate/endpoint-record.ts'
 import { ipamResponse, type IpamResponse } from '../../shared/allocate/ipam-response.ts'
 import { nicDetail, type AssignedIP } from '../../shared/allocate/nic-detail.ts'
 import { keepsStatefulSetIPs } from '../../shared/allocate/pod-rules.ts'
@@ -83,7 +83,7 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
       ])
       details.push(nicDetail(nic.nic, { ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) }, nic.cleanGateway, annotationRoutes))
     }
-    const endpoint = await recordEndpoint(deps, ctx, request, held, details)
+    const endpoint = await recordEndpoint(deps, ctx, request, details)
     return ipamResponse(endpoint.status.current.ips)
   } catch (e) {
     await rollBack(deps, ctx, taken)
@@ -139,67 +139,27 @@ function previousAddresses(ctx: PodContext, nic: string, family: Family) {
   return { ip: cidr.split('/')[0] ?? '', pool, podUid: endpoint.status.current.uid }
 }
 
-async function recordEndpoint(
-  deps: Deps,
-  ctx: PodContext,
-  request: AllocateRequest,
-  held: readonly IPAllocationDetail[],
-  details: IPAllocationDetail[],
-): Promise<SpiderEndpoint> {
+async function recordEndpoint(deps: Deps, ctx: PodContext, request: AllocateRequest, details: IPAllocationDetail[]): Promise<SpiderEndpoint> {
   const { pod } = ctx
-  // The first try writes from what was read with the pod (for most pods: nothing, so a create);
+  const facts = {
+    pod,
+    node: ctx.node.name,
+    owner: ctx.app,
+    outlivesPod: ctx.statefulSet !== undefined,
+    attachment: request,
+    now: new Date().toISOString(),
+  }
+  // The first try decides on what was read with the pod (for most pods: nothing, so a create);
   // a conflict re-reads the endpoint and decides again.
-  let known: SpiderEndpoint | undefined = ctx.endpoint
   let first = true
   return retryOnConflict(`record SpiderEndpoint ${pod.namespace}/${pod.name}`, async () => {
-    const existing = first ? known : await deps.store.getEndpoint(pod.namespace, pod.name)
+    const existing = first ? ctx.endpoint : await deps.store.getEndpoint(pod.namespace, pod.name)
     first = false
-    known = existing
-    const same = existing?.status.current.uid === pod.uid
-    const nics = new Set(details.map((d) => d.interface))
-    const kept = same ? existing!.status.current.ips.filter((d) => !nics.has(d.interface)) : held
-    const status = {
-      current: { uid: pod.uid, node: ctx.node.name, ips: [...kept, ...details] },
-      ownerControllerType: ctx.app.kind,
-      ownerControllerName: ctx.app.name,
-    }
-    const knownAttachments = same ? parseAttachments(existing?.metadata.annotations) : {}
-    const attachments = recordAttachments(knownAttachments, [...nics], request, new Date().toISOString())
-    // A retried ADD decides what is already recorded: nothing to write.
-    if (existing && same && sameStatus(existing.status, status) && sameContent(knownAttachments, attachments)) return existing
-    const body: SpiderEndpoint = {
-      metadata: {
-        ...(existing?.metadata ?? {}),
-        annotations: { ...(existing?.metadata.annotations ?? {}), [ATTACHMENTS_ANNOTATION]: JSON.stringify(attachments) },
-        name: pod.name,
-        namespace: pod.namespace,
-        finalizers: [FINALIZER],
-        // StatefulSet endpoints outlive their pod so the next incarnation gets the same IPs.
-        ownerReferences: ctx.statefulSet
-          ? []
-          : [{ apiVersion: 'v1', kind: 'Pod', name: pod.name, uid: pod.uid, controller: true, blockOwnerDeletion: true }],
-      },
-      status,
-    }
-    return existing ? deps.store.replaceEndpoint(body) : deps.store.createEndpoint(body)
+    const next = nextEndpoint(existing, facts, details)
+    // Nothing to write happens only for an endpoint that exists and already says it all.
+    if (!next) return existing!
+    return existing ? deps.store.replaceEndpoint(next) : deps.store.createEndpoint(next)
   })
-}
-
-// Compared by content: the API server may hand fields back in another order.
-const canonical = (value: unknown): unknown =>
-  Array.isArray(value)
-    ? value.map(canonical)
-    : value && typeof value === 'object'
-      ? Object.fromEntries(Object.entries(value).sort(([x], [y]) => x.localeCompare(y)).map(([k, v]) => [k, canonical(v)]))
-      : value
-const sameContent = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b))
-
-const sameStatus = (a: SpiderEndpoint['status'], b: SpiderEndpoint['status']): boolean => {
-  const byNic = (s: SpiderEndpoint['status']) => ({
-    ...s,
-    current: { ...s.current, ips: [...s.current.ips].sort((x, y) => x.interface.localeCompare(y.interface)) },
-  })
-  return sameContent(byNic(a), byNic(b))
 }
 
 async function rollBack(deps: Deps, ctx: PodContext, taken: readonly Taken[]): Promise<void> {
