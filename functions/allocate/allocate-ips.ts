@@ -1,11 +1,10 @@
-import type { IPAllocationDetail, SpiderEndpoint, SpiderIPPool } from '../../shared/api/index.ts'
-import { parseRoutesAnnotation } from '../../shared/annotations/index.ts'
+import { ANNOTATION, type IPAllocationDetail, type SpiderEndpoint, type SpiderIPPool } from '../../shared/api/index.ts'
+import { multusNetworkOf, parseRoutesAnnotation } from '../../shared/annotations/index.ts'
 import { nextEndpoint } from '../../shared/allocate/endpoint-record.ts'
 import { ipamResponse, type IpamResponse } from '../../shared/allocate/ipam-response.ts'
 import { nicDetail, type AssignedIP } from '../../shared/allocate/nic-detail.ts'
 import { keepsStatefulSetIPs } from '../../shared/allocate/pod-rules.ts'
 import { IpamError } from '../../shared/errors.ts'
-import { multusNetworkOf } from '../../shared/annotations/index.ts'
 import {
   allFilteredOut,
   filterCandidates,
@@ -29,8 +28,8 @@ interface Taken extends AssignedIP {
 /**
  * POST /v1/ipam/ip: read every fact, decide in shared/, write pool status (through the pool
  * writer) and then the SpiderEndpoint. A retried ADD for the same pod UID and NIC gets the
- * addresses its records already hold and writes nothing. When any family or NIC fails, the addresses this call took are released
- * again, so a partial success never leaks.
+ * addresses its records already hold and writes nothing. When any family or NIC fails, the
+ * addresses this call took are released again, so a partial success never leaks.
  */
 export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise<IpamResponse> {
   const pod = await readLivePod(deps.store, { namespace: request.podNamespace, name: request.podName, uid: request.podUID })
@@ -40,6 +39,7 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
     readPodSurroundings(deps.store, pod),
     named === undefined ? undefined : readCandidatePools(deps, named),
   ])
+  // Only a StatefulSet pod's endpoint was read; when it is this pod's, it answers a retried ADD.
   const held = ctx.endpoint?.status.current.uid === ctx.pod.uid ? ctx.endpoint.status.current.ips : []
   if (held.some((d) => d.interface === request.ifName)) return ipamResponse(held)
 
@@ -69,9 +69,8 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
   const nics = candidates.nics
     .filter((n) => !heldNics.has(n.nic))
     .map((n) => filterCandidates(n, views, filterContext))
-  const annotationRoutes = ctx.pod.annotations['ipam.spidernet.io/routes']
-    ? parseRoutesAnnotation(ctx.pod.annotations['ipam.spidernet.io/routes'])
-    : []
+  const routesAnnotation = ctx.pod.annotations[ANNOTATION.routes]
+  const annotationRoutes = routesAnnotation ? parseRoutesAnnotation(routesAnnotation) : []
 
   const taken: Taken[] = []
   try {

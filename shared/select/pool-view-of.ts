@@ -1,5 +1,5 @@
-import { LABEL, type SpiderIPPool } from '../api/index.ts'
-import { poolFamily } from '../allocate/pool-ranges.ts'
+import { KIND, LABEL, type SpiderIPPool } from '../api/index.ts'
+import { familyOf } from '../reconcile/address-space.ts'
 import type { PoolView } from './pool-view.ts'
 
 /** What selection sees of a SpiderIPPool. */
@@ -7,7 +7,7 @@ export const poolViewOf = (pool: SpiderIPPool): PoolView => {
   const { spec, metadata } = pool
   return {
     name: metadata.name,
-    ipVersion: poolFamily(pool),
+    ipVersion: familyOf(spec, { kind: KIND.ipPool, name: metadata.name }),
     terminating: metadata.deletionTimestamp !== undefined,
     disable: spec.disable,
     default: spec.default,
