@@ -58,7 +58,7 @@ beforeAll(async () => {
   kc = kubeConfig()
   await applyManifests(kc, 'manifests/crds')
   custom = kc.makeApiClient(k8s.CustomObjectsApi)
-  store = new KubeStore(kc)
+  store = KubeStore.fromKubeConfig(kc)
 })
 
 afterAll(async () => {

@@ -93,8 +93,9 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
 // Named pools are read one by one (a cluster's pool count does not matter); wildcards and the
 // cluster defaults need the whole list.
 async function readCandidatePools(deps: Deps, wanted: readonly string[] | 'all'): Promise<SpiderIPPool[]> {
-  if (wanted === 'all') return deps.store.listPools()
-  const pools = await Promise.all(wanted.map((name) => deps.store.getPool(name)))
+  // 'cached': these reads choose candidates; the pool writer reads the latest before it decides.
+  if (wanted === 'all') return deps.store.listPools('cached')
+  const pools = await Promise.all(wanted.map((name) => deps.store.getPool(name, 'cached')))
   return pools.filter((pool): pool is SpiderIPPool => pool !== undefined)
 }
 

@@ -19,7 +19,7 @@ export interface StartOptions extends Pick<DispatcherDeps, 'resyncIntervalMs' | 
 
 /**
  * @example
- * const dispatcher = await startDispatcher({ store: KubeStore.fromDefault(), source: KubeWatch.fromKubeConfig(kc), log })
+ * const dispatcher = await startDispatcher({ store: KubeStore.fromKubeConfig(kc), source: KubeWatch.fromKubeConfig(kc), log })
  * // ...
  * await dispatcher.stop()
  */

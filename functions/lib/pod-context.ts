@@ -28,7 +28,10 @@ const GRANDPARENT_KINDS = new Set(['ReplicaSet', 'Job'])
 
 /** Reads the live pod and refuses requests for another incarnation or a dead pod. */
 export async function readLivePod(store: Store, id: PodIdentity): Promise<PodView> {
-  const pod = await store.getPod(id.namespace, id.name)
+  // The watch cache answers almost always; a pod it has not seen yet, or an earlier incarnation
+  // of it, is read again from etcd before the request is refused.
+  const cached = await store.getPod(id.namespace, id.name, 'cached')
+  const pod = cached?.uid === id.uid ? cached : await store.getPod(id.namespace, id.name, 'latest')
   if (!pod) throw new IpamError('not-found', `pod ${id.namespace}/${id.name} not found`)
   if (pod.uid !== id.uid) {
     throw new IpamError('not-found', `pod ${id.namespace}/${id.name} has UID ${pod.uid}, not ${id.uid}: it was replaced`)

@@ -1,8 +1,9 @@
 import { KubeConfig } from '@kubernetes/client-node'
 import { createLogger, type LogLevel } from '../../shared/log.ts'
 import { coalescedReads } from '../../shared/store/coalesced-reads.ts'
+import { KubeHttp } from '../../shared/store/kube-http.ts'
 import { KubeStore } from '../../shared/store/kube-store.ts'
-import { KubeWatch } from '../../shared/store/kube-watch.ts'
+import { KubeWatch, kubeWatchTransport } from '../../shared/store/kube-watch.ts'
 import { startDispatcher } from '../dispatcher/index.ts'
 import type { Deps } from '../lib/deps.ts'
 import { PoolWriter } from '../lib/pool-writer.ts'
@@ -17,7 +18,9 @@ export function wireService(config: ServiceConfig) {
   const log = createLogger({ level: config.LOG_LEVEL as LogLevel })
   const kubeConfig = new KubeConfig()
   kubeConfig.loadFromDefault()
-  const kube = new KubeStore(kubeConfig)
+  // One HTTP client (one connection pool) for the functions' reads and writes and the watches.
+  const http = new KubeHttp(kubeConfig)
+  const kube = new KubeStore(http)
   const store = coalescedReads(kube)
   const poolWriter = new PoolWriter(kube, { groupCommit: config.GROUP_COMMIT })
   const deps: Deps = { store, poolWriter, config: { systemNamespace: config.SYSTEM_NAMESPACE, ...(config.NODE_NAME ? { nodeName: config.NODE_NAME } : {}) } }
@@ -28,7 +31,7 @@ export function wireService(config: ServiceConfig) {
     startDispatcher: () =>
       startDispatcher({
         store: kube,
-        source: KubeWatch.fromKubeConfig(kubeConfig, { log }),
+        source: new KubeWatch(kubeWatchTransport(http), { log }),
         log,
         resyncIntervalMs: config.RESYNC_SECONDS * 1000,
       }),

@@ -1,9 +1,10 @@
-import * as k8s from '@kubernetes/client-node'
+import type { KubeConfig } from '@kubernetes/client-node'
 import { GROUP, PLURAL, VERSION, parseSpiderIPPool, parseSpiderSubnet } from '../api/index.ts'
 import { IpamError } from '../errors.ts'
 import { silentLogger, type Logger } from '../log.ts'
 import type { WatchEventType, WatchHandler, WatchKind, WatchSource, WatchedObjects } from './store.ts'
-import { toPodView } from './to-views.ts'
+import { KubeHttp } from './kube-http.ts'
+import { toPodView, type RawObject } from './to-views.ts'
 
 /** The two API calls a watch needs, raw (unparsed): the seam unit tests replace. */
 export interface WatchTransport {
@@ -37,7 +38,7 @@ const PATH: Record<WatchKind, string> = {
 const PARSE: { [K in WatchKind]: (raw: unknown) => WatchedObjects[K] } = {
   SpiderIPPool: parseSpiderIPPool,
   SpiderSubnet: parseSpiderSubnet,
-  Pod: (raw) => toPodView(raw as k8s.V1Pod),
+  Pod: (raw) => toPodView(raw as RawObject),
 }
 
 type RawMeta = { metadata?: { name?: string; namespace?: string; resourceVersion?: string } }
@@ -47,29 +48,29 @@ const keyOf = (raw: unknown) => {
   return namespace ? `${namespace}/${name}` : String(name)
 }
 
-/** The real transport: client-node's Watch for streams, its typed clients for lists. */
-export const kubeWatchTransport = (kubeConfig: k8s.KubeConfig): WatchTransport => {
-  const watch = new k8s.Watch(kubeConfig)
-  const core = kubeConfig.makeApiClient(k8s.CoreV1Api)
-  const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi)
-  const plural = { SpiderIPPool: PLURAL.ipPool, SpiderSubnet: PLURAL.subnet } as const
-  return {
-    list: async (kind) => {
-      const list = (
-        kind === 'Pod'
-          ? await core.listPodForAllNamespaces()
-          : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: plural[kind] })
-      ) as { items?: unknown[]; metadata?: { resourceVersion?: string } }
-      return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' }
-    },
-    open: async (kind, resourceVersion, onEvent, done) => {
-      // Bookmarks keep resourceVersion fresh on quiet kinds, so a restart rarely needs a relist.
-      const query = { resourceVersion, allowWatchBookmarks: true }
-      const controller = await watch.watch(PATH[kind], query, onEvent, done)
-      return () => controller.abort()
-    },
-  }
-}
+// The server ends a watch after timeoutSeconds (spread, as client-go does, so that watchers do
+// not all reconnect at once); the client gives up on a stream silent for longer than that.
+const WATCH_SECONDS = 300
+
+/** The real transport: a list, then a watch stream, both over kube-http.ts. */
+export const kubeWatchTransport = (http: KubeHttp, random: () => number = Math.random): WatchTransport => ({
+  list: async (kind) => {
+    const list = await http.json<{ items?: unknown[]; metadata?: { resourceVersion?: string } }>('GET', PATH[kind])
+    return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' }
+  },
+  open: async (kind, resourceVersion, onEvent, done) => {
+    const seconds = Math.round(WATCH_SECONDS * (1 + random()))
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(new DOMException('watch silent too long', 'TimeoutError')), (seconds + 30) * 1000)
+    // Bookmarks keep resourceVersion fresh on quiet kinds, so a restart rarely needs a relist.
+    const query = { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: seconds }
+    http.watch(PATH[kind], query, onEvent, controller.signal).then(
+      () => done(null),
+      (error: unknown) => done(controller.signal.aborted && controller.signal.reason?.name === 'TimeoutError' ? controller.signal.reason : error),
+    ).finally(() => clearTimeout(timer))
+    return () => controller.abort()
+  },
+})
 
 /**
  * Watches through the API server: list, then watch from the list's resourceVersion, forever.
@@ -83,8 +84,8 @@ export class KubeWatch implements WatchSource {
     private readonly options: KubeWatchOptions = {},
   ) {}
 
-  static fromKubeConfig = (kubeConfig: k8s.KubeConfig, options?: KubeWatchOptions) =>
-    new KubeWatch(kubeWatchTransport(kubeConfig), options)
+  static fromKubeConfig = (kubeConfig: KubeConfig, options?: KubeWatchOptions) =>
+    new KubeWatch(kubeWatchTransport(new KubeHttp(kubeConfig)), options)
 
   watch<K extends WatchKind>(kind: K, onEvent: WatchHandler<K>): () => void {
     const loop = new WatchLoop(kind, onEvent, this.transport, this.options)
@@ -154,9 +155,9 @@ class WatchLoop<K extends WatchKind> {
       if (this.resourceVersion === '') await this.relist()
       const error = (await this.stream()) ?? this.streamError
       if (this.stopped) return true
-      // client-node aborts a stream silent for 30 s: routine on a quiet kind, resume at once.
+      // A stream that timed out is routine on a quiet kind: resume at once.
       if (error !== undefined && error !== null && (error as Error).name !== 'TimeoutError') {
-        if ((error as { statusCode?: number }).statusCode === 410) this.resourceVersion = ''
+        if ((error as { code?: number }).code === 410) this.resourceVersion = ''
         this.log.warn('watch failed, restarting', { error, resourceVersion: this.resourceVersion })
         return false
       }

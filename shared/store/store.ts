@@ -9,15 +9,16 @@ import type { ControllerView, NamespaceView, NodeView, PodView } from './views.t
  * when the object changed meanwhile. Callers re-read and decide again (see retry-on-conflict.ts).
  */
 export interface Store {
-  getPod(namespace: string, name: string): Promise<PodView | undefined>
+  getPod(namespace: string, name: string, freshness?: Freshness): Promise<PodView | undefined>
   listPods(): Promise<PodView[]>
+  /** Node, namespace, controllers and reserved IPs are read as 'cached' (see Freshness). */
   getNode(name: string): Promise<NodeView | undefined>
   getNamespace(name: string): Promise<NamespaceView | undefined>
   /** Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob; undefined for other kinds or when gone. */
   getController(kind: string, namespace: string, name: string): Promise<ControllerView | undefined>
 
-  listPools(): Promise<SpiderIPPool[]>
-  getPool(name: string): Promise<SpiderIPPool | undefined>
+  listPools(freshness?: Freshness): Promise<SpiderIPPool[]>
+  getPool(name: string, freshness?: Freshness): Promise<SpiderIPPool | undefined>
   /** @returns the pool as written (new resourceVersion). @throws StoreConflict */
   replacePoolStatus(pool: SpiderIPPool, status: IPPoolStatus): Promise<SpiderIPPool>
   /** Replaces metadata.finalizers only. @throws StoreConflict */
@@ -40,6 +41,15 @@ export interface Store {
   /** Removes the finalizer, then deletes, both conditional; gone already counts as done. @throws StoreConflict */
   deleteEndpoint(endpoint: SpiderEndpoint): Promise<void>
 }
+
+/**
+ * 'latest' (the default) reads what etcd holds now. 'cached' may be answered from the API
+ * server's watch cache (resourceVersion=0), as informers are: cheaper for server and etcd, and
+ * possibly a moment old. Allowed where a moment's staleness cannot cost an address: labels and
+ * annotations that pick pools, pools read to choose candidates (the pool writer re-reads before it
+ * decides), and a pod whose UID the caller checks (a miss or another UID is read again as 'latest').
+ */
+export type Freshness = 'latest' | 'cached'
 
 /** The object changed (or exists, for a create) since it was read: read again, decide again. */
 export class StoreConflict extends Error {

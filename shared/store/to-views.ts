@@ -1,8 +1,26 @@
-import type * as k8s from '@kubernetes/client-node'
 import type { OwnerReference } from '../api/index.ts'
 import type { ControllerView, NamespaceView, NodeView, PodView } from './views.ts'
 
-const owners = (refs: k8s.V1OwnerReference[] | undefined): OwnerReference[] =>
+/**
+ * A core object as the API server sends it (JSON), typed loosely: only the fields read here.
+ * Timestamps are RFC 3339 strings.
+ */
+export interface RawObject {
+  metadata?: {
+    name?: string
+    namespace?: string
+    uid?: string
+    labels?: Record<string, string>
+    annotations?: Record<string, string>
+    ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>
+    deletionTimestamp?: string
+    deletionGracePeriodSeconds?: number
+  }
+  spec?: { nodeName?: string; restartPolicy?: string; replicas?: number }
+  status?: { phase?: string; conditions?: Array<{ type: string; status: string }> }
+}
+
+const owners = (refs: NonNullable<RawObject['metadata']>['ownerReferences']): OwnerReference[] =>
   (refs ?? []).map((r) => ({
     apiVersion: r.apiVersion,
     kind: r.kind,
@@ -11,11 +29,7 @@ const owners = (refs: k8s.V1OwnerReference[] | undefined): OwnerReference[] =>
     ...(r.controller === undefined ? {} : { controller: r.controller }),
   }))
 
-// client-node turns timestamps into Date objects; the domain compares RFC 3339 strings.
-const timestamp = (t: Date | string | undefined): string | undefined =>
-  t === undefined ? undefined : t instanceof Date ? t.toISOString() : String(t)
-
-export const toPodView = (pod: k8s.V1Pod): PodView => {
+export const toPodView = (pod: RawObject): PodView => {
   const view: PodView = {
     namespace: pod.metadata?.namespace ?? '',
     name: pod.metadata?.name ?? '',
@@ -25,7 +39,7 @@ export const toPodView = (pod: k8s.V1Pod): PodView => {
     ownerReferences: owners(pod.metadata?.ownerReferences),
   }
   if (pod.spec?.nodeName) view.nodeName = pod.spec.nodeName
-  const deletion = timestamp(pod.metadata?.deletionTimestamp)
+  const deletion = pod.metadata?.deletionTimestamp
   if (deletion) view.deletionTimestamp = deletion
   if (pod.metadata?.deletionGracePeriodSeconds !== undefined) {
     view.deletionGracePeriodSeconds = pod.metadata.deletionGracePeriodSeconds
@@ -35,13 +49,13 @@ export const toPodView = (pod: k8s.V1Pod): PodView => {
   return view
 }
 
-export const toNodeView = (node: k8s.V1Node): NodeView => ({
+export const toNodeView = (node: RawObject): NodeView => ({
   name: node.metadata?.name ?? '',
   labels: node.metadata?.labels ?? {},
   ready: (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
 })
 
-export const toNamespaceView = (ns: k8s.V1Namespace): NamespaceView => ({
+export const toNamespaceView = (ns: RawObject): NamespaceView => ({
   name: ns.metadata?.name ?? '',
   labels: ns.metadata?.labels ?? {},
   annotations: ns.metadata?.annotations ?? {},
@@ -49,7 +63,7 @@ export const toNamespaceView = (ns: k8s.V1Namespace): NamespaceView => ({
 
 export const toControllerView = (
   kind: string,
-  object: k8s.KubernetesObject & { spec?: { replicas?: number } },
+  object: RawObject,
 ): ControllerView => {
   const view: ControllerView = {
     kind,
