@@ -48,4 +48,59 @@ describe('PoolWriter', () => {
     const records = parseAllocatedIPs(store.pools.get('p')?.status.allocatedIPs, 'p')
     expect(Object.fromEntries(Object.entries(records).map(([ip, r]) => [ip, r.podUid]))).toEqual({ '10.1.0.1': 'u9', '10.1.0.2': 'u1' })
   })
+
+  it('reads a pool once for the rounds of one drain, each round starting from the previous write', async () => {
+    const store = new MemoryStore()
+    store.putPool(ipPool('p', { subnet: '10.1.0.0/24', ips: ['10.1.0.1-10.1.0.9'] }))
+    const writer = new PoolWriter(store, { ...noWait, maxBatch: 1 })
+    let reads = 0
+    const getPool = store.getPool
+    store.getPool = async (name) => (reads++, getPool(name))
+    const outcomes = await Promise.all([1, 2, 3].map((n) => writer.assign('p', request(n))))
+    expect(outcomes.map((o) => o.ok && o.ip)).toEqual(['10.1.0.1', '10.1.0.2', '10.1.0.3'])
+    expect(reads).toBe(1)
+    expect(writer.metrics.writes).toBe(3)
+  })
+
+  it('re-reads a carried pool that another process changed: the conditional write fails first', async () => {
+    const store = new MemoryStore()
+    store.putPool(ipPool('p', { subnet: '10.1.0.0/24', ips: ['10.1.0.1-10.1.0.9'] }))
+    const writer = new PoolWriter(store, { ...noWait, maxBatch: 1 })
+    const other = new PoolWriter(store, noWait)
+    const replace = store.replacePoolStatus
+    let first = true
+    store.replacePoolStatus = async (pool, status) => {
+      const written = await replace(pool, status)
+      if (first) {
+        first = false
+        await other.assign('p', request(9)) // between this drain's first and second round
+      }
+      return written
+    }
+    const [a, b] = await Promise.all([writer.assign('p', request(1)), writer.assign('p', request(2))])
+    expect([a.ok && a.ip, b.ok && b.ip]).toEqual(['10.1.0.1', '10.1.0.3'])
+    expect(writer.metrics.conflicts).toBe(1)
+  })
+
+  it('answers a decision that writes nothing from the latest pool, never from the carried one', async () => {
+    const store = new MemoryStore()
+    store.putPool(ipPool('p', { subnet: '10.1.0.0/24', ips: ['10.1.0.1-10.1.0.9'] }))
+    const writer = new PoolWriter(store, { ...noWait, maxBatch: 1 })
+    const other = new PoolWriter(store, noWait)
+    const replace = store.replacePoolStatus
+    let first = true
+    store.replacePoolStatus = async (pool, status) => {
+      const written = await replace(pool, status)
+      if (first) {
+        first = false
+        await other.release('p', { podUid: 'u1' }) // frees what the first round just gave u1
+      }
+      return written
+    }
+    // The second is a retried ADD of the same pod: the carried pool still shows its record.
+    const [, again] = await Promise.all([writer.assign('p', request(1)), writer.assign('p', request(1))])
+    expect(again).toMatchObject({ ok: true, how: 'fresh' })
+    const records = parseAllocatedIPs(store.pools.get('p')?.status.allocatedIPs, 'p')
+    expect(Object.values(records).map((r) => r.podUid)).toEqual(['u1'])
+  })
 })

@@ -77,8 +77,12 @@ export class PoolWriter {
     void this.drain(pool)
   }
 
-  // One round at a time per pool; whatever queued up meanwhile is the next batch.
+  // One round at a time per pool; whatever queued up meanwhile is the next batch. Within one
+  // drain, a round starts from the pool as the previous round wrote it (the write's answer)
+  // instead of reading it again: the next conditional write proves it still current, or fails
+  // and the round re-reads. Nothing is carried past the drain.
   private async drain(pool: string): Promise<void> {
+    let carried: SpiderIPPool | undefined
     for (;;) {
       const queue = this.queues.get(pool) ?? []
       if (queue.length === 0) {
@@ -86,37 +90,59 @@ export class PoolWriter {
         return
       }
       const batch = queue.splice(0, this.maxBatch)
-      await this.run(pool, batch)
+      carried = await this.run(pool, batch, carried)
     }
   }
 
-  private async run(poolName: string, jobs: Job[]): Promise<void> {
+  /** @returns the pool as the round left it (for the next round of a drain), unless it failed */
+  private async run(poolName: string, jobs: Job[], carried?: SpiderIPPool): Promise<SpiderIPPool | undefined> {
     const assigns = jobs.filter((j): j is Job & { kind: 'assign' } => j.kind === 'assign')
     const releases = jobs.filter((j): j is Job & { kind: 'release' } => j.kind === 'release')
+    let start = carried
     try {
-      const settle = await retryOnConflict(`update SpiderIPPool ${poolName}`, () => this.round(poolName, assigns, releases), {
-        ...this.options.retry,
-        onConflict: (n) => {
-          this.metrics.conflicts++
-          this.options.retry?.onConflict?.(n)
+      const { settle, pool } = await retryOnConflict(
+        `update SpiderIPPool ${poolName}`,
+        () => {
+          const from = start
+          start = undefined // a retry reads the latest
+          return this.round(poolName, assigns, releases, from)
         },
-      })
+        {
+          ...this.options.retry,
+          onConflict: (n) => {
+            this.metrics.conflicts++
+            this.options.retry?.onConflict?.(n)
+          },
+        },
+      )
       settle()
+      return pool
     } catch (e) {
       for (const job of jobs) job.reject(e)
+      return undefined
     }
   }
 
-  /** One read-decide-write round; returns how to answer the jobs once it has won its race. */
-  private async round(poolName: string, assigns: AssignJob[], releases: ReleaseJob[]): Promise<() => void> {
+  /**
+   * One read-decide-write round; returns how to answer the jobs once it has won its race.
+   * `carried` (the previous round's write) stands in for the read only when the round writes:
+   * the write is conditional on it. A decision that writes nothing (a retried ADD, a release of
+   * nothing) must rest on a read of the latest, or it could answer from a moment-old view.
+   */
+  private async round(
+    poolName: string,
+    assigns: AssignJob[],
+    releases: ReleaseJob[],
+    carried: SpiderIPPool | undefined,
+  ): Promise<{ settle: () => void; pool: SpiderIPPool | undefined }> {
     this.metrics.rounds++
     const [pool, reserved] = await Promise.all([
-      this.store.getPool(poolName),
+      carried ?? this.store.getPool(poolName),
       assigns.length > 0 ? this.store.listReservedIPs() : Promise.resolve([]),
     ])
     if (!pool) {
       if (assigns.length > 0) throw new IpamError('no-pool', `IPPool ${poolName} not found`)
-      return () => releases.forEach((job) => job.resolve([]))
+      return { settle: () => releases.forEach((job) => job.resolve([])), pool: undefined }
     }
     // Releases are decided before assignments so that an address freed in this round can serve
     // a waiting request at once.
@@ -133,9 +159,11 @@ export class PoolWriter {
     if (released.changed || assigned?.changed) {
       this.metrics.writes++
       written = await this.store.replacePoolStatus(pool, poolStatusFor(pool, assigned?.records ?? released.records))
+    } else if (carried) {
+      return this.round(poolName, assigns, releases, undefined)
     }
     this.metrics.jobs += assigns.length + releases.length
-    return () => {
+    const settle = () => {
       releases.forEach((job, i) => job.resolve(released.released[i] ?? []))
       assigns.forEach((job, i) => {
         const outcome = assigned?.outcomes[i]
@@ -143,6 +171,7 @@ export class PoolWriter {
         job.resolve(outcome ? { ...outcome, pool: written } : { ok: false, reason: 'unavailable', pool: written, why: refusal ?? '' })
       })
     }
+    return { settle, pool: written }
   }
 }
 
