@@ -52,7 +52,8 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
     ...(request.cleanGateway !== undefined ? { cleanGateway: request.cleanGateway } : {}),
     autoPools: false,
   }
-  const views = (early ?? (await readCandidatePools(deps, poolsToRead(selection)))).map(poolViewOf)
+  const pools = early ?? (await readCandidatePools(deps, poolsToRead(selection)))
+  const views = pools.map(poolViewOf)
   const candidates = selectCandidates({ ...selection, pools: views })
   if (candidates.tier === 'subnet') {
     throw new IpamError('no-pool', 'auto pools from a SpiderSubnet are not supported yet: name SpiderIPPools instead')
@@ -77,8 +78,8 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
     const details: IPAllocationDetail[] = []
     for (const nic of nics) {
       const [v4, v6] = await Promise.all([
-        takeFamily(deps, ctx, nic, 4, taken),
-        takeFamily(deps, ctx, nic, 6, taken),
+        takeFamily(deps, ctx, nic, 4, taken, pools),
+        takeFamily(deps, ctx, nic, 6, taken, pools),
       ])
       details.push(nicDetail(nic.nic, { ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) }, nic.cleanGateway, annotationRoutes))
     }
@@ -100,18 +101,26 @@ async function readCandidatePools(deps: Deps, wanted: readonly string[] | 'all')
 }
 
 // Tries the NIC's pools of one family in the user's order; the first with a free address wins.
-async function takeFamily(deps: Deps, ctx: PodContext, nic: FilteredNic, family: Family, taken: Taken[]): Promise<Taken | undefined> {
+async function takeFamily(
+  deps: Deps,
+  ctx: PodContext,
+  nic: FilteredNic,
+  family: Family,
+  taken: Taken[],
+  seen: readonly SpiderIPPool[],
+): Promise<Taken | undefined> {
   const names = family === 4 ? nic.ipv4 : nic.ipv6
   if (!names) return undefined
   const previous = previousAddresses(ctx, nic.nic, family)
   const unavailable: Rejection[] = []
   for (const name of names) {
-    const assignment = await deps.poolWriter.assign(name, {
+    const request = {
       pod: `${ctx.pod.namespace}/${ctx.pod.name}`,
       podUid: ctx.pod.uid,
       nic: nic.nic,
       ...(previous?.pool === name ? { previous: { ip: previous.ip, podUid: previous.podUid } } : {}),
-    })
+    }
+    const assignment = await deps.poolWriter.assign(name, request, seen.find((p) => p.metadata.name === name))
     if (assignment.ok) {
       const got = { ip: assignment.ip, pool: assignment.pool, fresh: assignment.how === 'fresh' }
       taken.push(got)

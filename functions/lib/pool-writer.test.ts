@@ -103,4 +103,20 @@ describe('PoolWriter', () => {
     const records = parseAllocatedIPs(store.pools.get('p')?.status.allocatedIPs, 'p')
     expect(Object.values(records).map((r) => r.podUid)).toEqual(['u1'])
   })
+
+  it('starts from the pool the request saw, and re-reads when that view was stale', async () => {
+    const store = new MemoryStore()
+    store.putPool(ipPool('p', { subnet: '10.1.0.0/24', ips: ['10.1.0.1-10.1.0.9'] }))
+    const writer = new PoolWriter(store, noWait)
+    let reads = 0
+    const getPool = store.getPool
+    store.getPool = async (name) => (reads++, getPool(name))
+    const seen = await getPool('p')
+    expect(await writer.assign('p', request(1), seen)).toMatchObject({ ok: true, ip: '10.1.0.1' })
+    expect(reads).toBe(0)
+    await new Promise((resolve) => setTimeout(resolve, 0)) // that drain has ended
+    // `seen` is now one write behind: its write conflicts, the round reads the latest.
+    expect(await writer.assign('p', request(2), seen)).toMatchObject({ ok: true, ip: '10.1.0.2' })
+    expect([reads, writer.metrics.conflicts]).toEqual([1, 1])
+  })
 })

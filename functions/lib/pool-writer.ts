@@ -12,7 +12,7 @@ export type PoolAssignment =
   | (AssignOutcome & { pool: SpiderIPPool })
   | { ok: false; reason: 'unavailable'; pool?: SpiderIPPool; why: string }
 
-type AssignJob = { request: AssignRequest; resolve: (a: PoolAssignment) => void; reject: (e: unknown) => void }
+type AssignJob = { request: AssignRequest; seen?: SpiderIPPool; resolve: (a: PoolAssignment) => void; reject: (e: unknown) => void }
 type ReleaseJob = { request: ReleaseRequest; resolve: (ips: string[]) => void; reject: (e: unknown) => void }
 type Job = ({ kind: 'assign' } & AssignJob) | ({ kind: 'release' } & ReleaseJob)
 
@@ -55,8 +55,12 @@ export class PoolWriter {
     this.maxBatch = options.maxBatch ?? 256
   }
 
-  assign(pool: string, request: AssignRequest): Promise<PoolAssignment> {
-    return new Promise((resolve, reject) => this.submit(pool, { kind: 'assign', request, resolve, reject }))
+  /**
+   * `seen`: the pool as the caller read it (possibly from a cache) to choose it. A round may start
+   * from it instead of reading, under the same rule as a carried pool (see round).
+   */
+  assign(pool: string, request: AssignRequest, seen?: SpiderIPPool): Promise<PoolAssignment> {
+    return new Promise((resolve, reject) => this.submit(pool, { kind: 'assign', request, ...(seen ? { seen } : {}), resolve, reject }))
   }
 
   release(pool: string, request: ReleaseRequest): Promise<string[]> {
@@ -65,7 +69,7 @@ export class PoolWriter {
 
   private submit(pool: string, job: Job): void {
     if (!this.groupCommit) {
-      void this.run(pool, [job])
+      void this.run(pool, [job], seenBy(job))
       return
     }
     const queue = this.queues.get(pool)
@@ -78,9 +82,9 @@ export class PoolWriter {
   }
 
   // One round at a time per pool; whatever queued up meanwhile is the next batch. Within one
-  // drain, a round starts from the pool as the previous round wrote it (the write's answer)
-  // instead of reading it again: the next conditional write proves it still current, or fails
-  // and the round re-reads. Nothing is carried past the drain.
+  // drain, a round starts from the pool as the previous round wrote it (the write's answer), the
+  // first from the pool a request saw, instead of reading it again: the conditional write proves
+  // it current, or fails and the round re-reads. Nothing is carried past the drain.
   private async drain(pool: string): Promise<void> {
     let carried: SpiderIPPool | undefined
     for (;;) {
@@ -90,7 +94,7 @@ export class PoolWriter {
         return
       }
       const batch = queue.splice(0, this.maxBatch)
-      carried = await this.run(pool, batch, carried)
+      carried = await this.run(pool, batch, carried ?? batch.map(seenBy).find((p) => p !== undefined))
     }
   }
 
@@ -174,6 +178,8 @@ export class PoolWriter {
     return { settle, pool: written }
   }
 }
+
+const seenBy = (job: Job): SpiderIPPool | undefined => (job.kind === 'assign' ? job.seen : undefined)
 
 // The pool may have changed since the request's candidates were filtered.
 const unavailableReason = (pool: SpiderIPPool): string | undefined => {
