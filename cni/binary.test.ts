@@ -36,6 +36,7 @@ describe('the compiled plugin (bun build --compile)', () => {
     let body = ''
     req.on('data', (c: Buffer) => (body += c.toString()))
     req.on('end', () => {
+      if (body.includes('"podName":"hang"')) return // never answers
       bodies.push(`${req.method} ${req.url} ${body}`)
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(
@@ -70,7 +71,7 @@ describe('the compiled plugin (bun build --compile)', () => {
     }
   })
 
-  it('runs ADD and DEL over the unix socket (Bun node:http, DELETE with a body)', async () => {
+  it('runs ADD and DEL over the unix socket (Bun fetch, DELETE with a body)', async () => {
     const stdin = confFor('0.3.1', { ipam_unix_socket_path: socketPath, log_level: 'error' })
     const added = await exec(built.binary, envFor('ADD') as Record<string, string>, stdin)
     expect(added.code).toBe(0)
@@ -87,6 +88,17 @@ describe('the compiled plugin (bun build --compile)', () => {
     expect(deleted).toEqual({ code: 0, stdout: '', stderr: '' })
     expect(bodies.map((b) => b.split(' ').slice(0, 2).join(' '))).toEqual(['POST /v1/ipam/ip', 'DELETE /v1/ipam/ip'])
     expect(JSON.parse(bodies[1]?.split(' ').slice(2).join(' ') ?? '')).toMatchObject({ containerID: 'c0ffee', podUID: 'uid-1' })
+  })
+
+  it('gives 11 when the service does not answer within timeout_seconds (Bun fetch deadline)', async () => {
+    const stdin = confFor('1.0.0', { ipam_unix_socket_path: socketPath, timeout_seconds: 0.3, log_level: 'error' })
+    const env = envFor('ADD', { CNI_ARGS: 'K8S_POD_NAMESPACE=team-a;K8S_POD_NAME=hang;K8S_POD_UID=uid-2' })
+    const ran = await exec(built.binary, env as Record<string, string>, stdin)
+    expect(ran.code).toBe(1)
+    expect(JSON.parse(ran.stdout)).toMatchObject({
+      code: 11,
+      msg: `IPAM service at ${socketPath} did not answer POST /v1/ipam/ip within 0.3 s`,
+    })
   })
 
   it('prints errors as CNI JSON on stdout and logs on stderr, exiting 1', async () => {

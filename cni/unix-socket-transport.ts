@@ -1,16 +1,18 @@
 import { Buffer } from 'node:buffer'
-import { request } from 'node:http'
 import { TransportError, type Connect, type TransportResponse } from './transport.ts'
 
 /**
- * HTTP over the service's unix socket with node:http: it runs unchanged on Node, Deno and Bun and
- * starts faster than fetch. One connection per call (`agent: false`): a plugin process makes one
- * call and exits, and a pooled socket would only keep it alive. The deadline covers the whole
- * exchange (connect, send, headers, body), not just idle time.
+ * HTTP over the service's unix socket with node:http, for Node and Deno (tests, `tsx cni/main.ts`):
+ * their fetch cannot reach a unix socket. The compiled plugin runs on Bun and uses
+ * fetch-unix-transport.ts, so node:http is imported on the first request, not with this file: Bun
+ * pays ~9 ms of CPU just to load it. One connection per call (`agent: false`): a plugin process
+ * makes one call and exits, and a pooled socket would only keep it alive. The deadline covers the
+ * whole exchange (connect, send, headers, body), not just idle time.
  */
 export const unixSocketTransport: Connect = (socketPath) => ({
-  request: ({ method, path, body, timeoutMs }) =>
-    new Promise<TransportResponse>((resolve, reject) => {
+  request: async ({ method, path, body, timeoutMs }) => {
+    const { request } = await import('node:http')
+    return new Promise<TransportResponse>((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body)
       let timedOut = false
       const req = request({
@@ -53,5 +55,6 @@ export const unixSocketTransport: Connect = (socketPath) => ({
         })
       })
       req.end(payload)
-    }),
+    })
+  },
 })
