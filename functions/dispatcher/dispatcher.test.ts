@@ -84,6 +84,17 @@ describe('dispatcher', () => {
     await dispatcher.stop()
   })
 
+  it('does not queue a pool whose event shows it settled, and still wakes its subnet', async () => {
+    const settled = (p: { status: { allocatedIPCount?: number } }) => p.status.allocatedIPCount === 1
+    const dispatcher = await started({ poolIsSettled: settled })
+    source.emit('SpiderIPPool', 'MODIFIED', pool('p6', { ips: ['10.6.0.1'] }, { status: { allocatedIPCount: 1 } }))
+    source.emit('SpiderIPPool', 'MODIFIED', pool('p7', { subnet: '10.7.0.0/16', ips: ['10.7.0.2'] }, { status: { allocatedIPCount: 1 } }))
+    source.emit('SpiderIPPool', 'MODIFIED', pool('p6', { ips: ['10.6.0.1'] }, { status: { allocatedIPCount: 2 } }))
+    await dispatcher.drained()
+    expect(calls.sort()).toEqual(['pool p6', 'subnet subnet-7'])
+    await dispatcher.stop()
+  })
+
   it('wakes the subnet when a pool gains owner labels', async () => {
     const dispatcher = await started()
     const labels = ownerLabels('apps_v1', 'Deployment', 'default', 'web')

@@ -8,6 +8,11 @@ export interface DispatcherDeps {
   source: WatchSource
   reconcilePool: (name: string) => Promise<unknown>
   reconcileSubnet: (name: string) => Promise<unknown>
+  /**
+   * A pool event whose object needs nothing is not queued (its subnets may still be). Default:
+   * every event is. The periodic full pass queues every pool regardless.
+   */
+  poolIsSettled?: (pool: SpiderIPPool) => boolean
   log?: Logger
   /** Full pass: list everything, queue everything. Default 600 s, Spiderpool's GC scan period. */
   resyncIntervalMs?: number
@@ -78,7 +83,7 @@ export const createDispatcher = (deps: DispatcherDeps): Dispatcher => {
     if (type === 'DELETED') pools.delete(name)
     else {
       pools.set(name, after)
-      queue.add(POOL + name)
+      if (!deps.poolIsSettled?.(pool)) queue.add(POOL + name)
     }
     if (type === 'DELETED' || before?.view !== after.view) {
       addSubnetsOf(after.cidr)

@@ -5,6 +5,7 @@
 import { reconcile as reconcilePool } from '../reconcile-ippool/index.ts'
 import { reconcile as reconcileSubnet } from '../reconcile-subnet/index.ts'
 import type { Logger } from '../../shared/log.ts'
+import { poolIsSettled } from '../../shared/reconcile/index.ts'
 import type { Store, WatchSource } from '../../shared/store/store.ts'
 import { createDispatcher, type Dispatcher, type DispatcherDeps } from './dispatcher.ts'
 
@@ -31,6 +32,7 @@ export const startDispatcher = async ({ store, source, log, ...tuning }: StartOp
     log,
     reconcilePool: (name) => reconcilePool(name, deps),
     reconcileSubnet: (name) => reconcileSubnet(name, deps),
+    poolIsSettled,
   })
   await dispatcher.start()
   return dispatcher

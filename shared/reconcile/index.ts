@@ -6,5 +6,5 @@ export { familyOf, ipsOf, totalIPCountOf, type AddressSpec, type SpecOwner } fro
 export { applicationOf } from './application.ts'
 export type { Decision, ReconcileChange, ReconcileOutcome } from './decision.ts'
 export { nextFinalizers, type FinalizerUpdate } from './finalizer.ts'
-export { decidePool, nextPoolStatus } from './pool.ts'
+export { decidePool, nextPoolStatus, poolIsSettled } from './pool.ts'
 export { controlledPoolsOf, decideSubnet, nextSubnetStatus } from './subnet.ts'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { FINALIZER, IP_COUNT_CAP } from '../api/index.ts'
 import { allocations, pool, refusal, TERMINATING } from './fixtures.testkit.ts'
-import { decidePool, nextPoolStatus } from './pool.ts'
+import { decidePool, nextPoolStatus, poolIsSettled } from './pool.ts'
 
 describe('nextPoolStatus', () => {
   it.each([
@@ -95,5 +95,20 @@ describe('decidePool', () => {
   it('keeps the finalizer of a terminating pool whose allocations it cannot read', () => {
     const p = pool('p', { ips }, { metadata: { deletionTimestamp: TERMINATING }, status: { allocatedIPs: '[' } })
     expect(refusal(() => decidePool(p)).code).toBe('invalid-resource')
+  })
+})
+
+describe('poolIsSettled', () => {
+  const ips = ['10.6.0.1-10.6.0.10']
+  const counts = (n: number, total = 10) => ({ allocatedIPs: allocations(n), allocatedIPCount: n, totalIPCount: total })
+
+  it.each([
+    ['finalizer and counts agree', [FINALIZER], counts(2), true],
+    ['the finalizer is missing', [], counts(2), false],
+    ['allocatedIPCount is behind the records', [FINALIZER], { ...counts(2), allocatedIPCount: 1 }, false],
+    ['totalIPCount is stale', [FINALIZER], counts(2, 9), false],
+    ['allocatedIPs does not parse', [FINALIZER], { ...counts(0), allocatedIPs: '{oops' }, false],
+  ])('%s: %s', (_, finalizers, status, settled) => {
+    expect(poolIsSettled(pool('p', { ips }, { metadata: { finalizers }, status }))).toBe(settled)
   })
 })

@@ -27,3 +27,18 @@ export const decidePool = (pool: SpiderIPPool): Decision<IPPoolStatus> => {
   const inUse = Object.keys(parseAllocatedIPs(pool.status.allocatedIPs, pool.metadata.name)).length > 0
   return decision(nextFinalizers(pool.metadata, inUse), () => nextPoolStatus(pool))
 }
+
+/**
+ * Whether this version of the pool needs no reconcile: finalizer and counts already agree. The
+ * allocator writes the counts with the records, so most pool events are settled; telling so from
+ * the event itself spares a read per event. A pool that does not parse is not settled (the
+ * reconcile reports it).
+ */
+export const poolIsSettled = (pool: SpiderIPPool): boolean => {
+  try {
+    const { finalizer, status } = decidePool(pool)
+    return finalizer === undefined && status === undefined
+  } catch {
+    return false
+  }
+}
