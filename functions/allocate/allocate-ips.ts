@@ -1,4 +1,4 @@
-import { ANNOTATION, type IPAllocationDetail, type SpiderEndpoint, type SpiderIPPool } from '../../shared/api/index.ts'
+import { ANNOTATION, type IPAllocationDetail, type SpiderEndpoint, type SpiderIPPool, type SpiderReservedIP } from '../../shared/api/index.ts'
 import { multusNetworkOf, parseRoutesAnnotation } from '../../shared/annotations/index.ts'
 import { nextEndpoint } from '../../shared/allocate/endpoint-record.ts'
 import { ipamResponse, type IpamResponse } from '../../shared/allocate/ipam-response.ts'
@@ -35,9 +35,10 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
   const pod = await readLivePod(deps.store, { namespace: request.podNamespace, name: request.podName, uid: request.podUID })
   // When the pod's annotations name its pools, they are read alongside node and namespace.
   const named = poolsNamedByPod(pod.annotations, request.ifName)
-  const [ctx, early] = await Promise.all([
+  const [ctx, early, reservedIPs] = await Promise.all([
     readPodSurroundings(deps.store, pod),
     named === undefined ? undefined : readCandidatePools(deps, named),
+    deps.store.listReservedIPs(),
   ])
   // Only a StatefulSet pod's endpoint was read; when it is this pod's, it answers a retried ADD.
   const held = ctx.endpoint?.status.current.uid === ctx.pod.uid ? ctx.endpoint.status.current.ips : []
@@ -78,8 +79,8 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
     const details: IPAllocationDetail[] = []
     for (const nic of nics) {
       const [v4, v6] = await Promise.all([
-        takeFamily(deps, ctx, nic, 4, taken, pools),
-        takeFamily(deps, ctx, nic, 6, taken, pools),
+        takeFamily(deps, ctx, nic, 4, taken, { pools, reservedIPs }),
+        takeFamily(deps, ctx, nic, 6, taken, { pools, reservedIPs }),
       ])
       details.push(nicDetail(nic.nic, { ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) }, nic.cleanGateway, annotationRoutes))
     }
@@ -107,7 +108,7 @@ async function takeFamily(
   nic: FilteredNic,
   family: Family,
   taken: Taken[],
-  seen: readonly SpiderIPPool[],
+  seen: { pools: readonly SpiderIPPool[]; reservedIPs: SpiderReservedIP[] },
 ): Promise<Taken | undefined> {
   const names = family === 4 ? nic.ipv4 : nic.ipv6
   if (!names) return undefined
@@ -120,7 +121,8 @@ async function takeFamily(
       nic: nic.nic,
       ...(previous?.pool === name ? { previous: { ip: previous.ip, podUid: previous.podUid } } : {}),
     }
-    const assignment = await deps.poolWriter.assign(name, request, seen.find((p) => p.metadata.name === name))
+    const pool = seen.pools.find((p) => p.metadata.name === name)
+    const assignment = await deps.poolWriter.assign(name, request, { ...(pool ? { pool } : {}), reservedIPs: seen.reservedIPs })
     if (assignment.ok) {
       const got = { ip: assignment.ip, pool: assignment.pool, fresh: assignment.how === 'fresh' }
       taken.push(got)

@@ -112,11 +112,11 @@ describe('PoolWriter', () => {
     const getPool = store.getPool
     store.getPool = async (name) => (reads++, getPool(name))
     const seen = await getPool('p')
-    expect(await writer.assign('p', request(1), seen)).toMatchObject({ ok: true, ip: '10.1.0.1' })
+    expect(await writer.assign('p', request(1), { pool: seen })).toMatchObject({ ok: true, ip: '10.1.0.1' })
     expect(reads).toBe(0)
     await new Promise((resolve) => setTimeout(resolve, 0)) // that drain has ended
     // `seen` is now one write behind: its write conflicts, the round reads the latest.
-    expect(await writer.assign('p', request(2), seen)).toMatchObject({ ok: true, ip: '10.1.0.2' })
+    expect(await writer.assign('p', request(2), { pool: seen })).toMatchObject({ ok: true, ip: '10.1.0.2' })
     expect([reads, writer.metrics.conflicts]).toEqual([1, 1])
   })
 })

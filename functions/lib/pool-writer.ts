@@ -1,4 +1,4 @@
-import { parseAllocatedIPs, type SpiderIPPool } from '../../shared/api/index.ts'
+import { parseAllocatedIPs, type SpiderIPPool, type SpiderReservedIP } from '../../shared/api/index.ts'
 import { assignInPool, type AssignOutcome, type AssignRequest } from '../../shared/allocate/assign.ts'
 import { availableRanges, poolFamily, reservedRanges } from '../../shared/allocate/pool-ranges.ts'
 import { poolStatusFor } from '../../shared/allocate/pool-status.ts'
@@ -12,7 +12,16 @@ export type PoolAssignment =
   | (AssignOutcome & { pool: SpiderIPPool })
   | { ok: false; reason: 'unavailable'; pool?: SpiderIPPool; why: string }
 
-type AssignJob = { request: AssignRequest; seen?: SpiderIPPool; resolve: (a: PoolAssignment) => void; reject: (e: unknown) => void }
+/**
+ * What the caller read (possibly from a cache) to choose the pool: a round may start from it
+ * instead of reading, under the rule for a carried pool (see PoolWriter.round).
+ */
+export interface Seen {
+  pool?: SpiderIPPool
+  reservedIPs?: SpiderReservedIP[]
+}
+
+type AssignJob = { request: AssignRequest; seen?: Seen; resolve: (a: PoolAssignment) => void; reject: (e: unknown) => void }
 type ReleaseJob = { request: ReleaseRequest; resolve: (ips: string[]) => void; reject: (e: unknown) => void }
 type Job = ({ kind: 'assign' } & AssignJob) | ({ kind: 'release' } & ReleaseJob)
 
@@ -55,11 +64,7 @@ export class PoolWriter {
     this.maxBatch = options.maxBatch ?? 256
   }
 
-  /**
-   * `seen`: the pool as the caller read it (possibly from a cache) to choose it. A round may start
-   * from it instead of reading, under the same rule as a carried pool (see round).
-   */
-  assign(pool: string, request: AssignRequest, seen?: SpiderIPPool): Promise<PoolAssignment> {
+  assign(pool: string, request: AssignRequest, seen?: Seen): Promise<PoolAssignment> {
     return new Promise((resolve, reject) => this.submit(pool, { kind: 'assign', request, ...(seen ? { seen } : {}), resolve, reject }))
   }
 
@@ -69,7 +74,7 @@ export class PoolWriter {
 
   private submit(pool: string, job: Job): void {
     if (!this.groupCommit) {
-      void this.run(pool, [job], seenBy(job))
+      void this.run(pool, [job], seenBy(job)?.pool)
       return
     }
     const queue = this.queues.get(pool)
@@ -94,7 +99,7 @@ export class PoolWriter {
         return
       }
       const batch = queue.splice(0, this.maxBatch)
-      carried = await this.run(pool, batch, carried ?? batch.map(seenBy).find((p) => p !== undefined))
+      carried = await this.run(pool, batch, carried ?? batch.map((job) => seenBy(job)?.pool).find((p) => p !== undefined))
     }
   }
 
@@ -142,7 +147,7 @@ export class PoolWriter {
     this.metrics.rounds++
     const [pool, reserved] = await Promise.all([
       carried ?? this.store.getPool(poolName),
-      assigns.length > 0 ? this.store.listReservedIPs() : Promise.resolve([]),
+      assigns.length === 0 ? [] : (assigns.find((job) => job.seen?.reservedIPs)?.seen?.reservedIPs ?? this.store.listReservedIPs()),
     ])
     if (!pool) {
       if (assigns.length > 0) throw new IpamError('no-pool', `IPPool ${poolName} not found`)
@@ -179,7 +184,7 @@ export class PoolWriter {
   }
 }
 
-const seenBy = (job: Job): SpiderIPPool | undefined => (job.kind === 'assign' ? job.seen : undefined)
+const seenBy = (job: Job): Seen | undefined => (job.kind === 'assign' ? job.seen : undefined)
 
 // The pool may have changed since the request's candidates were filtered.
 const unavailableReason = (pool: SpiderIPPool): string | undefined => {
