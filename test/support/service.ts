@@ -24,8 +24,9 @@ export async function startService(env: Record<string, string> = {}, runtime: 'n
   const socket = join(dir, 'ipam.sock')
   const [cmd, args] =
     runtime === 'node'
-      ? // SERVICE_NODE_ARGS: extra node flags for profiling (NODE_OPTIONS refuses --cpu-prof).
-        [process.execPath, [...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--enable-source-maps', await (bundle ??= buildService())]]
+      ? // SERVICE_NODE_ARGS: node flags instead of --enable-source-maps, for profiling and memory
+        // experiments (NODE_OPTIONS refuses --cpu-prof).
+        [process.execPath, [...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? ['--enable-source-maps']), await (bundle ??= buildService())]]
       : [join(root, 'node_modules/.bin/deno'), ['run', '-A', '--quiet', join(root, 'functions/service/main-deno.ts')]]
   const child = spawn(cmd, args, {
     cwd: root,
