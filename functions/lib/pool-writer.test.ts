@@ -7,6 +7,27 @@ import { PoolWriter } from './pool-writer.ts'
 const request = (n: number) => ({ pod: `ns/p${n}`, podUid: `u${n}`, nic: 'eth0' })
 const noWait = { retry: { sleep: async () => {} } }
 
+/** A writer whose drains run one job per round, and another process's writer on the same store. */
+const drainWithInterloper = () => {
+  const store = new MemoryStore()
+  store.putPool(ipPool('p', { subnet: '10.1.0.0/24', ips: ['10.1.0.1-10.1.0.9'] }))
+  return { store, writer: new PoolWriter(store, { ...noWait, maxBatch: 1 }), other: new PoolWriter(store, noWait) }
+}
+
+/** Runs `meanwhile` right after the store's first pool status write, before its caller goes on. */
+const afterFirstWrite = (store: MemoryStore, meanwhile: () => Promise<unknown>) => {
+  const replace = store.replacePoolStatus
+  let first = true
+  store.replacePoolStatus = async (pool, status) => {
+    const written = await replace(pool, status)
+    if (first) {
+      first = false
+      await meanwhile()
+    }
+    return written
+  }
+}
+
 describe('PoolWriter', () => {
   it('answers a pool disabled since selection as unavailable, writing nothing', async () => {
     const store = new MemoryStore()
@@ -63,40 +84,16 @@ describe('PoolWriter', () => {
   })
 
   it('re-reads a carried pool that another process changed: the conditional write fails first', async () => {
-    const store = new MemoryStore()
-    store.putPool(ipPool('p', { subnet: '10.1.0.0/24', ips: ['10.1.0.1-10.1.0.9'] }))
-    const writer = new PoolWriter(store, { ...noWait, maxBatch: 1 })
-    const other = new PoolWriter(store, noWait)
-    const replace = store.replacePoolStatus
-    let first = true
-    store.replacePoolStatus = async (pool, status) => {
-      const written = await replace(pool, status)
-      if (first) {
-        first = false
-        await other.assign('p', request(9)) // between this drain's first and second round
-      }
-      return written
-    }
+    const { store, writer, other } = drainWithInterloper()
+    afterFirstWrite(store, () => other.assign('p', request(9))) // between this drain's first and second round
     const [a, b] = await Promise.all([writer.assign('p', request(1)), writer.assign('p', request(2))])
     expect([a.ok && a.ip, b.ok && b.ip]).toEqual(['10.1.0.1', '10.1.0.3'])
     expect(writer.metrics.conflicts).toBe(1)
   })
 
   it('answers a decision that writes nothing from the latest pool, never from the carried one', async () => {
-    const store = new MemoryStore()
-    store.putPool(ipPool('p', { subnet: '10.1.0.0/24', ips: ['10.1.0.1-10.1.0.9'] }))
-    const writer = new PoolWriter(store, { ...noWait, maxBatch: 1 })
-    const other = new PoolWriter(store, noWait)
-    const replace = store.replacePoolStatus
-    let first = true
-    store.replacePoolStatus = async (pool, status) => {
-      const written = await replace(pool, status)
-      if (first) {
-        first = false
-        await other.release('p', { podUid: 'u1' }) // frees what the first round just gave u1
-      }
-      return written
-    }
+    const { store, writer, other } = drainWithInterloper()
+    afterFirstWrite(store, () => other.release('p', { podUid: 'u1' })) // frees what the first round just gave u1
     // The second is a retried ADD of the same pod: the carried pool still shows its record.
     const [, again] = await Promise.all([writer.assign('p', request(1)), writer.assign('p', request(1))])
     expect(again).toMatchObject({ ok: true, how: 'fresh' })
