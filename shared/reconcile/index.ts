@@ -1,10 +1,12 @@
 /**
- * Pure reconcile decisions for pools and subnets: given what was read, what should be written
- * (finalizers, status), or nothing. No I/O; functions/reconcile-* read, call these, and write.
+ * Pure reconcile decisions for pools and subnets (finalizers, status) and for leaked addresses:
+ * given what was read, what should be written, or nothing. No I/O; functions/reconcile-* read,
+ * call these, and write.
  */
 export { familyOf, ipsOf, totalIPCountOf, type AddressSpec, type SpecOwner } from './address-space.ts'
 export { applicationOf } from './application.ts'
 export type { Decision, ReconcileChange, ReconcileOutcome } from './decision.ts'
 export { nextFinalizers, type FinalizerUpdate } from './finalizer.ts'
 export { decidePool, nextPoolStatus, poolIsSettled } from './pool.ts'
+export { leakedIPs, type Leak, type LeakScan } from './leaked-ips.ts'
 export { controlledPoolsOf, decideSubnet, nextSubnetStatus } from './subnet.ts'

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest'
+import { parseSpiderEndpoint, parseSpiderIPPool, serializeAllocatedIPs, type SpiderEndpoint } from '../api/index.ts'
+import type { PodView } from '../store/views.ts'
+import { leakedIPs, type LeakScan } from './leaked-ips.ts'
+
+const NOW = '2026-11-25T12:00:00.000Z'
+
+const poolWith = (name: string, records: Record<string, [pod: string, uid: string]>) =>
+  parseSpiderIPPool({
+    metadata: { name },
+    spec: { subnet: '10.1.0.0/24', ips: ['10.1.0.1-10.1.0.50'] },
+    status: {
+      allocatedIPs: serializeAllocatedIPs(
+        Object.fromEntries(Object.entries(records).map(([ip, [pod, podUid]]) => [ip, { interface: 'eth0', pod, podUid }])),
+      ),
+    },
+  })
+
+const livePod = (name: string, uid: string, extra: Partial<PodView> = {}): PodView => ({
+  namespace: 'ns',
+  name,
+  uid,
+  labels: {},
+  annotations: {},
+  ownerReferences: [],
+  phase: 'Running',
+  ...extra,
+})
+
+const endpointOf = (name: string, uid: string, owner: { type: string; name: string }): SpiderEndpoint =>
+  parseSpiderEndpoint({
+    metadata: { name, namespace: 'ns' },
+    status: {
+      current: { uid, node: 'n1', ips: [{ interface: 'eth0', ipv4: '10.1.0.1/24', ipv4Pool: 'p' }] },
+      ownerControllerType: owner.type,
+      ownerControllerName: owner.name,
+    },
+  })
+
+const scan = (over: Partial<LeakScan>): LeakScan => ({ pools: [], endpoints: [], pods: [], statefulSets: new Map(), now: NOW, ...over })
+const leaked = (over: Partial<LeakScan>) => leakedIPs(scan(over)).map((l) => `${l.pool} ${l.ip} ${l.podUid}: ${l.reason}`)
+
+describe('leakedIPs', () => {
+  it('keeps the records of live pods, across pools', () => {
+    const pools = [poolWith('p', { '10.1.0.1': ['ns/a', 'ua'] }), poolWith('q', { '10.1.0.2': ['ns/a', 'ua'] })]
+    expect(leaked({ pools, pods: [livePod('a', 'ua')] })).toEqual([])
+  })
+
+  it('releases the records of a pod that is gone or was replaced by another incarnation', () => {
+    const pools = [poolWith('p', { '10.1.0.1': ['ns/gone', 'u1'], '10.1.0.2': ['ns/again', 'old'] })]
+    expect(leaked({ pools, pods: [livePod('again', 'new')] })).toEqual([
+      'p 10.1.0.1 u1: pod ns/gone no longer exists',
+      'p 10.1.0.2 old: pod ns/again is now another incarnation (UID new, not old)',
+    ])
+  })
+
+  it('waits for a terminating pod until its deadline has passed', () => {
+    const pools = [poolWith('p', { '10.1.0.1': ['ns/soon', 'u1'], '10.1.0.2': ['ns/stuck', 'u2'] })]
+    const pods = [
+      livePod('soon', 'u1', { deletionTimestamp: '2026-11-25T12:00:30Z' }),
+      livePod('stuck', 'u2', { deletionTimestamp: '2026-11-25T11:59:00Z' }),
+    ]
+    expect(leaked({ pools, pods })).toEqual(['p 10.1.0.2 u2: pod ns/stuck is still terminating past its deadline 2026-11-25T11:59:00Z'])
+  })
+
+  it('releases a pod finished for good, not one that will restart', () => {
+    const pools = [poolWith('p', { '10.1.0.1': ['ns/job', 'u1'], '10.1.0.2': ['ns/crashy', 'u2'] })]
+    const pods = [
+      livePod('job', 'u1', { phase: 'Succeeded', restartPolicy: 'Never' }),
+      livePod('crashy', 'u2', { phase: 'Failed', restartPolicy: 'OnFailure' }),
+    ]
+    expect(leaked({ pools, pods })).toEqual(['p 10.1.0.1 u1: pod ns/job has succeeded'])
+  })
+
+  it("keeps a StatefulSet pod's address while the set wants its ordinal, gone pod or not", () => {
+    const pools = [poolWith('p', { '10.1.0.1': ['ns/web-1', 'u1'], '10.1.0.2': ['ns/web-3', 'u3'] })]
+    const endpoints = [endpointOf('web-1', 'u1', { type: 'StatefulSet', name: 'web' }), endpointOf('web-3', 'u3', { type: 'StatefulSet', name: 'web' })]
+    const statefulSets = new Map([['ns/web', { name: 'web', replicas: 2 }]])
+    // web-1 is being recreated (new UID, not yet set up); web-3 is above the replicas.
+    const pods = [livePod('web-1', 'u1-next')]
+    expect(leaked({ pools, endpoints, pods, statefulSets })).toEqual(['p 10.1.0.2 u3: pod ns/web-3 no longer exists'])
+    expect(leaked({ pools, endpoints, pods, statefulSets: new Map() })).toHaveLength(2)
+  })
+
+  it("does not take another incarnation's StatefulSet endpoint as the record's", () => {
+    const pools = [poolWith('p', { '10.1.0.1': ['ns/web-0', 'old'] })]
+    const endpoints = [endpointOf('web-0', 'new', { type: 'StatefulSet', name: 'web' })]
+    const statefulSets = new Map([['ns/web', { name: 'web', replicas: 1 }]])
+    expect(leaked({ pools, endpoints, pods: [livePod('web-0', 'new')], statefulSets })).toHaveLength(1)
+  })
+})

@@ -1,0 +1,71 @@
+import { parseAllocatedIPs, type SpiderEndpoint, type SpiderIPPool } from '../api/index.ts'
+import { deadPodReason, keepsStatefulSetIPs } from '../allocate/pod-rules.ts'
+import type { PodView } from '../store/views.ts'
+
+/** What a scan for leaked addresses read, in this order (see leakedIPs for why the order matters). */
+export interface LeakScan {
+  pools: readonly SpiderIPPool[]
+  endpoints: readonly SpiderEndpoint[]
+  pods: readonly PodView[]
+  /** `namespace/name` → the StatefulSet, for the endpoints that name one; absent: the set is gone. */
+  statefulSets: ReadonlyMap<string, { name: string; replicas?: number }>
+  /** RFC 3339, to tell a pod stuck terminating past its deadline. */
+  now: string
+}
+
+export interface Leak {
+  pool: string
+  ip: string
+  podUid: string
+  /** `namespace/name` the record names. */
+  pod: string
+  reason: string
+}
+
+/**
+ * The allocation records whose pod will never use them again (spiderpool-compat.md, "Leaked
+ * IPs"): the pod is gone, replaced by another incarnation, finished for good, or terminating past
+ * its deadline. A StatefulSet's record stays while the set still wants that ordinal: its next pod
+ * gets the address back.
+ *
+ * Sound only when `pods` was read (from etcd, not a cache) after `pools` and `endpoints`: every
+ * record names a pod that existed before the record was written, so a pod missing from a later
+ * list is really gone. Releasing is still guarded by IP and UID, so a record re-taken meanwhile
+ * by a new pod is never freed.
+ */
+export function leakedIPs(scan: LeakScan): Leak[] {
+  const pods = new Map(scan.pods.map((p) => [`${p.namespace}/${p.name}`, p]))
+  const endpoints = new Map(scan.endpoints.map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]))
+  const leaks: Leak[] = []
+  for (const pool of scan.pools) {
+    const records = parseAllocatedIPs(pool.status.allocatedIPs, pool.metadata.name)
+    for (const [ip, record] of Object.entries(records)) {
+      const reason = whyLeaked(record.pod, record.podUid, pods.get(record.pod), endpoints.get(record.pod), scan)
+      if (reason) leaks.push({ pool: pool.metadata.name, ip, podUid: record.podUid, pod: record.pod, reason })
+    }
+  }
+  return leaks
+}
+
+function whyLeaked(
+  key: string,
+  podUid: string,
+  live: PodView | undefined,
+  endpoint: SpiderEndpoint | undefined,
+  scan: LeakScan,
+): string | undefined {
+  const name = key.slice(key.indexOf('/') + 1)
+  // The endpoint of the record's own incarnation says whether it belonged to a StatefulSet.
+  const statefulSet =
+    endpoint?.status.current.uid === podUid && endpoint.status.ownerControllerType === 'StatefulSet'
+      ? scan.statefulSets.get(`${endpoint.metadata.namespace}/${endpoint.status.ownerControllerName}`)
+      : undefined
+  if (statefulSet && keepsStatefulSetIPs(name, statefulSet)) return undefined
+  if (!live) return `pod ${key} no longer exists`
+  if (live.uid !== podUid) return `pod ${key} is now another incarnation (UID ${live.uid}, not ${podUid})`
+  if (live.deletionTimestamp) {
+    const past = Date.parse(live.deletionTimestamp) <= Date.parse(scan.now)
+    return past ? `pod ${key} is still terminating past its deadline ${live.deletionTimestamp}` : undefined
+  }
+  return deadPodReason(live)
+}
