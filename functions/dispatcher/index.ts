@@ -3,11 +3,14 @@
  * key. `startDispatcher` wires the real functions; `createDispatcher` takes them injected.
  */
 import { reconcile as reconcilePool } from '../reconcile-ippool/index.ts'
+import { collectLeakedIPs } from '../reconcile-leaks/index.ts'
 import { reconcile as reconcileSubnet } from '../reconcile-subnet/index.ts'
+import type { PoolWriter } from '../lib/pool-writer.ts'
 import type { Logger } from '../../shared/log.ts'
 import { poolIsSettled } from '../../shared/reconcile/index.ts'
 import type { Store, WatchSource } from '../../shared/store/store.ts'
 import { createDispatcher, type Dispatcher, type DispatcherDeps } from './dispatcher.ts'
+import { createLeakCollector } from './leak-collector.ts'
 
 export { createDispatcher, type Dispatcher, type DispatcherDeps } from './dispatcher.ts'
 export { createWorkQueue, type WorkQueue, type WorkQueueOptions } from './work-queue.ts'
@@ -16,6 +19,10 @@ export interface StartOptions extends Pick<DispatcherDeps, 'resyncIntervalMs' | 
   store: Store
   source: WatchSource
   log?: Logger
+  /** Runs the leaked-IP scan every resync interval (through this writer, with the allocations). */
+  poolWriter?: PoolWriter
+  /** Watch pods (the source decides which: this node's) and scan soon after they go. */
+  watchPods?: boolean
 }
 
 /**
@@ -24,7 +31,7 @@ export interface StartOptions extends Pick<DispatcherDeps, 'resyncIntervalMs' | 
  * // ...
  * await dispatcher.stop()
  */
-export const startDispatcher = async ({ store, source, log, ...tuning }: StartOptions): Promise<Dispatcher> => {
+export const startDispatcher = async ({ store, source, log, poolWriter, watchPods, ...tuning }: StartOptions): Promise<Dispatcher> => {
   const deps = { store, log }
   const dispatcher = createDispatcher({
     ...tuning,
@@ -35,5 +42,20 @@ export const startDispatcher = async ({ store, source, log, ...tuning }: StartOp
     poolIsSettled,
   })
   await dispatcher.start()
-  return dispatcher
+  if (!poolWriter) return dispatcher
+  const leaks = createLeakCollector({
+    collect: () => collectLeakedIPs({ store, poolWriter, ...(log ? { log } : {}) }),
+    intervalMs: tuning.resyncIntervalMs ?? 600_000,
+    ...(log ? { log } : {}),
+  })
+  leaks.start()
+  const unwatch = watchPods ? dispatcher.onPod(leaks.onPod) : () => {}
+  return {
+    ...dispatcher,
+    stop: async () => {
+      unwatch()
+      await leaks.stop()
+      await dispatcher.stop()
+    },
+  }
 }

@@ -31,7 +31,12 @@ export function wireService(config: ServiceConfig) {
     startDispatcher: () =>
       startDispatcher({
         store: kube,
-        source: new KubeWatch(kubeWatchTransport(http), { log }),
+        // With NODE_NAME (one service per node) it watches that node's pods, as its kubelet does,
+        // and scans for leaked addresses soon after they go; every instance also scans each
+        // resync interval.
+        source: new KubeWatch(kubeWatchTransport(http, config.NODE_NAME ? { podsOnNode: config.NODE_NAME } : {}), { log }),
+        poolWriter,
+        watchPods: config.NODE_NAME !== undefined,
         log,
         resyncIntervalMs: config.RESYNC_SECONDS * 1000,
       }),

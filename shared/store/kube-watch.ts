@@ -52,25 +52,36 @@ const keyOf = (raw: unknown) => {
 // not all reconnect at once); the client gives up on a stream silent for longer than that.
 const WATCH_SECONDS = 300
 
+export interface KubeWatchTransportOptions {
+  /** Only the pods bound to this node (a field selector), as a node's kubelet sees them. */
+  podsOnNode?: string
+  random?: () => number
+}
+
 /** The real transport: a list, then a watch stream, both over kube-http.ts. */
-export const kubeWatchTransport = (http: KubeHttp, random: () => number = Math.random): WatchTransport => ({
-  list: async (kind) => {
-    const list = await http.json<{ items?: unknown[]; metadata?: { resourceVersion?: string } }>('GET', PATH[kind])
-    return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' }
-  },
-  open: async (kind, resourceVersion, onEvent, done) => {
-    const seconds = Math.round(WATCH_SECONDS * (1 + random()))
-    const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(new DOMException('watch silent too long', 'TimeoutError')), (seconds + 30) * 1000)
-    // Bookmarks keep resourceVersion fresh on quiet kinds, so a restart rarely needs a relist.
-    const query = { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: seconds }
-    http.watch(PATH[kind], query, onEvent, controller.signal).then(
-      () => done(null),
-      (error: unknown) => done(controller.signal.aborted && controller.signal.reason?.name === 'TimeoutError' ? controller.signal.reason : error),
-    ).finally(() => clearTimeout(timer))
-    return () => controller.abort()
-  },
-})
+export const kubeWatchTransport = (http: KubeHttp, options: KubeWatchTransportOptions = {}): WatchTransport => {
+  const random = options.random ?? Math.random
+  const selector = (kind: WatchKind) =>
+    kind === 'Pod' && options.podsOnNode ? { fieldSelector: `spec.nodeName=${options.podsOnNode}` } : {}
+  return {
+    list: async (kind) => {
+      const list = await http.json<{ items?: unknown[]; metadata?: { resourceVersion?: string } }>('GET', PATH[kind], { query: selector(kind) })
+      return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' }
+    },
+    open: async (kind, resourceVersion, onEvent, done) => {
+      const seconds = Math.round(WATCH_SECONDS * (1 + random()))
+      const controller = new AbortController()
+      const timer = setTimeout(() => controller.abort(new DOMException('watch silent too long', 'TimeoutError')), (seconds + 30) * 1000)
+      // Bookmarks keep resourceVersion fresh on quiet kinds, so a restart rarely needs a relist.
+      const query = { ...selector(kind), resourceVersion, allowWatchBookmarks: true, timeoutSeconds: seconds }
+      http.watch(PATH[kind], query, onEvent, controller.signal).then(
+        () => done(null),
+        (error: unknown) => done(controller.signal.aborted && controller.signal.reason?.name === 'TimeoutError' ? controller.signal.reason : error),
+      ).finally(() => clearTimeout(timer))
+      return () => controller.abort()
+    },
+  }
+}
 
 /**
  * Watches through the API server: list, then watch from the list's resourceVersion, forever.
