@@ -95,9 +95,12 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
 // Named pools are read one by one (a cluster's pool count does not matter); wildcards and the
 // cluster defaults need the whole list.
 async function readCandidatePools(deps: Deps, wanted: readonly string[] | 'all'): Promise<SpiderIPPool[]> {
-  // 'cached': these reads choose candidates; the pool writer reads the latest before it decides.
+  // 'cached': these reads only choose; the pool writer's conditional write checks the decision.
+  // A named pool the cache has not seen yet (created a moment ago) is read again from etcd.
   if (wanted === 'all') return deps.store.listPools('cached')
-  const pools = await Promise.all(wanted.map((name) => deps.store.getPool(name, 'cached')))
+  const pools = await Promise.all(
+    wanted.map(async (name) => (await deps.store.getPool(name, 'cached')) ?? deps.store.getPool(name, 'latest')),
+  )
   return pools.filter((pool): pool is SpiderIPPool => pool !== undefined)
 }
 

@@ -37,6 +37,20 @@ describe('POST /v1/ipam/ip', () => {
     expect(endpoint?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Pod', uid: a.uid })
   })
 
+  it('reads again from etcd what the watch cache does not know yet: a new pool, a new incarnation', async () => {
+    const store = seedStore()
+    const app = createAllocateApp(depsFor(store))
+    const a = pod('test-app-j9ftl', 'controller-node-1')
+    store.putPod(a)
+    // The cache lags: it has the pod's previous incarnation and none of the pools yet.
+    const [getPod, getPool] = [store.getPod, store.getPool]
+    store.getPod = async (ns, name, freshness) => (freshness === 'cached' ? { ...a, uid: 'previous' } : getPod(ns, name))
+    store.getPool = async (name, freshness) => (freshness === 'cached' ? undefined : getPool(name))
+    const answer = await post(app, addRequest(a))
+    expect(answer.status).toBe(200)
+    expect((await answer.json()).ips[0].address).toBe('10.6.168.61/16')
+  })
+
   it('answers a retried ADD with the same address and writes nothing', async () => {
     const store = seedStore()
     const app = createAllocateApp(depsFor(store))
