@@ -91,6 +91,7 @@ async function scenario(groupCommit: boolean) {
   const cpu = Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, v - cpuBefore[k as keyof typeof cpuBefore]]))
   const after = await metrics()
   const heapMB = (after['spinneret_process_memory_heap_used_bytes'] ?? 0) / 1e6
+  const heapTotalMB = (after['spinneret_process_memory_heap_total_bytes'] ?? 0) / 1e6
   const failed = answers.filter((a) => a.status !== 200)
   const ips = answers.filter((a) => a.status === 200).map((a) => a.body.ips[0].address)
   const procStatus = readFileSync(`/proc/${service.process.pid}/status`, 'utf8')
@@ -134,6 +135,7 @@ async function scenario(groupCommit: boolean) {
     rssMB: rss,
     peakRssMB: peakRss,
     heapMB,
+    heapTotalMB,
     seconds,
     cpu,
     firstError: failed[0]?.body,
@@ -155,7 +157,7 @@ for (const r of off ? [on, off] : [on]) {
       `${r.perSecond.toFixed(0)} alloc/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms | ` +
       `pool writes/alloc ${r.poolWritesPerAlloc.toFixed(3)}, API writes/alloc ${r.apiWritesPerAlloc.toFixed(2)}, ` +
       `API reads/alloc ${r.apiReadsPerAlloc.toFixed(2)}, conflicts ${r.conflicts} | ` +
-      `release ${r.releasePerSecond.toFixed(0)}/s (${r.releaseRetries} retried), records left ${r.recordsLeft} | service RSS ${r.rssMB.toFixed(0)} MB, peak ${r.peakRssMB.toFixed(0)} MB (JS heap in use ${r.heapMB.toFixed(0)} MB)`,
+      `release ${r.releasePerSecond.toFixed(0)}/s (${r.releaseRetries} retried), records left ${r.recordsLeft} | service RSS ${r.rssMB.toFixed(0)} MB, peak ${r.peakRssMB.toFixed(0)} MB (JS heap ${r.heapMB.toFixed(0)} MB in use of ${r.heapTotalMB.toFixed(0)} MB)`,
   )
   console.log(
     `  CPU seconds during the ${r.seconds.toFixed(1)} s of allocation: ` +

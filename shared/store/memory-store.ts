@@ -1,5 +1,5 @@
 import type { IPPoolStatus, SpiderEndpoint, SpiderIPPool, SpiderReservedIP, SpiderSubnet, SubnetStatus } from '../api/index.ts'
-import { StoreConflict, type Store } from './store.ts'
+import { StoreConflict, type Freshness, type Store } from './store.ts'
 import type { ControllerView, NamespaceView, NodeView, PodView } from './views.ts'
 
 type Versioned = { metadata: { name: string; namespace?: string; resourceVersion?: string } }
@@ -48,15 +48,16 @@ export class MemoryStore implements Store {
   putNamespace = (ns: NamespaceView) => this.namespaces.set(ns.name, structuredClone(ns))
   putController = (c: ControllerView) => this.controllers.set(`${c.kind}/${c.namespace}/${c.name}`, structuredClone(c))
 
-  getPod = async (namespace: string, name: string) => clone(this.pods.get(`${namespace}/${name}`))
+  // Freshness means nothing here: this store is never behind.
+  getPod = async (namespace: string, name: string, _freshness?: Freshness) => clone(this.pods.get(`${namespace}/${name}`))
   listPods = async () => [...this.pods.values()].map((p) => structuredClone(p))
   getNode = async (name: string) => clone(this.nodes.get(name))
   getNamespace = async (name: string) => clone(this.namespaces.get(name))
   getController = async (kind: string, namespace: string, name: string) =>
     clone(this.controllers.get(`${kind}/${namespace}/${name}`))
 
-  listPools = async () => [...this.pools.values()].map((p) => structuredClone(p))
-  getPool = async (name: string) => clone(this.pools.get(name))
+  listPools = async (_freshness?: Freshness) => [...this.pools.values()].map((p) => structuredClone(p))
+  getPool = async (name: string, _freshness?: Freshness) => clone(this.pools.get(name))
   replacePoolStatus = async (pool: SpiderIPPool, status: IPPoolStatus) =>
     this.replace(this.pools, pool.metadata.name, 'SpiderIPPool', { ...pool, status })
   replacePoolFinalizers = async (pool: SpiderIPPool, finalizers: string[]) =>
