@@ -21,8 +21,11 @@ export interface StartOptions extends Pick<DispatcherDeps, 'resyncIntervalMs' | 
   log?: Logger
   /** Runs the leaked-IP scan every resync interval (through this writer, with the allocations). */
   poolWriter?: PoolWriter
-  /** Watch pods (the source decides which: this node's) and scan soon after they go. */
-  watchPods?: boolean
+  /**
+   * The node this service serves: it watches that node's pods (the source is scoped to them),
+   * scans soon after one goes, and scans only that node's records.
+   */
+  nodeName?: string
 }
 
 /**
@@ -31,7 +34,7 @@ export interface StartOptions extends Pick<DispatcherDeps, 'resyncIntervalMs' | 
  * // ...
  * await dispatcher.stop()
  */
-export const startDispatcher = async ({ store, source, log, poolWriter, watchPods, ...tuning }: StartOptions): Promise<Dispatcher> => {
+export const startDispatcher = async ({ store, source, log, poolWriter, nodeName, ...tuning }: StartOptions): Promise<Dispatcher> => {
   const deps = { store, log }
   const dispatcher = createDispatcher({
     ...tuning,
@@ -44,12 +47,12 @@ export const startDispatcher = async ({ store, source, log, poolWriter, watchPod
   await dispatcher.start()
   if (!poolWriter) return dispatcher
   const leaks = createLeakCollector({
-    collect: () => collectLeakedIPs({ store, poolWriter, ...(log ? { log } : {}) }),
+    collect: () => collectLeakedIPs({ store, poolWriter, ...(log ? { log } : {}), ...(nodeName === undefined ? {} : { nodeName }) }),
     intervalMs: tuning.resyncIntervalMs ?? 600_000,
     ...(log ? { log } : {}),
   })
   leaks.start()
-  const unwatch = watchPods ? dispatcher.onPod(leaks.onPod) : () => {}
+  const unwatch = nodeName === undefined ? () => {} : dispatcher.onPod(leaks.onPod)
   return {
     ...dispatcher,
     stop: async () => {

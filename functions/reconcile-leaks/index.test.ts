@@ -54,4 +54,21 @@ describe('collectLeakedIPs', () => {
     expect([outcome.leaks.length, outcome.released]).toEqual([1, 0])
     expect(podsIn(store, 'test-ippool-6')).toContain('default/deleted')
   })
+
+  it("scanning one node, releases only that node's pods' addresses", async () => {
+    const store = seedStore()
+    const deps = depsFor(store)
+    const app = createAllocateApp(deps)
+    const here = pod('here', 'controller-node-1')
+    const there = pod('there', 'worker-node-1')
+    for (const p of [here, there]) {
+      store.putPod(p)
+      const body = JSON.stringify(addRequest(p))
+      expect((await app.request('/v1/ipam/ip', { method: 'POST', body, headers: { 'content-type': 'application/json' } })).status).toBe(200)
+    }
+    store.pods.clear()
+    const outcome = await collectLeakedIPs({ ...deps, nodeName: 'controller-node-1' })
+    expect(outcome.leaks.map((l) => l.pod)).toEqual(['default/here'])
+    expect([podsIn(store, 'test-ippool-6'), podsIn(store, 'test-ippool-7')]).toEqual([[], ['default/there']])
+  })
 })

@@ -8,6 +8,8 @@ export interface LeakDeps {
   poolWriter: PoolWriter
   log?: Logger
   now?: () => Date
+  /** Scan this node only (see LeakScan.node): what a per-node service does. */
+  nodeName?: string
 }
 
 export interface LeakOutcome {
@@ -28,7 +30,7 @@ export async function collectLeakedIPs(deps: LeakDeps): Promise<LeakOutcome> {
   const { store, poolWriter } = deps
   const log = (deps.log ?? silentLogger).with({ function: 'reconcile-leaks' })
   const [pools, endpoints] = await Promise.all([store.listPools('latest'), store.listEndpoints()])
-  const pods = await store.listPods()
+  const pods = await store.listPods(deps.nodeName)
   const setKeys = new Set(
     endpoints
       .filter((e) => e.status.ownerControllerType === 'StatefulSet')
@@ -41,7 +43,7 @@ export async function collectLeakedIPs(deps: LeakDeps): Promise<LeakOutcome> {
     if (set) statefulSets.set(key, { name: set.name, ...(set.replicas === undefined ? {} : { replicas: set.replicas }) })
   }
   const now = (deps.now?.() ?? new Date()).toISOString()
-  const leaks = leakedIPs({ pools, endpoints, pods, statefulSets, now })
+  const leaks = leakedIPs({ pools, endpoints, pods, statefulSets, now, ...(deps.nodeName === undefined ? {} : { node: deps.nodeName }) })
   if (leaks.length === 0) return { leaks, released: 0, endpointsDeleted: 0 }
 
   const released = (await Promise.all(leaks.map((l) => poolWriter.release(l.pool, { podUid: l.podUid, ip: l.ip })))).flat()

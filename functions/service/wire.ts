@@ -32,11 +32,11 @@ export function wireService(config: ServiceConfig) {
       startDispatcher({
         store: kube,
         // With NODE_NAME (one service per node) it watches that node's pods, as its kubelet does,
-        // and scans for leaked addresses soon after they go; every instance also scans each
-        // resync interval.
+        // and scans that node's records for leaks soon after a pod goes and each resync
+        // interval; without it, the periodic scan covers the whole cluster.
         source: new KubeWatch(kubeWatchTransport(http, config.NODE_NAME ? { podsOnNode: config.NODE_NAME } : {}), { log }),
         poolWriter,
-        watchPods: config.NODE_NAME !== undefined,
+        ...(config.NODE_NAME ? { nodeName: config.NODE_NAME } : {}),
         log,
         resyncIntervalMs: config.RESYNC_SECONDS * 1000,
       }),

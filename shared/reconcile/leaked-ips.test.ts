@@ -82,6 +82,14 @@ describe('leakedIPs', () => {
     expect(leaked({ pools, endpoints, pods, statefulSets: new Map() })).toHaveLength(2)
   })
 
+  it('scanning one node, judges only the records its endpoints place there', () => {
+    const pools = [poolWith('p', { '10.1.0.1': ['ns/here', 'u1'], '10.1.0.2': ['ns/there', 'u2'], '10.1.0.3': ['ns/orphan', 'u3'] })]
+    const endpoints = [endpointOf('here', 'u1', { type: 'Pod', name: 'here' }), { ...endpointOf('there', 'u2', { type: 'Pod', name: 'there' }) }]
+    endpoints[1]!.status.current.node = 'n2'
+    // n1's pod list is empty: `here` is gone; `there` lives on n2 and `orphan` has no endpoint.
+    expect(leaked({ pools, endpoints, pods: [], node: 'n1' })).toEqual(['p 10.1.0.1 u1: pod ns/here no longer exists'])
+  })
+
   it("does not take another incarnation's StatefulSet endpoint as the record's", () => {
     const pools = [poolWith('p', { '10.1.0.1': ['ns/web-0', 'old'] })]
     const endpoints = [endpointOf('web-0', 'new', { type: 'StatefulSet', name: 'web' })]

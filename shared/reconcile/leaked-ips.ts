@@ -11,6 +11,12 @@ export interface LeakScan {
   statefulSets: ReadonlyMap<string, { name: string; replicas?: number }>
   /** RFC 3339, to tell a pod stuck terminating past its deadline. */
   now: string
+  /**
+   * Scan one node only: `pods` are that node's, and only records whose endpoint places that
+   * incarnation on this node are judged (a pod never changes nodes, so one missing from the node's
+   * list is gone). Records without such an endpoint are left to a cluster-wide scan or to DEL.
+   */
+  node?: string
 }
 
 export interface Leak {
@@ -37,9 +43,14 @@ export function leakedIPs(scan: LeakScan): Leak[] {
   const pods = new Map(scan.pods.map((p) => [`${p.namespace}/${p.name}`, p]))
   const endpoints = new Map(scan.endpoints.map((e) => [`${e.metadata.namespace}/${e.metadata.name}`, e]))
   const leaks: Leak[] = []
+  const onThisNode = (key: string, podUid: string) => {
+    const current = endpoints.get(key)?.status.current
+    return current?.uid === podUid && current.node === scan.node
+  }
   for (const pool of scan.pools) {
     const records = parseAllocatedIPs(pool.status.allocatedIPs, pool.metadata.name)
     for (const [ip, record] of Object.entries(records)) {
+      if (scan.node !== undefined && !onThisNode(record.pod, record.podUid)) continue
       const reason = whyLeaked(record.pod, record.podUid, pods.get(record.pod), endpoints.get(record.pod), scan)
       if (reason) leaks.push({ pool: pool.metadata.name, ip, podUid: record.podUid, pod: record.pod, reason })
     }

@@ -103,7 +103,10 @@ export class KubeStore implements Store {
       toPodView,
     )
 
-  listPods = async () => ((await this.read<List>('list pods', '/api/v1/pods'))?.items ?? []).map((p) => toPodView(p as RawObject))
+  listPods = async (nodeName?: string) => {
+    const query = nodeName === undefined ? undefined : { fieldSelector: `spec.nodeName=${nodeName}` }
+    return ((await this.read<List>('list pods', '/api/v1/pods', query))?.items ?? []).map((p) => toPodView(p as RawObject))
+  }
 
   getNode = async (name: string) =>
     mapDefined(await this.read<RawObject>(`get node ${name}`, `/api/v1/nodes/${enc(name)}`, FROM_CACHE), toNodeView)

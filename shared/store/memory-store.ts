@@ -50,7 +50,8 @@ export class MemoryStore implements Store {
 
   // Freshness means nothing here: this store is never behind.
   getPod = async (namespace: string, name: string, _freshness?: Freshness) => clone(this.pods.get(`${namespace}/${name}`))
-  listPods = async () => [...this.pods.values()].map((p) => structuredClone(p))
+  listPods = async (nodeName?: string) =>
+    [...this.pods.values()].filter((p) => nodeName === undefined || p.nodeName === nodeName).map((p) => structuredClone(p))
   getNode = async (name: string) => clone(this.nodes.get(name))
   getNamespace = async (name: string) => clone(this.namespaces.get(name))
   getController = async (kind: string, namespace: string, name: string) =>

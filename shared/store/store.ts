@@ -10,7 +10,8 @@ import type { ControllerView, NamespaceView, NodeView, PodView } from './views.t
  */
 export interface Store {
   getPod(namespace: string, name: string, freshness?: Freshness): Promise<PodView | undefined>
-  listPods(): Promise<PodView[]>
+  /** Every pod, or those bound to one node; always 'latest'. */
+  listPods(nodeName?: string): Promise<PodView[]>
   /** Node, namespace, controllers and reserved IPs are read as 'cached' (see Freshness). */
   getNode(name: string): Promise<NodeView | undefined>
   getNamespace(name: string): Promise<NamespaceView | undefined>
