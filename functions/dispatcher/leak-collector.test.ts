@@ -54,6 +54,24 @@ describe('leak collector', () => {
     expect(most).toBe(1)
     expect(calls).toBeGreaterThanOrEqual(2)
     expect(warnings[0]).toMatch(/scan failed/)
+    const stopping = collector.stop() // waits for the scan in flight
+    await vi.advanceTimersByTimeAsync(5000)
+    await stopping
+  })
+
+  it('runs a scan asked for during another one after it: the running one listed pods too early', async () => {
+    let calls = 0
+    const collect = async () => {
+      calls++
+      await new Promise((resolve) => setTimeout(resolve, 5000))
+    }
+    const collector = createLeakCollector({ collect, intervalMs: 600_000, soonMs: 1000 })
+    collector.start()
+    collector.onPod('DELETED', pod())
+    await vi.advanceTimersByTimeAsync(2000) // the first scan is running
+    collector.onPod('DELETED', pod({ name: 'q' }))
+    await vi.advanceTimersByTimeAsync(20_000)
+    expect(calls).toBe(2)
     await collector.stop()
   })
 })

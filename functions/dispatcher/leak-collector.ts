@@ -21,7 +21,8 @@ export interface LeakCollector {
 }
 
 /**
- * Runs the leaked-IP scan periodically and soon after pods go, never two at once. The first
+ * Runs the leaked-IP scan periodically and soon after pods go, never two at once (one asked for
+ * meanwhile runs next). The first
  * periodic scan runs one interval after start, not at start: a fleet of restarting services must
  * not all scan the cluster at the same moment.
  */
@@ -32,14 +33,29 @@ export const createLeakCollector = (options: LeakCollectorOptions): LeakCollecto
   let soon: ReturnType<typeof setTimeout> | undefined
   let stopped = false
 
-  const scan = () =>
-    (running ??= options
+  let again = false
+  // A scan asked for while one runs follows it: the running one may have listed the pods before
+  // the event that asked.
+  const scan = (): Promise<void> => {
+    if (running) {
+      again = true
+      return running
+    }
+    running = options
       .collect()
       .then(
         () => undefined,
         (error: unknown) => log.warn('leaked-IP scan failed, next one at the next occasion', { error }),
       )
-      .finally(() => (running = undefined)))
+      .finally(() => {
+        running = undefined
+        if (again && !stopped) {
+          again = false
+          void scan()
+        }
+      })
+    return running
+  }
 
   return {
     start: () => {
