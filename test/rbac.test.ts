@@ -1,0 +1,102 @@
+// The service run with the ServiceAccount of manifests/deploy/rbac.yaml and nothing else: its
+// ClusterRole must cover every call an ADD, a DEL, the dispatcher's watches and the leak scan
+// make. A ServiceAccount without it is refused with the API server's own words.
+import * as k8s from '@kubernetes/client-node'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { applyManifests, cleanUp, createNamespace, createNode, createPod, createPool, kubeConfig, poolRecords, readPool, unique } from './support/cluster.ts'
+import { ipamCall, startService, type RunningService } from './support/service.ts'
+
+const kc = kubeConfig()
+const core = kc.makeApiClient(k8s.CoreV1Api)
+const apps = kc.makeApiClient(k8s.AppsV1Api)
+const ns = unique('rbac')
+const node = `${ns}-node`
+const pool = `${ns}-pool`
+const dir = mkdtempSync(join(tmpdir(), 'spinneret-rbac-'))
+const services: RunningService[] = []
+
+/** A kubeconfig that authenticates as kube-system/<account> with a fresh token. */
+async function kubeconfigFor(account: string): Promise<string> {
+  const request = await core.createNamespacedServiceAccountToken({ namespace: 'kube-system', name: account, body: { spec: { expirationSeconds: 3600 } } })
+  const cluster = kc.getCurrentCluster()!
+  const caData = kc.clusters.find((c) => c.name === cluster.name)?.caData
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server: cluster.server, 'certificate-authority-data': caData } }],
+    users: [{ name: account, user: { token: request.status?.token } }],
+    contexts: [{ name: 'c', context: { cluster: 'c', user: account } }],
+    'current-context': 'c',
+  }
+  const path = join(dir, `${account}.kubeconfig`)
+  writeFileSync(path, JSON.stringify(config))
+  return path
+}
+
+beforeAll(async () => {
+  await applyManifests(kc, 'manifests/crds', 'manifests/deploy')
+  await createNamespace(kc, ns)
+  await createNode(kc, node, { zone: 'z' })
+  await createPool(kc, pool, { subnet: '198.18.0.0/16', ips: ['198.18.9.1-198.18.9.20'], nodeAffinity: { matchLabels: { zone: 'z' } } })
+}, 120_000)
+
+afterAll(async () => {
+  await Promise.all(services.map((s) => s.stop()))
+  await cleanUp(kc, { namespace: ns, pools: [pool], nodes: [node] })
+  await core.deleteNamespacedServiceAccount({ namespace: 'kube-system', name: `${ns}-unbound` }).catch(() => undefined)
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) }
+const bodyFor = (pod: k8s.V1Pod) => ({ containerID: `c-${pod.metadata!.uid}`, ifName: 'eth0', podNamespace: ns, podName: pod.metadata!.name, podUID: pod.metadata!.uid })
+
+describe('RBAC (manifests/deploy/rbac.yaml)', () => {
+  it('refuses a ServiceAccount without the role, naming what it may not do', async () => {
+    await core.createNamespacedServiceAccount({ namespace: 'kube-system', body: { metadata: { name: `${ns}-unbound` } } })
+    const service = await startService({ KUBECONFIG: await kubeconfigFor(`${ns}-unbound`) })
+    services.push(service)
+    const pod = await createPod(kc, { namespace: ns, name: 'refused', nodeName: node, annotations })
+    const answer = await ipamCall(service.socket, 'POST', '/v1/ipam/ip', bodyFor(pod))
+    expect(answer.status).toBeGreaterThanOrEqual(400)
+    expect(answer.body.message).toMatch(/refused get pod .*\(403\).*cannot get resource "pods"/)
+    expect(Object.keys(poolRecords(await readPool(kc, pool)))).toEqual([])
+  })
+
+  it('lets the service allocate, release, watch and collect leaks with exactly the role', async () => {
+    const service = await startService({ KUBECONFIG: await kubeconfigFor('spinneret'), NODE_NAME: node, RESYNC_SECONDS: '3600' })
+    services.push(service)
+    const set = await apps.createNamespacedStatefulSet({
+      namespace: ns,
+      body: {
+        metadata: { name: 'db' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'db' } },
+          serviceName: 'db',
+          template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } },
+        },
+      },
+    })
+    const owner = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: set.metadata!.uid!, controller: true }
+    const plain = await createPod(kc, { namespace: ns, name: 'plain', nodeName: node, annotations })
+    const member = await createPod(kc, { namespace: ns, name: 'db-0', nodeName: node, annotations, ownerReferences: [owner] })
+    const leaked = await createPod(kc, { namespace: ns, name: 'leaked', nodeName: node, annotations })
+    for (const pod of [plain, member, leaked]) {
+      const answer = await ipamCall(service.socket, 'POST', '/v1/ipam/ip', bodyFor(pod))
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200)
+    }
+    for (const pod of [plain, member]) {
+      const answer = await ipamCall(service.socket, 'DELETE', '/v1/ipam/ip', bodyFor(pod))
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200)
+    }
+    // The StatefulSet still wants db-0: its address stays for the next incarnation.
+    const holders = async () => Object.values(poolRecords(await readPool(kc, pool))).map((r) => r.pod.split('/')[1]).sort()
+    expect(await holders()).toEqual(['db-0', 'leaked'])
+    await core.deleteNamespacedPod({ namespace: ns, name: 'leaked', gracePeriodSeconds: 0 })
+    await vi.waitFor(async () => expect(await holders()).toEqual(['db-0']), { timeout: 30_000, interval: 500 })
+    expect(service.output()).not.toMatch(/forbidden|\(403\)/i)
+  })
+})
