@@ -21,11 +21,13 @@ export interface KubeRequest {
   contentType?: string
 }
 
-/** What a request needs from a kubeconfig: where, which TLS material, which headers. */
-interface Credentials {
-  server: string
-  headers: Record<string, string>
-  tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean; servername?: string }
+/** The TLS material of a kubeconfig's cluster and user. */
+interface TlsMaterial {
+  ca?: Buffer
+  cert?: Buffer
+  key?: Buffer
+  rejectUnauthorized?: boolean
+  servername?: string
 }
 
 // Bearer tokens from files (the in-cluster service account) rotate; client-node re-reads them
@@ -46,8 +48,8 @@ const RETRY_AFTER_CAP_MS = 2000
  */
 export class KubeHttp {
   readonly server: string
-  private credentials: Credentials | undefined
-  private credentialsAt = 0
+  private headers: Record<string, string> | undefined
+  private headersAt = 0
   private agent: Agent | undefined
 
   constructor(private readonly kubeConfig: KubeConfig) {
@@ -94,9 +96,9 @@ export class KubeHttp {
   // undici's request(), not its fetch(), which wraps every body in WHATWG streams: 0.21 against
   // 0.37 ms of client CPU per GET alone, and half the service's CPU per allocation in npm run bench.
   private async send(method: string, path: string, request: KubeRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-    const { server, headers } = await this.currentCredentials()
+    const headers = await this.authHeaders()
     // A server URL may carry a path prefix (an API proxy); paths are appended to it.
-    const url = new URL(server.replace(/\/+$/, '') + path)
+    const url = new URL(this.server.replace(/\/+$/, '') + path)
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value))
     }
@@ -113,28 +115,30 @@ export class KubeHttp {
     })
   }
 
-  private async currentCredentials(): Promise<Credentials> {
-    if (this.credentials && Date.now() - this.credentialsAt < CREDENTIALS_TTL_MS) return this.credentials
+  /** The auth headers (asked for again after CREDENTIALS_TTL_MS); builds the agent on first use. */
+  private async authHeaders(): Promise<Record<string, string>> {
+    if (this.headers && Date.now() - this.headersAt < CREDENTIALS_TTL_MS) return this.headers
     const options: Record<string, unknown> & { headers?: Record<string, string> } = {}
     await this.kubeConfig.applyToHTTPSOptions(options)
     const headers = { ...(options.headers ?? {}) }
     if (typeof options.auth === 'string') headers.Authorization = `Basic ${btoa(options.auth)}`
-    const tls = {
-      ...(options.ca ? { ca: options.ca as Buffer } : {}),
-      ...(options.cert ? { cert: options.cert as Buffer } : {}),
-      ...(options.key ? { key: options.key as Buffer } : {}),
-      ...(options.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
-      ...(typeof options.servername === 'string' ? { servername: options.servername } : {}),
-    }
     // The TLS material only changes with the kubeconfig itself; the agent stays.
-    this.agent ??= new Agent({ connect: connectOptions(tls), keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 })
-    this.credentials = { server: this.server, headers, tls }
-    this.credentialsAt = Date.now()
-    return this.credentials
+    this.agent ??= new Agent({ connect: connectOptions(tlsOf(options)), keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 })
+    this.headers = headers
+    this.headersAt = Date.now()
+    return headers
   }
 }
 
-function connectOptions(tls: Credentials['tls']) {
+const tlsOf = (options: Record<string, unknown>): TlsMaterial => ({
+  ...(options.ca ? { ca: options.ca as Buffer } : {}),
+  ...(options.cert ? { cert: options.cert as Buffer } : {}),
+  ...(options.key ? { key: options.key as Buffer } : {}),
+  ...(options.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+  ...(typeof options.servername === 'string' ? { servername: options.servername } : {}),
+})
+
+function connectOptions(tls: TlsMaterial) {
   const { ca, cert, key, ...rest } = tls
   // Deno's node:tls has no secure contexts to share; it gets the raw material.
   if ('Deno' in globalThis) return tls

@@ -127,11 +127,7 @@ export class KubeStore implements Store {
     mapDefined(await this.read(`get ${PLURAL.ipPool} ${name}`, crdPath(PLURAL.ipPool, name), queryFor(freshness)), parseSpiderIPPool)
 
   replacePoolStatus = async (pool: SpiderIPPool, status: IPPoolStatus) =>
-    parseSpiderIPPool(
-      await this.write(KIND.ipPool, pool.metadata.name, 'PUT', `${crdPath(PLURAL.ipPool, pool.metadata.name)}/status`, {
-        body: { apiVersion: `${GROUP}/${VERSION}`, kind: KIND.ipPool, ...pool, status },
-      }),
-    )
+    parseSpiderIPPool(await this.replaceClusterObject(KIND.ipPool, PLURAL.ipPool, { ...pool, status }, '/status'))
 
   replacePoolFinalizers = async (pool: SpiderIPPool, finalizers: string[]) =>
     parseSpiderIPPool(await this.replaceClusterObject(KIND.ipPool, PLURAL.ipPool, withFinalizers(pool, finalizers)))
@@ -139,11 +135,7 @@ export class KubeStore implements Store {
   listSubnets = async () => (await this.listCluster(PLURAL.subnet, 'latest')).map(parseSpiderSubnet)
 
   replaceSubnetStatus = async (subnet: SpiderSubnet, status: SubnetStatus) =>
-    parseSpiderSubnet(
-      await this.write(KIND.subnet, subnet.metadata.name, 'PUT', `${crdPath(PLURAL.subnet, subnet.metadata.name)}/status`, {
-        body: { apiVersion: `${GROUP}/${VERSION}`, kind: KIND.subnet, ...subnet, status },
-      }),
-    )
+    parseSpiderSubnet(await this.replaceClusterObject(KIND.subnet, PLURAL.subnet, { ...subnet, status }, '/status'))
 
   replaceSubnetFinalizers = async (subnet: SpiderSubnet, finalizers: string[]) =>
     parseSpiderSubnet(await this.replaceClusterObject(KIND.subnet, PLURAL.subnet, withFinalizers(subnet, finalizers)))
@@ -197,8 +189,9 @@ export class KubeStore implements Store {
   private listCluster = async (plural: string, freshness: Freshness): Promise<unknown[]> =>
     (await this.read<List>(`list ${plural}`, crdPath(plural), queryFor(freshness)))?.items ?? []
 
-  private replaceClusterObject = (kind: string, plural: string, body: { metadata: { name: string } }) =>
-    this.write(kind, body.metadata.name, 'PUT', crdPath(plural, body.metadata.name), {
+  /** PUT of a cluster-scoped object, or of its status subresource (which ignores all but status). */
+  private replaceClusterObject = <T extends { metadata: { name: string } }>(kind: string, plural: string, body: T, subresource: '' | '/status' = '') =>
+    this.write(kind, body.metadata.name, 'PUT', crdPath(plural, body.metadata.name) + subresource, {
       body: { apiVersion: `${GROUP}/${VERSION}`, kind, ...body },
     })
 }
