@@ -186,3 +186,20 @@ describe('KubeWatch', () => {
     await expect(watch.list('SpiderSubnet')).rejects.toMatchObject({ code: 'try-again', message: 'list SpiderSubnet: ECONNREFUSED' })
   })
 })
+
+describe('KubeWatch.notSynced', () => {
+  it('names a watch until its first list succeeds, and forgets a stopped one', async () => {
+    const { transport, watch, start } = setup()
+    transport.lists = [new Error('the server could not find the requested resource'), { items: [], resourceVersion: '5' }]
+    expect(watch.notSynced()).toEqual([])
+    const stop = start()
+    expect(watch.notSynced()).toEqual(['SpiderIPPool'])
+    await vi.waitFor(() => expect(transport.streams.length).toBe(1))
+    expect(watch.notSynced()).toEqual([])
+    stop()
+    const stopPods = watch.watch('Pod', () => {})
+    expect(watch.notSynced()).toEqual(['Pod'])
+    stopPods()
+    expect(watch.notSynced()).toEqual([])
+  })
+})

@@ -90,18 +90,31 @@ export const kubeWatchTransport = (http: KubeHttp, options: KubeWatchTransportOp
  * including a throwing handler, are logged and never escape: a watch must not take the process down.
  */
 export class KubeWatch implements WatchSource {
+  /** Kinds watched whose first list has not yet succeeded. */
+  private readonly unsynced = new Map<object, WatchKind>()
+
   constructor(
     private readonly transport: WatchTransport,
     private readonly options: KubeWatchOptions = {},
   ) {}
 
+  /** The kinds of running watches that have not listed once yet (readiness reports them). */
+  notSynced(): WatchKind[] {
+    return [...new Set(this.unsynced.values())]
+  }
+
   static fromKubeConfig = (kubeConfig: KubeConfig, options?: KubeWatchOptions) =>
     new KubeWatch(kubeWatchTransport(new KubeHttp(kubeConfig)), options)
 
   watch<K extends WatchKind>(kind: K, onEvent: WatchHandler<K>): () => void {
-    const loop = new WatchLoop(kind, onEvent, this.transport, this.options)
+    const token = {}
+    this.unsynced.set(token, kind)
+    const loop = new WatchLoop(kind, onEvent, this.transport, this.options, () => this.unsynced.delete(token))
     void loop.run()
-    return () => loop.stop()
+    return () => {
+      this.unsynced.delete(token)
+      loop.stop()
+    }
   }
 
   async list<K extends WatchKind>(kind: K): Promise<Array<WatchedObjects[K]>> {
@@ -139,6 +152,7 @@ class WatchLoop<K extends WatchKind> {
     private readonly onEvent: WatchHandler<K>,
     private readonly transport: WatchTransport,
     private readonly options: KubeWatchOptions,
+    private readonly onListed: () => void = () => {},
   ) {
     this.log = (options.log ?? silentLogger).with({ kind })
   }
@@ -207,6 +221,7 @@ class WatchLoop<K extends WatchKind> {
       this.emit('DELETED', object)
     }
     this.resourceVersion = resourceVersion
+    this.onListed()
   }
 
   private onLine(type: string, raw: unknown) {
