@@ -51,6 +51,9 @@ const withLock = <T>(fn: () => Promise<T>) => {
   return withDirLock(path.join(CLUSTER_DIR, 'lock'), 60 * 60_000, say, fn)
 }
 
+/** The nodes of the cluster that `up` made (running or not). */
+export const clusterNodes = (): NodeDescription[] => readState()?.nodes ?? []
+
 /** Creates the node paths' mount points on the host; returns the folders it had to create. */
 function ensureHostMountpoints(): string[] {
   const created: string[] = []
