@@ -34,7 +34,10 @@ export function wireService(config: ServiceConfig) {
     log: log.with({ function: 'readiness' }),
     checks: [
       () => kube.apiProblems(),
-      () => (dispatching ? watch.notSynced().map((kind) => `the ${kind} watch has not listed yet`) : ['the watches have not started yet']),
+      () =>
+        dispatching
+          ? watch.notSynced().map(({ kind, error }) => (error ? `the ${kind} watch cannot list: ${error}` : `the ${kind} watch has not listed yet`))
+          : ['the watches have not started yet'],
     ],
   })
   return {

@@ -90,17 +90,17 @@ export const kubeWatchTransport = (http: KubeHttp, options: KubeWatchTransportOp
  * including a throwing handler, are logged and never escape: a watch must not take the process down.
  */
 export class KubeWatch implements WatchSource {
-  /** Kinds watched whose first list has not yet succeeded. */
-  private readonly unsynced = new Map<object, WatchKind>()
+  /** Watches whose first list has not yet succeeded, with the last reason it failed. */
+  private readonly unsynced = new Map<object, { kind: WatchKind; error?: string }>()
 
   constructor(
     private readonly transport: WatchTransport,
     private readonly options: KubeWatchOptions = {},
   ) {}
 
-  /** The kinds of running watches that have not listed once yet (readiness reports them). */
-  notSynced(): WatchKind[] {
-    return [...new Set(this.unsynced.values())]
+  /** The running watches that have not listed once yet, and why (readiness reports them). */
+  notSynced(): Array<{ kind: WatchKind; error?: string }> {
+    return [...this.unsynced.values()]
   }
 
   static fromKubeConfig = (kubeConfig: KubeConfig, options?: KubeWatchOptions) =>
@@ -108,8 +108,12 @@ export class KubeWatch implements WatchSource {
 
   watch<K extends WatchKind>(kind: K, onEvent: WatchHandler<K>): () => void {
     const token = {}
-    this.unsynced.set(token, kind)
-    const loop = new WatchLoop(kind, onEvent, this.transport, this.options, () => this.unsynced.delete(token))
+    const state: { kind: WatchKind; error?: string } = { kind }
+    this.unsynced.set(token, state)
+    const loop = new WatchLoop(kind, onEvent, this.transport, this.options, (error) => {
+      if (error === undefined) this.unsynced.delete(token)
+      else state.error = error instanceof Error ? error.message : String(error)
+    })
     void loop.run()
     return () => {
       this.unsynced.delete(token)
@@ -152,7 +156,8 @@ class WatchLoop<K extends WatchKind> {
     private readonly onEvent: WatchHandler<K>,
     private readonly transport: WatchTransport,
     private readonly options: KubeWatchOptions,
-    private readonly onListed: () => void = () => {},
+    /** Called after each list: with no argument when it succeeded, else with its error. */
+    private readonly onListed: (error?: unknown) => void = () => {},
   ) {
     this.log = (options.log ?? silentLogger).with({ kind })
   }
@@ -189,6 +194,7 @@ class WatchLoop<K extends WatchKind> {
       return this.events > 0 || Date.now() - started >= MIN_HEALTHY_MS
     } catch (error) {
       this.log.warn('list failed, retrying', { error })
+      this.onListed(error)
       return false
     }
   }
