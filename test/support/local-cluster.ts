@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process'
 import * as k8s from '@kubernetes/client-node'
 import { inject } from 'vitest'
+import { kubectlEnv } from '../../scripts/cluster/install.ts'
 
 export function clusterKubeConfig(): k8s.KubeConfig {
   const kc = new k8s.KubeConfig()
@@ -16,7 +17,7 @@ export function kubectl(args: readonly string[], { timeoutMs = 60_000, input }: 
     const child = execFile(
       'kubectl',
       [...args],
-      { env: { ...process.env, KUBECONFIG: inject('clusterKubeconfig') }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      { env: kubectlEnv(), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => (error ? reject(new Error(`kubectl ${args.join(' ')}: ${`${stderr}${stdout}`.trim() || error.message}`)) : resolve(stdout)),
     )
     if (input !== undefined) child.stdin?.end(input)
