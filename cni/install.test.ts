@@ -53,3 +53,22 @@ describe('installPlugin', () => {
     expect(() => installPlugin(source, missing)).toThrow(`cannot install the CNI plugin as ${path.join(missing, 'spinneret')}: no such directory`)
   })
 })
+
+describe('installPlugin over a busy binary', () => {
+  it('replaces a plugin that is executing at that moment, which runs on undisturbed', async () => {
+    const { spawn } = await import('node:child_process')
+    // A running executable: writing into it would fail with ETXTBSY; renaming over it does not.
+    fs.copyFileSync('/bin/sleep', path.join(bin, 'spinneret'))
+    fs.chmodSync(path.join(bin, 'spinneret'), 0o755)
+    const busy = spawn(path.join(bin, 'spinneret'), ['30'])
+    await new Promise((r) => busy.once('spawn', r))
+    try {
+      expect(() => fs.writeFileSync(path.join(bin, 'spinneret'), 'x')).toThrow(/ETXTBSY/)
+      expect(installPlugin(source, bin).installed).toContain(path.join(bin, 'spinneret'))
+      expect(fs.readFileSync(path.join(bin, 'spinneret'), 'utf8')).toBe('#!/bin/sh\necho new\n')
+      expect(busy.exitCode).toBeNull()
+    } finally {
+      busy.kill()
+    }
+  })
+})

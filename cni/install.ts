@@ -65,7 +65,11 @@ export function installPlugin(source: string, dir: string): InstallResult {
       }
       fs.renameSync(temporary, target)
     } catch (e) {
-      fs.rmSync(temporary, { force: true })
+      try {
+        fs.rmSync(temporary, { force: true })
+      } catch {
+        // A read-only dir cannot hold the temporary file either; the first error is the one to tell.
+      }
       throw installError(target, e)
     }
     result.installed.push(target)
