@@ -15,7 +15,7 @@ import { ensureClusterImages } from './images.ts'
 import { clusterNetns, ensureNodeNetwork, ensureZones, removeAllNetworks, KUBERNETES_SERVICE_IP } from './network.ts'
 import { NODE_PATHS, containerdOf, kubeletOf, releaseNsDir, startNode, stopNode, type NodeNetworkConfig } from './node.ts'
 import { CLUSTER_DIR, CLUSTER_ENV_MARK, IMAGES_DIR, NODES_DIR, NS_DIR, STATE_FILE, clusterCgroupDirs, markedEnv } from './paths.ts'
-import { ensurePrerequisites } from './prerequisites.ts'
+import { ensureClusterPrerequisites } from '../host-packages.ts'
 
 export const clusterControlPlane = new ControlPlane({
   dir: path.join(CLUSTER_DIR, 'control-plane'),
@@ -134,7 +134,7 @@ async function clusterRuns(state: ClusterState | undefined): Promise<boolean> {
 /** Brings the cluster up (building what is missing), or reuses the one that runs. */
 export async function up({ nodes = 2, readyTimeoutMs = 90_000 }: { nodes?: number; readyTimeoutMs?: number } = {}): Promise<ClusterUp> {
   const description = describeCluster(nodes)
-  ensurePrerequisites(say)
+  ensureClusterPrerequisites(say)
   if (await ensureBinaries('control-plane')) say('built kube-apiserver and etcd')
   if (await ensureBinaries('cluster')) say('built kubelet, kube-controller-manager, kube-scheduler, netns-gateway')
   const images = await ensureClusterImages()
