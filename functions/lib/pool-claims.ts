@@ -1,0 +1,75 @@
+import { KIND, type SpiderIPPool } from '../../shared/api/index.ts'
+import { claimKey, decideClaim, generationOf, type Claim, type ClaimDecision } from '../../shared/claims/index.ts'
+import { retryOnConflict, type RetryOptions } from '../../shared/store/retry-on-conflict.ts'
+import { StoreConflict, type Store } from '../../shared/store/store.ts'
+
+export interface PoolClaimsMetrics {
+  /** Claims written (a pool's first use, or its first use after a spec change). */
+  claims: number
+  /** Allocations refused because another pool claimed the addresses first. */
+  refusals: number
+}
+
+/**
+ * The allocation side of the claim registry (shared/claims): a pool hands out addresses only once
+ * its claim is in the registry. Admission judges a new pool against a view of the cluster that
+ * may be a moment old, so two overlapping pools created at once can both be admitted; the first to
+ * claim its addresses here is used, the other refused with a reason naming the first.
+ *
+ * What it remembers, per process: which pool UID is claimed at which generation. That fact cannot
+ * turn false while the pool stays at that generation (a claim is only dropped once its pool is
+ * gone, or renewed for a later generation), and every allocation is written conditional on the
+ * pool's resourceVersion, which changes with either. So a remembered claim never lets an
+ * allocation through that a fresh read would refuse.
+ */
+export class PoolClaims {
+  readonly metrics: PoolClaimsMetrics = { claims: 0, refusals: 0 }
+  private readonly held = new Map<string, number>()
+
+  constructor(
+    private readonly store: Store,
+    private readonly retry: RetryOptions = {},
+  ) {}
+
+  /**
+   * @returns undefined when the pool may hand out addresses, else why not
+   * @throws StoreConflict when the registry knows a later generation than `pool`: read it again
+   */
+  async check(pool: SpiderIPPool): Promise<string | undefined> {
+    const key = claimKey(pool)
+    const generation = generationOf(pool)
+    if (this.held.get(key) === generation) return undefined
+    // The watch cache first: a claim it shows for this generation was written, and still stands.
+    const cached = decideClaim((await this.store.getClaims('cached')).claims, pool)
+    if (cached.kind === 'held') return this.remember(key, generation)
+    const outcome = await retryOnConflict(`claim the IP ranges of SpiderIPPool ${pool.metadata.name}`, () => this.claim(pool), this.retry)
+    if (outcome.kind === 'behind') throw new StoreConflict(KIND.ipPool, pool.metadata.name)
+    if (outcome.kind === 'refused') {
+      this.metrics.refusals++
+      return outcome.reason
+    }
+    return this.remember(key, generation)
+  }
+
+  /** One read-decide-write round on the registry, with the pools behind overlapping claims read fresh. */
+  private async claim(pool: SpiderIPPool): Promise<Exclude<ClaimDecision, { kind: 'check' | 'write' }>> {
+    const registry = await this.store.getClaims('latest')
+    let decision = decideClaim(registry.claims, pool)
+    if (decision.kind === 'check') {
+      const holders = await Promise.all(
+        decision.uids.map(async (uid) => [uid, await this.store.getPool((registry.claims[uid] as Claim).pool, 'latest')] as const),
+      )
+      decision = decideClaim(registry.claims, pool, new Map(holders))
+    }
+    if (decision.kind === 'check') throw new Error(`claim registry: pools of ${decision.uids.join(', ')} were read and still unchecked`)
+    if (decision.kind !== 'write') return decision
+    await this.store.writeClaims({ ...registry, claims: decision.claims })
+    this.metrics.claims++
+    return { kind: 'held' }
+  }
+
+  private remember(key: string, generation: number): undefined {
+    this.held.set(key, generation)
+    return undefined
+  }
+}
