@@ -1,4 +1,5 @@
 import type { OwnerReference } from '../api/index.ts'
+import { fromBase64, toBase64 } from '../base64.ts'
 import type { ControllerView, NamespaceView, NodeView, PodView, SecretView } from './views.ts'
 
 /**
@@ -80,14 +81,6 @@ export interface RawSecret {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string }
   type?: string
   data?: Record<string, string>
-}
-
-// Web-standard base64 (atob/btoa work on bytes as Latin-1 text), so this runs on Deno as on Node.
-const fromBase64 = (b64: string): string => new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)))
-const toBase64 = (text: string): string => {
-  let binary = ''
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte)
-  return btoa(binary)
 }
 
 export const toSecretView = (secret: RawSecret): SecretView => ({
