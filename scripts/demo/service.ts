@@ -37,7 +37,7 @@ export async function startDemoService(
   const bundle = await buildService()
   const child = spawn(process.execPath, ['--enable-source-maps', bundle], {
     cwd: REPO_ROOT,
-    env: { ...process.env, KUBECONFIG: kubeconfig, IPAM_SOCKET: socket, HTTP_PORT: '0' },
+    env: { ...process.env, KUBECONFIG: kubeconfig, IPAM_SOCKET: socket, HTTP_PORT: '0', WEBHOOK_PORT: '0' },
     stdio: ['ignore', out, out],
     detached: true,
   })
