@@ -54,6 +54,9 @@ export async function startWebhooks(kc: k8s.KubeConfig, name: string, env: Recor
   const port = await freePort()
   const label = { 'spinneret.test/webhooks': name }
   const secret = env.WEBHOOK_TLS_SECRET ?? `${name}-tls`
+  // What a crashed run of the same test left behind.
+  await api.deleteValidatingWebhookConfiguration({ name }).catch(ignoreNotFound)
+  await api.deleteMutatingWebhookConfiguration({ name }).catch(ignoreNotFound)
   await api.createValidatingWebhookConfiguration({ body: { metadata: { name }, webhooks: webhooksOf('validate', port, label) as k8s.V1ValidatingWebhook[] } })
   await api.createMutatingWebhookConfiguration({ body: { metadata: { name }, webhooks: webhooksOf('mutate', port, label) as k8s.V1MutatingWebhook[] } })
   const service = await startService({
