@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { applyManifests, createNode, createPod, createPool, kubeConfig, readPool, unique } from './support/cluster.ts'
 import { ipamCall, startService, type RunningService } from './support/service.ts'
+import { startWebhooks } from './support/webhooks.ts'
 
 const kc = kubeConfig()
 let deno: RunningService
@@ -42,5 +43,17 @@ describe('service on Deno', () => {
     const bad = await ipamCall(deno.socket, 'POST', '/v1/ipam/ip', { nonsense: true })
     expect(bad.status).toBe(400)
     expect(bad.body.code).toBe('invalid-request')
+  })
+
+  it('serves the admission webhooks over TLS with the certificate it made itself', async () => {
+    // startWebhooks returns once the API server, trusting the caBundle the service set, had the
+    // webhooks refuse a pool through them.
+    const webhooks = await startWebhooks(kc, unique('deno-webhooks'), { RESYNC_SECONDS: '3600' }, 'deno')
+    try {
+      expect(webhooks.service.output()).toMatch(/"msg":"admission webhooks listening".*"runtime":"deno"/)
+      expect(webhooks.service.output()).toMatch(/"msg":"admission refused"/)
+    } finally {
+      await webhooks.remove()
+    }
   })
 })

@@ -48,7 +48,7 @@ const webhooksOf = (action: 'validate' | 'mutate', port: number, label: Record<s
  * starts the service with its webhooks on a free port, and waits until the service has put its
  * CA into both configurations and the API server calls the webhooks.
  */
-export async function startWebhooks(kc: k8s.KubeConfig, name: string, env: Record<string, string> = {}): Promise<Webhooks> {
+export async function startWebhooks(kc: k8s.KubeConfig, name: string, env: Record<string, string> = {}, runtime: 'node' | 'deno' = 'node'): Promise<Webhooks> {
   const api = kc.makeApiClient(k8s.AdmissionregistrationV1Api)
   const core = kc.makeApiClient(k8s.CoreV1Api)
   const port = await freePort()
@@ -65,7 +65,7 @@ export async function startWebhooks(kc: k8s.KubeConfig, name: string, env: Recor
     WEBHOOK_CONFIGURATION: name,
     WEBHOOK_TLS_SECRET: secret,
     ...env,
-  })
+  }, runtime)
   const remove = async () => {
     await service.stop()
     await api.deleteValidatingWebhookConfiguration({ name }).catch(ignoreNotFound)
