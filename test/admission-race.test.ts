@@ -10,7 +10,7 @@ import { GROUP, VERSION, parseAllocatedIPs } from '../shared/api/index.ts'
 import { KubeStore } from '../shared/store/kube-store.ts'
 import { retryOnConflict } from '../shared/store/retry-on-conflict.ts'
 import { PoolWriter } from '../functions/lib/pool-writer.ts'
-import { applyManifests, deleteClusterObjects, kubeConfig, unique } from './support/cluster.ts'
+import { deleteClusterObjects, kubeConfig, unique } from './support/cluster.ts'
 import { startWebhooks, type Webhooks } from './support/webhooks.ts'
 
 const ROUNDS = 30
@@ -53,7 +53,6 @@ const exists = (name: string) =>
   )
 
 beforeAll(async () => {
-  await applyManifests(kc, 'manifests/crds')
   webhooks = await startWebhooks(kc, run, { RESYNC_SECONDS: '3600' })
 }, 120_000)
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { POOL_ADDRESS_CAP } from '../shared/admission/pool-size-cap.ts'
 import { FINALIZER, GROUP, PLURAL, VERSION, serializeAllocatedIPs } from '../shared/api/index.ts'
 import { KubeStore } from '../shared/store/kube-store.ts'
-import { applyManifests, deleteClusterObjects, kubeConfig, unique } from './support/cluster.ts'
+import { deleteClusterObjects, kubeConfig, unique } from './support/cluster.ts'
 import { kubectl, startWebhooks, type Webhooks } from './support/webhooks.ts'
 
 const kc = kubeConfig()
@@ -63,7 +63,6 @@ const denied = (kind: 'spiderippool' | 'spidersubnet' | 'spiderreservedip', mess
   `admission webhook "${kind}.validate.spinneret.spidernet.io" denied the request: ${message}`
 
 beforeAll(async () => {
-  await applyManifests(kc, 'manifests/crds')
   webhooks = await startWebhooks(kc, run, { RESYNC_SECONDS: '3600' })
 }, 120_000)
 

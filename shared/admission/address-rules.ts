@@ -2,6 +2,7 @@ import type { IPPoolSpec, SubnetSpec } from '../api/index.ts'
 import {
   cidrContainsIp,
   cidrContainsRange,
+  cidrsOverlap,
   cidrFamily,
   findOverlap,
   parseIpRanges,
@@ -47,12 +48,12 @@ const outside = (subnet: string) => `not pertains to the 'spec.subnet' ${subnet}
  * mutating webhook derives it, so an object that skipped mutation is judged the same. Spiderpool's
  * words when neither works.
  */
-export const checkIPVersion = (spec: Pick<AddressSpec, 'ipVersion' | 'subnet'>, underivable: string): Checked<IpFamily> => {
+export const checkIPVersion = (spec: Pick<AddressSpec, 'ipVersion' | 'subnet'>): Checked<IpFamily> => {
   if (spec.ipVersion !== undefined) return ok(spec.ipVersion)
   try {
     return ok(cidrFamily(spec.subnet))
   } catch {
-    return fail(invalid('spec.ipVersion', null, underivable))
+    return fail(invalid('spec.ipVersion', null, "is not generated correctly, 'spec.subnet' may be invalid"))
   }
 }
 
@@ -142,8 +143,8 @@ export const checkRoutes = (spec: AddressSpec, parsed: ParsedAddressSpec): Field
  * Family, subnet, `ips` and `excludeIPs` in Spiderpool's order, stopping at the first error as it
  * does. Ranges stay ranges: an IPv6 /64 costs what a /30 costs.
  */
-export const parseAddressSpec = (spec: AddressSpec, underivable: string): Checked<ParsedAddressSpec> => {
-  const family = checkIPVersion(spec, underivable)
+export const parseAddressSpec = (spec: AddressSpec): Checked<ParsedAddressSpec> => {
+  const family = checkIPVersion(spec)
   if (!family.ok) return family
   const cidr = checkSubnet(spec.subnet, family.value)
   if (!cidr.ok) return cidr
@@ -175,5 +176,17 @@ export const totalOf = (spec: AddressSpec): Omit<ParsedAddressSpec, 'ips' | 'exc
     return undefined
   }
 }
+
+/** The first of `others` of the same family whose subnet overlaps this one's, other than those `skip` names. */
+export const overlappingCidr = <T extends { spec: AddressSpec }>(
+  others: readonly T[],
+  spec: ParsedAddressSpec,
+  skip: (other: T) => boolean,
+): T | undefined =>
+  others.find((other) => {
+    if (skip(other)) return false
+    const theirs = totalOf(other.spec)
+    return theirs?.family === spec.family && cidrsOverlap(theirs.cidr, spec.cidr)
+  })
 
 export type { Checked }

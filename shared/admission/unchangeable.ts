@@ -20,4 +20,12 @@ export const unchangeable = (
   return undefined
 }
 
-export const specUnchanged = (old: unknown, next: unknown): boolean => deepEqual(old, next)
+/**
+ * What an update is decided on before any rule: refused when `ipVersion` or `subnet` changed,
+ * `'same'` when the spec is as it was (a label, a finalizer: not judged again, so that an object
+ * admitted before these rules existed can still get and lose its finalizer), else undefined.
+ */
+export const updateShortcut = (
+  old: { ipVersion?: number; subnet?: string },
+  next: { ipVersion?: number; subnet?: string },
+): FieldError | 'same' | undefined => unchangeable(old, next) ?? (deepEqual(old, next) ? 'same' : undefined)

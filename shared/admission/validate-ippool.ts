@@ -1,12 +1,12 @@
 import { FINALIZER, KIND, parseAllocatedIPs, type SpiderIPPool, type SpiderSubnet } from '../api/index.ts'
-import { cidrsOverlap, countIps, formatRanges, ipInRanges, intersectRanges, subtractRanges, UsedIps, type IpRange } from '../ip/index.ts'
-import { parseAddressSpec, checkGateway, checkRoutes, totalOf, type ParsedAddressSpec } from './address-rules.ts'
+import { countIps, formatRanges, ipInRanges, intersectRanges, subtractRanges, UsedIps, type IpRange } from '../ip/index.ts'
+import { checkGateway, checkRoutes, overlappingCidr, parseAddressSpec, totalOf, type ParsedAddressSpec } from './address-rules.ts'
 import { forbidden, goList, invalid, type FieldError } from './field-error.ts'
 import { checkPodAffinity } from './label-selector-rules.ts'
 import { owningSubnet } from './owner-subnet.ts'
 import { POOL_ADDRESS_CAP } from './pool-size-cap.ts'
 import { denyForbidden, denyInvalid, allow, type Verdict } from './verdict.ts'
-import { specUnchanged, unchangeable } from './unchangeable.ts'
+import { updateShortcut } from './unchangeable.ts'
 
 export interface IPPoolAdmission {
   operation: 'CREATE' | 'UPDATE'
@@ -24,9 +24,7 @@ const JOINTLY = "total IP addresses of an IPPool are jointly determined by 'spec
  * Whether a SpiderIPPool may be created or updated: Spiderpool's rules and refusal texts
  * (pkg/ippoolmanager ippool_validate.go, ippool_subnet_validate.go, ippool_webhook.go), in its
  * order, plus the size cap. Pure: the caller hands in the cluster's other pools and subnets.
- *
- * An update that leaves `spec` as it is (a label, a finalizer) is not judged again, so that an
- * object admitted before these rules existed can still get and lose its finalizer.
+ * An update that leaves `spec` as it is is not judged again (see updateShortcut).
  */
 export function validateIPPool(review: IPPoolAdmission): Verdict {
   const { pool, oldPool } = review
@@ -37,12 +35,10 @@ export function validateIPPool(review: IPPoolAdmission): Verdict {
     if (pool.metadata.deletionTimestamp !== undefined) {
       return (pool.metadata.finalizers ?? []).includes(FINALIZER) ? denyForbidden('cannot update a terminating IPPool') : allow()
     }
-    const fixed = unchangeable(oldPool.spec, pool.spec)
-    if (fixed) return refuse(fixed)
-    if (specUnchanged(oldPool.spec, pool.spec)) return allow()
+    const early = updateShortcut(oldPool.spec, pool.spec)
+    if (early) return early === 'same' ? allow() : refuse(early)
   }
-
-  const parsed = parseAddressSpec(pool.spec, "is not generated correctly, 'spec.subnet' may be invalid")
+  const parsed = parseAddressSpec(pool.spec)
   if (!parsed.ok) return refuse(parsed.error)
   const spec = parsed.value
   if (review.operation === 'CREATE') {
@@ -64,14 +60,8 @@ export function validateIPPool(review: IPPoolAdmission): Verdict {
 
 /** A different subnet of the same family that overlaps this one (equal subnets share by design). */
 const subnetOverlap = (pool: SpiderIPPool, spec: ParsedAddressSpec, others: readonly SpiderIPPool[]): FieldError | undefined => {
-  for (const other of others) {
-    if (other.spec.subnet === pool.spec.subnet) continue
-    const theirs = totalOf(other.spec)
-    if (theirs?.family === spec.family && cidrsOverlap(theirs.cidr, spec.cidr)) {
-      return invalid('spec.subnet', pool.spec.subnet, `overlap with IPPool ${other.metadata.name} which 'spec.subnet' is ${other.spec.subnet}`)
-    }
-  }
-  return undefined
+  const other = overlappingCidr(others, spec, (o) => o.spec.subnet === pool.spec.subnet)
+  return other && invalid('spec.subnet', pool.spec.subnet, `overlap with IPPool ${other.metadata.name} which 'spec.subnet' is ${other.spec.subnet}`)
 }
 
 /**

@@ -1,7 +1,7 @@
 import { KIND, type SpiderReservedIP } from '../api/index.ts'
 import { intersectRanges, parseIpRange, parseIpRanges, tryParseIp, type IpFamily, type IpRange } from '../ip/index.ts'
 import { forbidden, invalid, required, type FieldError } from './field-error.ts'
-import { specUnchanged, unchangeable } from './unchangeable.ts'
+import { updateShortcut } from './unchangeable.ts'
 import { allow, denyInvalid, type Verdict } from './verdict.ts'
 
 export interface ReservedIPAdmission {
@@ -36,11 +36,8 @@ export function validateReservedIP(review: ReservedIPAdmission): Verdict {
   const { reservedIP, oldReservedIP } = review
   const { spec } = reservedIP
   const refuse = (...errors: Array<FieldError | undefined>) => denyInvalid(KIND.reservedIP, reservedIP.metadata.name, errors)
-  if (review.operation === 'UPDATE' && oldReservedIP) {
-    const fixed = unchangeable({ ipVersion: oldReservedIP.spec.ipVersion }, { ipVersion: spec.ipVersion })
-    if (fixed) return refuse(fixed)
-    if (specUnchanged(oldReservedIP.spec, spec)) return allow()
-  }
+  const early = review.operation === 'UPDATE' && oldReservedIP ? updateShortcut(oldReservedIP.spec, spec) : undefined
+  if (early) return early === 'same' ? allow() : refuse(early)
   const family = reservedFamily(spec.ips, spec.ipVersion)
   if (family === undefined) {
     return refuse(invalid('spec.ipVersion', null, "is not generated correctly, 'spec.ips' is empty or 'spec.ips[0]' may be invalid"))

@@ -1,9 +1,9 @@
 import { KIND, type SpiderIPPool, type SpiderSubnet } from '../api/index.ts'
 import { cidrsOverlap, formatRanges, subtractRanges } from '../ip/index.ts'
-import { checkGateway, checkRoutes, parseAddressSpec, totalOf, type ParsedAddressSpec } from './address-rules.ts'
+import { checkGateway, checkRoutes, overlappingCidr, parseAddressSpec, totalOf, type ParsedAddressSpec } from './address-rules.ts'
 import { goList, forbidden, invalid, type FieldError } from './field-error.ts'
 import { owningSubnet } from './owner-subnet.ts'
-import { specUnchanged, unchangeable } from './unchangeable.ts'
+import { updateShortcut } from './unchangeable.ts'
 import { allow, denyInvalid, type Verdict } from './verdict.ts'
 
 export interface SubnetAdmission {
@@ -24,12 +24,9 @@ export interface SubnetAdmission {
 export function validateSubnet(review: SubnetAdmission): Verdict {
   const { subnet, oldSubnet } = review
   const refuse = (...errors: Array<FieldError | undefined>) => denyInvalid(KIND.subnet, subnet.metadata.name, errors)
-  if (review.operation === 'UPDATE' && oldSubnet) {
-    const fixed = unchangeable(oldSubnet.spec, subnet.spec)
-    if (fixed) return refuse(fixed)
-    if (specUnchanged(oldSubnet.spec, subnet.spec)) return allow()
-  }
-  const parsed = parseAddressSpec(subnet.spec, "is not generated correctly, 'spec.subnet' may be invalid")
+  const early = review.operation === 'UPDATE' && oldSubnet ? updateShortcut(oldSubnet.spec, subnet.spec) : undefined
+  if (early) return early === 'same' ? allow() : refuse(early)
+  const parsed = parseAddressSpec(subnet.spec)
   if (!parsed.ok) return refuse(parsed.error)
   const spec = parsed.value
   if (review.operation === 'CREATE') {
@@ -42,14 +39,8 @@ export function validateSubnet(review: SubnetAdmission): Verdict {
 }
 
 const overlappingSubnet = (subnet: SpiderSubnet, spec: ParsedAddressSpec, subnets: readonly SpiderSubnet[]): FieldError | undefined => {
-  for (const other of subnets) {
-    if (other.metadata.name === subnet.metadata.name) continue
-    const theirs = totalOf(other.spec)
-    if (theirs?.family === spec.family && cidrsOverlap(theirs.cidr, spec.cidr)) {
-      return invalid('spec.subnet', subnet.spec.subnet, `overlap with Subnet ${other.metadata.name} which 'spec.subnet' is ${other.spec.subnet}`)
-    }
-  }
-  return undefined
+  const other = overlappingCidr(subnets, spec, (o) => o.metadata.name === subnet.metadata.name)
+  return other && invalid('spec.subnet', subnet.spec.subnet, `overlap with Subnet ${other.metadata.name} which 'spec.subnet' is ${other.spec.subnet}`)
 }
 
 /**

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import { createServer, type AddressInfo } from 'node:net'
 import * as k8s from '@kubernetes/client-node'
+import { applyManifests } from './cluster.ts'
 import { startService, type RunningService } from './service.ts'
 
 const KINDS = [
@@ -44,11 +45,12 @@ const webhooksOf = (action: 'validate' | 'mutate', port: number, label: Record<s
   }))
 
 /**
- * Registers the Validating- and MutatingWebhookConfiguration `name` by URL, without a caBundle,
- * starts the service with its webhooks on a free port, and waits until the service has put its
- * CA into both configurations and the API server calls the webhooks.
+ * Applies the CRDs, registers the Validating- and MutatingWebhookConfiguration `name` by URL
+ * without a caBundle, starts the service with its webhooks on a free port, and waits until the
+ * service has put its CA into both configurations and the API server calls the webhooks.
  */
 export async function startWebhooks(kc: k8s.KubeConfig, name: string, env: Record<string, string> = {}, runtime: 'node' | 'deno' = 'node'): Promise<Webhooks> {
+  await applyManifests(kc, 'manifests/crds')
   const api = kc.makeApiClient(k8s.AdmissionregistrationV1Api)
   const core = kc.makeApiClient(k8s.CoreV1Api)
   const port = await freePort()
