@@ -8,7 +8,7 @@ import * as k8s from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GROUP, VERSION, parseAllocatedIPs } from '../shared/api/index.ts'
 import { KubeStore } from '../shared/store/kube-store.ts'
-import { retryOnConflict } from '../shared/store/retry-on-conflict.ts'
+import { PoolClaims } from '../functions/lib/pool-claims.ts'
 import { PoolWriter } from '../functions/lib/pool-writer.ts'
 import { deleteClusterObjects, kubeConfig, unique } from './support/cluster.ts'
 import { startWebhooks, type Webhooks } from './support/webhooks.ts'
@@ -59,13 +59,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await webhooks?.remove()
   await deleteClusterObjects(kc, 'spiderippools', created)
-  // Leave the shared registry as we found it: these pools are gone.
+  // The pools are gone: so go their claims, as the service's periodic prune would drop them.
   const store = KubeStore.fromKubeConfig(kc)
-  await retryOnConflict('drop the test claims', async () => {
-    const registry = await store.getClaims('latest')
-    const claims = Object.fromEntries(Object.entries(registry.claims).filter(([, claim]) => !claim.pool.startsWith(run)))
-    if (Object.keys(claims).length !== Object.keys(registry.claims).length) await store.writeClaims({ ...registry, claims })
-  })
+  await new PoolClaims(store).prune()
+  expect(Object.values((await store.getClaims()).claims).filter((claim) => claim.pool.startsWith(run))).toEqual([])
 })
 
 describe('overlapping pools created at the same moment', () => {

@@ -1,5 +1,5 @@
 import { KIND, type SpiderIPPool } from '../../shared/api/index.ts'
-import { claimKey, decideClaim, generationOf, type Claim, type ClaimDecision } from '../../shared/claims/index.ts'
+import { claimKey, claimsOfLivePools, decideClaim, generationOf, type Claim, type ClaimDecision } from '../../shared/claims/index.ts'
 import { retryOnConflict, type RetryOptions } from '../../shared/store/retry-on-conflict.ts'
 import { StoreConflict, type Store } from '../../shared/store/store.ts'
 
@@ -66,6 +66,22 @@ export class PoolClaims {
     await this.store.writeClaims({ ...registry, claims: decision.claims })
     this.metrics.claims++
     return { kind: 'held' }
+  }
+
+  /**
+   * Drops the claims of pools that are gone. Claims of overlapping pools are dropped as they meet
+   * (see decideClaim); this catches the rest, so the registry does not grow with every pool ever
+   * made. The registry is read before the pools are listed: see claimsOfLivePools.
+   * @returns how many claims were dropped
+   */
+  async prune(): Promise<number> {
+    return retryOnConflict('drop the claims of deleted pools', async () => {
+      const registry = await this.store.getClaims('latest')
+      const kept = claimsOfLivePools(registry.claims, await this.store.listPools('latest'))
+      if (kept === undefined) return 0
+      await this.store.writeClaims({ ...registry, claims: kept })
+      return Object.keys(registry.claims).length - Object.keys(kept).length
+    }, this.retry)
   }
 
   private remember(key: string, generation: number): undefined {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { serializeAllocatedIPs } from '../api/index.ts'
 import { pool } from '../reconcile/fixtures.testkit.ts'
 import type { Claim } from './claim-registry.ts'
-import { decideClaim, neededRanges } from './decide-claim.ts'
+import { claimsOfLivePools, decideClaim, neededRanges } from './decide-claim.ts'
 import { formatRanges } from '../ip/index.ts'
 
 const at = (name: string, uid: string, generation: number, spec: Record<string, unknown>, status: Record<string, unknown> = {}) =>
@@ -83,5 +83,13 @@ describe('decideClaim', () => {
       kind: 'refused',
       reason: 'IPPool c overlaps IPPool d in IP ranges [fd00:6::-fd00:6::ffff:ffff:ffff:ffff], which d claimed first',
     })
+  })
+})
+
+describe('claimsOfLivePools', () => {
+  it('drops the claims of pools not listed (gone, or their name taken by a new pool), or says there is nothing to drop', () => {
+    const claims = { 'uid-a': claimA, 'uid-b': { pool: 'b', generation: 1, ips: ['10.6.0.21-10.6.0.30'] } }
+    expect(claimsOfLivePools(claims, [a1, b1])).toBeUndefined()
+    expect(claimsOfLivePools(claims, [b1, at('a', 'uid-a2', 1, { subnet: '10.6.0.0/16' })])).toEqual({ 'uid-b': claims['uid-b'] })
   })
 })

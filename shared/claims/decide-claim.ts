@@ -91,3 +91,15 @@ export function decideClaim(
   next[key] = claimOf(pool, need)
   return { kind: 'write', claims: next }
 }
+
+/**
+ * The claims without those of pools that are gone, or undefined when none is. `live` must be the
+ * pools listed after the claims were read: a pool claims only once it exists, so a claim read
+ * before the list whose pool is not in it belongs to a pool that is gone for good (a new pool of
+ * that name has another UID).
+ */
+export const claimsOfLivePools = (claims: Readonly<Record<string, Claim>>, live: readonly SpiderIPPool[]): Record<string, Claim> | undefined => {
+  const keys = new Set(live.map(claimKey))
+  const kept = Object.fromEntries(Object.entries(claims).filter(([uid]) => keys.has(uid)))
+  return Object.keys(kept).length === Object.keys(claims).length ? undefined : kept
+}
