@@ -16,9 +16,10 @@ const overlapping = () => {
 }
 
 describe('PoolClaims', () => {
-  it('claims a pool on its first use, then answers from what it remembers', async () => {
+  it('claims a pool on its first use, then answers from what it remembers for a while', async () => {
     const store = overlapping()
-    const claims = new PoolClaims(store)
+    let now = 0
+    const claims = new PoolClaims(store, { now: () => now })
     const getClaims = vi.spyOn(store, 'getClaims')
     const pool = (await store.getPool('a'))!
     expect(await claims.check(pool)).toBeUndefined()
@@ -26,6 +27,11 @@ describe('PoolClaims', () => {
     const reads = getClaims.mock.calls.length
     expect(await claims.check(pool)).toBeUndefined()
     expect(getClaims.mock.calls.length).toBe(reads)
+    // Someone deletes the registry by hand: after the recheck interval the pool claims again.
+    store.claims = { claims: {} }
+    now = 10_000
+    expect(await claims.check(pool)).toBeUndefined()
+    expect(Object.keys(store.claims.claims)).toEqual(['uid-a'])
     // Another process finds the claim in its first (cached) read and writes nothing.
     const writes = store.writes
     expect(await new PoolClaims(store).check(pool)).toBeUndefined()

@@ -20,16 +20,33 @@ export interface PoolClaimsMetrics {
  * turn false while the pool stays at that generation (a claim is only dropped once its pool is
  * gone, or renewed for a later generation), and every allocation is written conditional on the
  * pool's resourceVersion, which changes with either. So a remembered claim never lets an
- * allocation through that a fresh read would refuse.
+ * allocation through that a fresh read would refuse, as long as nobody but this code writes the
+ * registry. Against the one thing outside that (someone deleting or editing the ConfigMap by
+ * hand), a remembered claim is looked up again (in the watch cache) after `recheckMs`.
  */
+export interface PoolClaimsOptions {
+  retry?: RetryOptions
+  /** How long a claim seen is trusted before it is looked up again. Default 10 s. */
+  recheckMs?: number
+  now?: () => number
+}
+
 export class PoolClaims {
   readonly metrics: PoolClaimsMetrics = { claims: 0, refusals: 0 }
-  private readonly held = new Map<string, number>()
+  /** pool UID -> the generation seen claimed, and when. */
+  private readonly held = new Map<string, { generation: number; at: number }>()
+  private readonly retry: RetryOptions
+  private readonly recheckMs: number
+  private readonly now: () => number
 
   constructor(
     private readonly store: Store,
-    private readonly retry: RetryOptions = {},
-  ) {}
+    options: PoolClaimsOptions = {},
+  ) {
+    this.retry = options.retry ?? {}
+    this.recheckMs = options.recheckMs ?? 10_000
+    this.now = options.now ?? Date.now
+  }
 
   /**
    * @returns undefined when the pool may hand out addresses, else why not
@@ -38,7 +55,8 @@ export class PoolClaims {
   async check(pool: SpiderIPPool): Promise<string | undefined> {
     const key = claimKey(pool)
     const generation = generationOf(pool)
-    if (this.held.get(key) === generation) return undefined
+    const seen = this.held.get(key)
+    if (seen?.generation === generation && this.now() - seen.at < this.recheckMs) return undefined
     // The watch cache first: a claim it shows for this generation was written, and still stands.
     const cached = decideClaim((await this.store.getClaims('cached')).claims, pool)
     if (cached.kind === 'held') return this.remember(key, generation)
@@ -85,7 +103,7 @@ export class PoolClaims {
   }
 
   private remember(key: string, generation: number): undefined {
-    this.held.set(key, generation)
+    this.held.set(key, { generation, at: this.now() })
     return undefined
   }
 }

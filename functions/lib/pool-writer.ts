@@ -65,7 +65,7 @@ export class PoolWriter {
   ) {
     this.groupCommit = options.groupCommit ?? true
     this.maxBatch = options.maxBatch ?? 256
-    this.claims = new PoolClaims(store, options.retry)
+    this.claims = new PoolClaims(store, options.retry ? { retry: options.retry } : {})
   }
 
   assign(pool: string, request: AssignRequest, seen?: Seen): Promise<PoolAssignment> {
