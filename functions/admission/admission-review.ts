@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import type { Verdict } from '../../shared/admission/verdict.ts'
+import type { Verdict } from '../../shared/admission/index.ts'
 import { toBase64 } from '../../shared/base64.ts'
 
 /** admission.k8s.io/v1 AdmissionReview, the part a webhook reads. Unknown fields are kept. */

@@ -1,10 +1,13 @@
-import { mutateIPPool } from '../../shared/admission/mutate-ippool.ts'
-import { mutateReservedIP } from '../../shared/admission/mutate-reservedip.ts'
-import { mutateSubnet } from '../../shared/admission/mutate-subnet.ts'
-import { validateIPPool } from '../../shared/admission/validate-ippool.ts'
-import { validateReservedIP } from '../../shared/admission/validate-reservedip.ts'
-import { validateSubnet } from '../../shared/admission/validate-subnet.ts'
-import { allow, type Verdict } from '../../shared/admission/verdict.ts'
+import {
+  allow,
+  mutateIPPool,
+  mutateReservedIP,
+  mutateSubnet,
+  validateIPPool,
+  validateReservedIP,
+  validateSubnet,
+  type Verdict,
+} from '../../shared/admission/index.ts'
 import { KIND, parseSpiderIPPool, parseSpiderReservedIP, parseSpiderSubnet } from '../../shared/api/index.ts'
 import { isIpamError } from '../../shared/errors.ts'
 import type { Store } from '../../shared/store/store.ts'

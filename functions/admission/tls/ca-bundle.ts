@@ -1,4 +1,4 @@
-import { withCaBundle } from '../../../shared/admission/ca-bundle.ts'
+import { withCaBundle } from '../../../shared/admission/index.ts'
 import { toBase64 } from '../../../shared/base64.ts'
 import { silentLogger, type Logger } from '../../../shared/log.ts'
 import { retryOnConflict } from '../../../shared/store/retry-on-conflict.ts'
