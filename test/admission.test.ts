@@ -6,8 +6,9 @@
 import * as k8s from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { POOL_ADDRESS_CAP } from '../shared/admission/pool-size-cap.ts'
-import { FINALIZER, GROUP, PLURAL, VERSION, serializeAllocatedIPs } from '../shared/api/index.ts'
+import { FINALIZER, GROUP, PLURAL, VERSION, serializeAllocatedIPs, type AllocatedIPs } from '../shared/api/index.ts'
 import { KubeStore } from '../shared/store/kube-store.ts'
+import { retryOnConflict } from '../shared/store/retry-on-conflict.ts'
 import { deleteClusterObjects, kubeConfig, unique } from './support/cluster.ts'
 import { kubectl, startWebhooks, type Webhooks } from './support/webhooks.ts'
 
@@ -58,6 +59,10 @@ const refusalOf = (request: Promise<unknown>): Promise<string> =>
 
 const mergePatch = (plural: Plural, name: string, body: unknown) =>
   custom.patchClusterCustomObject({ group: GROUP, version: VERSION, plural, name, body }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch))
+
+/** Records in a pool's status, as allocation would write them; the service's reconciler may write the counts meanwhile. */
+const setRecords = (name: string, records: AllocatedIPs) =>
+  retryOnConflict(`records of ${name}`, async () => store.replacePoolStatus((await store.getPool(name))!, { allocatedIPs: serializeAllocatedIPs(records) }))
 
 const denied = (kind: 'spiderippool' | 'spidersubnet' | 'spiderreservedip', message: string) =>
   `admission webhook "${kind}.validate.spinneret.spidernet.io" denied the request: ${message}`
@@ -140,8 +145,7 @@ describe('SpiderIPPool admission', () => {
   it('refuses removing or excluding an address in use, naming the pod; admits freeing others', async () => {
     const name = unique(`${run}-used`)
     expect(apply(object('spiderippools', name, { subnet: v6(5, '/64'), ips: [`${v6(5, '10')}-${v6(5, '20')}`] })).stderr).toBe('')
-    const pool = (await store.getPool(name))!
-    await store.replacePoolStatus(pool, { allocatedIPs: serializeAllocatedIPs({ [v6(5, '12')]: { pod: 'web/web-0', podUid: 'u0' } }) })
+    await setRecords(name, { [v6(5, '12')]: { pod: 'web/web-0', podUid: 'u0' } })
     const message = `SpiderIPPool.spiderpool.spidernet.io "${name}" is invalid: spec.ips: Forbidden: remove an IP address ${v6(5, '12')} that is being used by Pod web/web-0, total IP addresses of an IPPool are jointly determined by 'spec.ips' and 'spec.excludeIPs'`
     expect(await refusalOf(mergePatch('spiderippools', name, { spec: { ips: [`${v6(5, '13')}-${v6(5, '20')}`] } }))).toBe(`422: ${denied('spiderippool', message)}`)
     expect(await refusalOf(mergePatch('spiderippools', name, { spec: { excludeIPs: [v6(5, '12')] } }))).toBe(`422: ${denied('spiderippool', message)}`)
@@ -153,11 +157,14 @@ describe('SpiderIPPool admission', () => {
     const name = unique(`${run}-ending`)
     expect(apply(object('spiderippools', name, { subnet: v4(6, '0/24'), ips: [v4(6, 10)] })).stderr).toBe('')
     // A record keeps the reconciler from letting the pool go while the test looks at it.
-    await store.replacePoolStatus((await store.getPool(name))!, { allocatedIPs: serializeAllocatedIPs({ [v4(6, 10)]: { pod: 'web/web-0', podUid: 'u0' } }) })
+    await setRecords(name, { [v4(6, 10)]: { pod: 'web/web-0', podUid: 'u0' } })
     await custom.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL.ipPool, name })
     expect(await refusalOf(mergePatch('spiderippools', name, { metadata: { labels: { team: 'b' } } }))).toBe(
       `403: ${denied('spiderippool', 'forbidden: cannot update a terminating IPPool')}`,
     )
+    // Letting the finalizer go is the one update a terminating pool takes: then it is gone.
+    expect(await refusalOf(mergePatch('spiderippools', name, { metadata: { finalizers: null } }))).toBe('admitted')
+    expect(await read('spiderippools', name)).toBeUndefined()
   })
 })
 
@@ -183,6 +190,18 @@ describe('SpiderSubnet admission, and pools of a SpiderSubnet', () => {
     expect(result.status).not.toBe(0)
     expect(result.stderr).toBe(`The SpiderSubnet "${name}" is invalid: ${message()}`)
     expect(await read('spidersubnets', name)).toBeUndefined()
+  })
+
+  it('takes a pool of its CIDR made before it only when it covers the pool\'s addresses', async () => {
+    const pool = `${run}-early`
+    expect(apply(object('spiderippools', pool, { subnet: v4(12, '0/24'), ips: [`${v4(12, 1)}-${v4(12, 9)}`], excludeIPs: [v4(12, 1)] })).stderr).toBe('')
+    const narrow = unique(`${run}-narrow`)
+    expect(apply(object('spidersubnets', narrow, { subnet: v4(12, '0/24'), ips: [`${v4(12, 5)}-${v4(12, 200)}`] })).stderr).toBe(
+      `The SpiderSubnet "${narrow}" is invalid: spec.ips: Invalid value: ["${v4(12, 5)}-${v4(12, 200)}"]: SpiderIPPool '${pool}' owns some IP addresses that SpiderSubnet '${narrow}' can't control`,
+    )
+    expect(await read('spidersubnets', narrow)).toBeUndefined()
+    const wide = unique(`${run}-wide`)
+    expect(apply(object('spidersubnets', wide, { subnet: v4(12, '0/24'), ips: [`${v4(12, 2)}-${v4(12, 200)}`] })).stderr).toBe('')
   })
 
   it('gives a pool of its CIDR the subnet as controller, its label, gateway and routes', async () => {

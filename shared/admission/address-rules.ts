@@ -6,7 +6,7 @@ import {
   cidrFamily,
   findOverlap,
   parseIpRanges,
-  formatCidr,
+  parseCanonicalCidr,
   parseCidr,
   parseIpRange,
   rangesContainIp,
@@ -59,16 +59,18 @@ export const checkIPVersion = (spec: Pick<AddressSpec, 'ipVersion' | 'subnet'>):
 
 /** `spec.subnet`: a CIDR of the family, written in canonical form (pools and subnets match by text). */
 export const checkSubnet = (subnet: string, family: IpFamily): Checked<Cidr> => {
-  let cidr: Cidr
+  let cidr: Cidr | undefined
   try {
     cidr = parseCidr(subnet)
   } catch {
-    return fail(invalid('spec.subnet', subnet, badCidr(family, subnet)))
+    cidr = undefined
   }
-  if (cidr.family !== family) return fail(invalid('spec.subnet', subnet, badCidr(family, subnet)))
-  const canonical = formatCidr(cidr)
-  if (canonical !== subnet) return fail(invalid('spec.subnet', subnet, `unformatted subnet ${subnet}, please change it to ${canonical}`))
-  return ok(cidr)
+  if (cidr?.family !== family) return fail(invalid('spec.subnet', subnet, badCidr(family, subnet)))
+  try {
+    return ok(parseCanonicalCidr(subnet))
+  } catch (e) {
+    return fail(invalid('spec.subnet', subnet, (e as Error).message))
+  }
 }
 
 /** Each entry a range of the family inside the subnet, no two sharing an address (mutation merges them). */
