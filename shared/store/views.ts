@@ -41,3 +41,13 @@ export interface ControllerView {
   /** spec.replicas where the kind has it; a StatefulSet's decides which ordinals keep their IPs. */
   replicas?: number
 }
+
+/** A Secret with its `data` decoded from base64 (the service keeps PEM text there). */
+export interface SecretView {
+  namespace: string
+  name: string
+  resourceVersion?: string
+  /** e.g. `kubernetes.io/tls` */
+  type?: string
+  data: Record<string, string>
+}
