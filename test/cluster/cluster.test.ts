@@ -74,6 +74,20 @@ describe('the local cluster', () => {
     }
   })
 
+  it('refuses, through the DaemonSet\'s admission webhooks, a pool that would hand out another pool\'s addresses', async () => {
+    const overlapping = `apiVersion: spiderpool.spidernet.io/v2beta1
+kind: SpiderIPPool
+metadata: {name: ${ns}-overlap}
+spec: {subnet: 198.18.6.0/24, ips: [198.18.6.15-198.18.6.25]}
+`
+    await expect(kubectl(['apply', '-f', '-'], { input: overlapping })).rejects.toThrow(
+      `spec.ips: Forbidden: overlap with IPPool ${pools['subnet-6']} in IP ranges [198.18.6.15-198.18.6.19]`,
+    )
+    expect(await kubectl(['get', 'spiderippool', `${ns}-overlap`, '--ignore-not-found'])).toBe('')
+    // And the mutating webhook filled in Spiderpool's defaults on the pools this test made.
+    expect((await readPool(kc, pools['subnet-6'])).metadata.labels?.['ipam.spidernet.io/ippool-cidr']).toBe('198-18-6-0-24')
+  })
+
   it('gives each node its own node paths: a hostPath pod sees its node\'s socket and hostname', async () => {
     await apps.createNamespacedDaemonSet({
       namespace: ns,
