@@ -32,6 +32,7 @@ export const IpamConfSchema = v.object(
     default_ipv4_ippool: v.optional(PoolNamesSchema),
     default_ipv6_ippool: v.optional(PoolNamesSchema),
     clean_gateway: v.optional(v.boolean('expected a boolean')),
+    match_master_subnet: v.optional(v.boolean('expected a boolean')),
     ipam_unix_socket_path: emptyAsDefault(DEFAULT_SOCKET_PATH),
     log_level: v.optional(LogLevelSchema, 'info'),
     log_file_path: v.optional(v.string()),

@@ -32,6 +32,15 @@ interface Taken extends AssignedIP {
  * addresses this call took are released again, so a partial success never leaks.
  */
 export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise<IpamResponse> {
+  if (request.matchMasterSubnet) {
+    // Spiderpool keeps only pools whose subnet is on the host's physical function of an SR-IOV
+    // VF, read inside the pod's netns. Ignoring the flag could hand out an address the VF cannot
+    // reach; refusing says so before anything is written.
+    throw new IpamError(
+      'invalid-request',
+      'match_master_subnet is not supported: Spinneret does not filter pools by the subnet of an SR-IOV VF\'s physical function; remove it from the IPAM config',
+    )
+  }
   const pod = await readLivePod(deps.store, { namespace: request.podNamespace, name: request.podName, uid: request.podUID })
   // When the pod's annotations name its pools, they are read alongside node and namespace.
   const named = poolsNamedByPod(pod.annotations, request.ifName)

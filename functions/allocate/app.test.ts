@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { parseAllocatedIPs } from '../../shared/api/index.ts'
+import { ERROR_FORMAT_HEADER, STRUCTURED_ERRORS } from '../../shared/error-format.ts'
 import type { MemoryStore } from '../../shared/store/memory-store.ts'
 import { createReleaseApp } from '../release/app.ts'
 import { addRequest, depsFor, ipPool, pod, seedStore } from '../lib/memory-fixtures.testkit.ts'
 import { createAllocateApp } from './app.ts'
 
+// As Spinneret's plugin asks: structured errors (spiderpool-api.test.ts covers Spiderpool's client).
+const headers = { 'content-type': 'application/json', [ERROR_FORMAT_HEADER]: STRUCTURED_ERRORS }
 const post = (app: ReturnType<typeof createAllocateApp>, body: unknown) =>
-  app.request('/v1/ipam/ip', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+  app.request('/v1/ipam/ip', { method: 'POST', body: JSON.stringify(body), headers })
 const del = (app: ReturnType<typeof createReleaseApp>, body: unknown) =>
-  app.request('/v1/ipam/ip', { method: 'DELETE', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+  app.request('/v1/ipam/ip', { method: 'DELETE', body: JSON.stringify(body), headers })
 const records = (store: MemoryStore, name: string) => parseAllocatedIPs(store.pools.get(name)?.status.allocatedIPs, name)
 
 describe('POST /v1/ipam/ip', () => {
@@ -68,7 +71,7 @@ describe('POST /v1/ipam/ip', () => {
     const bad = await post(app, { containerID: 'c', ifName: 'eth0', podNamespace: 'default', podName: 'x' })
     expect(bad.status).toBe(400)
     expect((await bad.json()).message).toMatch(/podUID/)
-    const garbage = await app.request('/v1/ipam/ip', { method: 'POST', body: '{nope' })
+    const garbage = await app.request('/v1/ipam/ip', { method: 'POST', body: '{nope', headers })
     expect(garbage.status).toBe(400)
     expect(store.writes).toBe(0)
   })
