@@ -22,6 +22,7 @@ import type { AllocateRequest } from './allocate-request.ts'
 
 type Family = 4 | 6
 interface Taken extends AssignedIP {
+  nic: string
   fresh: boolean
 }
 
@@ -84,13 +85,11 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
   const annotationRoutes = routesAnnotation ? parseRoutesAnnotation(routesAnnotation) : []
 
   const taken: Taken[] = []
+  const seen = { pools, reservedIPs, endpoint: endpointReader(deps, ctx) }
   try {
     const details: IPAllocationDetail[] = []
     for (const nic of nics) {
-      const [v4, v6] = await Promise.all([
-        takeFamily(deps, ctx, nic, 4, taken, { pools, reservedIPs }),
-        takeFamily(deps, ctx, nic, 6, taken, { pools, reservedIPs }),
-      ])
+      const [v4, v6] = await Promise.all([takeFamily(deps, ctx, nic, 4, taken, seen), takeFamily(deps, ctx, nic, 6, taken, seen)])
       details.push(nicDetail(nic.nic, { ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) }, nic.cleanGateway, annotationRoutes))
     }
     const endpoint = await recordEndpoint(deps, ctx, request, details)
@@ -113,6 +112,21 @@ async function readCandidatePools(deps: Deps, wanted: readonly string[] | 'all')
   return pools.filter((pool): pool is SpiderIPPool => pool !== undefined)
 }
 
+// The pod's endpoint, read once and only when a pool's records leave open which NIC holds what.
+function endpointReader(deps: Deps, ctx: PodContext): () => Promise<SpiderEndpoint | undefined> {
+  let read: Promise<SpiderEndpoint | undefined> | undefined
+  return () => (read ??= deps.store.getEndpoint(ctx.pod.namespace, ctx.pod.name))
+}
+
+// What the pod's other NICs hold: this call's takes and, once read, its endpoint's entries.
+function othersOf(ctx: PodContext, nic: string, taken: readonly Taken[], endpoint: SpiderEndpoint | undefined): string[] {
+  const recorded = endpoint?.status.current.uid === ctx.pod.uid ? endpoint.status.current.ips : []
+  return [
+    ...taken.filter((t) => t.nic !== nic).map((t) => t.ip),
+    ...recorded.filter((d) => d.interface !== nic).flatMap((d) => [d.ipv4, d.ipv6].flatMap((cidr) => (cidr ? [cidr.split('/')[0] ?? ''] : []))),
+  ]
+}
+
 // Tries the NIC's pools of one family in the user's order; the first with a free address wins.
 async function takeFamily(
   deps: Deps,
@@ -120,7 +134,7 @@ async function takeFamily(
   nic: FilteredNic,
   family: Family,
   taken: Taken[],
-  seen: { pools: readonly SpiderIPPool[]; reservedIPs: SpiderReservedIP[] },
+  seen: { pools: readonly SpiderIPPool[]; reservedIPs: SpiderReservedIP[]; endpoint: () => Promise<SpiderEndpoint | undefined> },
 ): Promise<Taken | undefined> {
   const names = family === 4 ? nic.ipv4 : nic.ipv6
   if (!names) return undefined
@@ -134,9 +148,15 @@ async function takeFamily(
       ...(previous?.pool === name ? { previous: { ip: previous.ip, podUid: previous.podUid } } : {}),
     }
     const pool = seen.pools.find((p) => p.metadata.name === name)
-    const assignment = await deps.poolWriter.assign(name, request, { ...(pool ? { pool } : {}), reservedIPs: seen.reservedIPs })
+    const hint = { ...(pool ? { pool } : {}), reservedIPs: seen.reservedIPs }
+    let assignment = await deps.poolWriter.assign(name, request, hint)
+    if (!assignment.ok && assignment.reason === 'unknown-owner') {
+      // The pool holds an address of this pod already (a retried ADD, or another NIC's).
+      const others = othersOf(ctx, nic.nic, taken, await seen.endpoint())
+      assignment = await deps.poolWriter.assign(name, { ...request, others }, hint)
+    }
     if (assignment.ok) {
-      const got = { ip: assignment.ip, pool: assignment.pool, fresh: assignment.how === 'fresh' }
+      const got = { ip: assignment.ip, pool: assignment.pool, nic: nic.nic, fresh: assignment.how === 'fresh' }
       taken.push(got)
       return got
     }

@@ -154,6 +154,31 @@ describe('POST /v1/ipam/ip', () => {
     expect(store.writes).toBe(writes)
   })
 
+  it('multi-NIC from one pool: each NIC its own address, though the records do not name NICs', async () => {
+    const store = seedStore()
+    const deps = depsFor(store)
+    const app = createAllocateApp(deps)
+    const release = createReleaseApp(deps)
+    const a = pod('a', 'controller-node-1', {
+      annotations: {
+        'ipam.spidernet.io/ippools':
+          '[{"interface":"eth0","ipv4":["test-ippool-6"]},{"interface":"net1","ipv4":["test-ippool-6"],"cleangateway":true}]',
+      },
+    })
+    store.putPod(a)
+    const first = await (await post(app, addRequest(a, 'eth0'))).json()
+    const byNic = Object.fromEntries(first.ips.map((i: { nic: string; address: string }) => [i.nic, i.address]))
+    expect(byNic).toEqual({ eth0: '10.6.168.61/16', net1: '10.6.168.62/16' })
+    expect(records(store, 'test-ippool-6')['10.6.168.62']).toEqual({ pod: 'default/a', podUid: a.uid })
+    const writes = store.writes
+    expect(await (await post(app, addRequest(a, 'net1'))).json()).toEqual(first)
+    expect(store.writes).toBe(writes)
+    // Releasing one NIC leaves the other's address, which the pool record alone could not tell apart.
+    store.putPod({ ...a, deletionTimestamp: '2026-01-01T00:00:00Z' })
+    expect(await (await del(release, addRequest(a, 'net1'))).json()).toEqual({ released: ['10.6.168.62'], kept: false })
+    expect(Object.keys(records(store, 'test-ippool-6'))).toEqual(['10.6.168.61'])
+  })
+
   it('gives a StatefulSet pod its predecessor address back while its ordinal is wanted', async () => {
     const store = seedStore()
     store.putController({ kind: 'StatefulSet', namespace: 'default', name: 'db', uid: 's1', ownerReferences: [], replicas: 2 })

@@ -1,4 +1,4 @@
-import type { SpiderEndpoint } from '../../shared/api/index.ts'
+import type { IPAllocationDetail, SpiderEndpoint } from '../../shared/api/index.ts'
 import { parseAllocatedIPs } from '../../shared/api/index.ts'
 import { keepsStatefulSetIPs } from '../../shared/allocate/pod-rules.ts'
 import { retryOnConflict } from '../../shared/store/retry-on-conflict.ts'
@@ -25,18 +25,27 @@ export async function releaseIPs(request: ReleaseRequest, deps: Deps): Promise<R
     if (keepsStatefulSetIPs(request.podName, set)) return { released: [], kept: true }
   }
 
-  const detail = ours?.status.current.ips.find((d) => d.interface === request.ifName)
-  // Without an endpoint entry (an ADD that died between its two writes) the pools are searched.
-  const pools = detail
-    ? [detail.ipv4Pool, detail.ipv6Pool].filter((p): p is string => p !== undefined)
-    : await poolsHolding(deps, request.podUID)
-  const released = (
-    await Promise.all(pools.map((pool) => poolWriter.release(pool, { podUid: request.podUID, nic: request.ifName })))
-  ).flat()
+  const entries = ours?.status.current.ips ?? []
+  const detail = entries.find((d) => d.interface === request.ifName)
+  const releases = detail
+    ? addressesOf(detail).map(({ pool, ip }) => ({ pool, request: { podUid: request.podUID, ip } }))
+    : // Without an endpoint entry (an ADD that died between its two writes) the pools are
+      // searched; what the endpoint gives the pod's other NICs stays.
+      (await poolsHolding(deps, request.podUID)).map((pool) => ({
+        pool,
+        request: { podUid: request.podUID, nic: request.ifName, keep: entries.flatMap((d) => addressesOf(d).map((a) => a.ip)) },
+      }))
+  const released = (await Promise.all(releases.map(({ pool, request }) => poolWriter.release(pool, request)))).flat()
 
   if (ours) await forgetNic(deps, ours, request)
   return { released, kept: false }
 }
+
+const addressesOf = (d: IPAllocationDetail): { pool: string; ip: string }[] =>
+  [
+    { pool: d.ipv4Pool, cidr: d.ipv4 },
+    { pool: d.ipv6Pool, cidr: d.ipv6 },
+  ].flatMap(({ pool, cidr }) => (pool && cidr ? [{ pool, ip: cidr.split('/')[0] ?? '' }] : []))
 
 async function poolsHolding(deps: Deps, podUid: string): Promise<string[]> {
   const pools = await deps.store.listPools()

@@ -183,3 +183,12 @@ export async function cleanUp(kc: k8s.KubeConfig, made: { namespace?: string; po
     })
   }
 }
+
+/**
+ * Starts a pod's graceful deletion, as `kubectl delete pod` does: with no kubelet to confirm it,
+ * the pod stays, terminating (deletionTimestamp set), which is when a runtime sends CNI DEL.
+ */
+export async function terminatePod(kc: k8s.KubeConfig, namespace: string, name: string): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api)
+  await core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 30 })
+}
