@@ -161,6 +161,19 @@ describe(`Spiderpool ${SPIDERPOOL_VERSION}'s plugin against Spinneret`, () => {
     expect((await endpoint(pod.name))?.status.current).toMatchObject({ uid: uids.get(pod.name), ips: [{ interface: 'eth0', ipv4: ip.address, ipv4Pool: pool.v4 }] })
   })
 
+  it('DEL while the pod lives on keeps its address, and its next sandbox gets it back, as on Spiderpool', async () => {
+    const name = `${run}-single`
+    const pod = { name, netns: `${underlay!.prefix}-pod-${name}`, path: `/var/run/netns/${underlay!.prefix}-pod-${name}` }
+    const before = poolRecords(await readPool(kc, pool.v4))
+    const del = await macvlan({ command: 'DEL', pod })
+    expect(del.exitCode, explain(del)).toBe(0)
+    expect(await ipv4Of(pod.netns, 'eth0')).toEqual([])
+    expect(poolRecords(await readPool(kc, pool.v4))).toEqual(before)
+    const add = await macvlan({ command: 'ADD', pod })
+    expect(add.exitCode, explain(add)).toBe(0)
+    expect(Object.keys(before)).toContain(add.json.ips[0].address.split('/')[0])
+  })
+
   it('ADD, dual stack: one address of each family on the NIC', async () => {
     const pod = await makePod(`${run}-dual`, ippool({ ipv4: [pool.v4], ipv6: [pool.v6] }))
     const add = await macvlan({ command: 'ADD', pod })

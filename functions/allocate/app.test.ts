@@ -190,7 +190,8 @@ describe('POST /v1/ipam/ip', () => {
     store.putPod(old)
     const before = (await (await post(app, addRequest(old))).json()).ips[0].address
     expect(store.endpoints.get('default/db-1')?.metadata.ownerReferences).toEqual([])
-    // CNI DEL of a wanted StatefulSet pod keeps its address.
+    // CNI DEL of a wanted StatefulSet pod keeps its address, even once the pod is going.
+    store.putPod({ ...old, deletionTimestamp: '2026-01-01T00:00:00Z' })
     expect(await (await del(release, addRequest(old))).json()).toEqual({ released: [], kept: true })
     store.putPod(filler)
     await post(app, addRequest(filler))
@@ -202,6 +203,23 @@ describe('POST /v1/ipam/ip', () => {
 })
 
 describe('DELETE /v1/ipam/ip', () => {
+  it('keeps the addresses of a pod that lives on for its next sandbox, as Spiderpool does', async () => {
+    const store = seedStore()
+    const deps = depsFor(store)
+    const app = createAllocateApp(deps)
+    const release = createReleaseApp(deps)
+    const a = pod('a', 'controller-node-1')
+    store.putPod(a)
+    const first = await (await post(app, addRequest(a))).json()
+    expect(await (await del(release, addRequest(a))).json()).toEqual({ released: [], kept: true })
+    // The runtime restarts the sandbox: a new container, the same pod, the same address.
+    const again = await post(app, { ...addRequest(a), containerID: 'ctr-new-sandbox' })
+    expect(await again.json()).toEqual(first)
+    // Finished for good: the next DEL releases.
+    store.putPod({ ...a, phase: 'Failed', reason: 'Evicted' })
+    expect(await (await del(release, addRequest(a))).json()).toEqual({ released: ['10.6.168.61'], kept: false })
+  })
+
   it('releases only with a matching UID, is idempotent, and succeeds for unknown pods', async () => {
     const store = seedStore()
     const deps = depsFor(store)
@@ -213,6 +231,7 @@ describe('DELETE /v1/ipam/ip', () => {
     const stale = await del(release, { ...addRequest(a), podUID: 'old-incarnation' })
     expect(await stale.json()).toEqual({ released: [], kept: false })
     expect(Object.keys(records(store, 'test-ippool-6'))).toHaveLength(1)
+    store.putPod({ ...a, deletionTimestamp: '2026-01-01T00:00:00Z' })
     expect(await (await del(release, addRequest(a))).json()).toEqual({ released: ['10.6.168.61'], kept: false })
     expect(store.pools.get('test-ippool-6')?.status.allocatedIPCount).toBe(0)
     expect(store.endpoints.has('default/a')).toBe(false)

@@ -1,23 +1,28 @@
 import type { IPAllocationDetail, SpiderEndpoint } from '../../shared/api/index.ts'
 import { parseAllocatedIPs } from '../../shared/api/index.ts'
-import { keepsStatefulSetIPs } from '../../shared/allocate/pod-rules.ts'
+import { deadPodReason, isLivePod, keepsStatefulSetIPs } from '../../shared/allocate/pod-rules.ts'
 import { retryOnConflict } from '../../shared/store/retry-on-conflict.ts'
 import type { Deps } from '../lib/deps.ts'
 import type { ReleaseRequest } from './release-request.ts'
 
 export interface ReleaseResult {
   released: string[]
-  /** A StatefulSet pod whose ordinal is still wanted keeps its addresses for its next incarnation. */
+  /**
+   * The pod is alive (its next sandbox gets the addresses back), or it is a StatefulSet pod whose
+   * ordinal is still wanted (its next incarnation does).
+   */
   kept: boolean
 }
 
 /**
  * DELETE /v1/ipam/ip. Idempotent: a pod or NIC nothing is known about releases nothing and
  * succeeds. Records go only when the pod UID matches, so a late DEL of an old incarnation cannot
- * free what its successor of the same name was just given.
+ * free what its successor of the same name was just given. As in Spiderpool, a DEL while the pod
+ * lives on (not terminating, not finished) keeps its addresses for its next sandbox.
  */
 export async function releaseIPs(request: ReleaseRequest, deps: Deps): Promise<ReleaseResult> {
   const { store, poolWriter } = deps
+  if (await livesOn(deps, request)) return { released: [], kept: true }
   const endpoint = await store.getEndpoint(request.podNamespace, request.podName)
   const ours = endpoint?.status.current.uid === request.podUID ? endpoint : undefined
   if (ours && ours.status.ownerControllerType === 'StatefulSet') {
@@ -39,6 +44,14 @@ export async function releaseIPs(request: ReleaseRequest, deps: Deps): Promise<R
 
   if (ours) await forgetNic(deps, ours, request)
   return { released, kept: false }
+}
+
+// A UID that is dead stays dead, so a cached "dead" is final; "alive" is confirmed from etcd,
+// as Spiderpool reads the pod past its cache here.
+async function livesOn({ store }: Deps, request: ReleaseRequest): Promise<boolean> {
+  const cached = await store.getPod(request.podNamespace, request.podName, 'cached')
+  if (cached?.uid === request.podUID && deadPodReason(cached) !== undefined) return false
+  return isLivePod(await store.getPod(request.podNamespace, request.podName, 'latest'), request.podUID)
 }
 
 const addressesOf = (d: IPAllocationDetail): { pool: string; ip: string }[] =>

@@ -1,7 +1,8 @@
 /**
- * Removes what a demo run made, in the order that lets each step still work: CNI DEL while the
- * service and the namespaces exist, then the Pod objects, the namespaces, the service, and the
- * control plane only when a demo started it. Every step runs even when an earlier one failed;
+ * Removes what a demo run made, in the order that lets each step still work and that a node
+ * follows: the pods start terminating, CNI DEL while the service and the namespaces exist (it
+ * releases a terminating pod's addresses), then the Pod objects go, the namespaces, the service,
+ * and the control plane only when a demo started it. Every step runs even when an earlier one failed;
  * the record stays on disk until all of them succeeded, so `--cleanup` can try again.
  */
 import { existsSync } from 'node:fs'
@@ -9,7 +10,7 @@ import * as k8s from '@kubernetes/client-node'
 import { down } from '../control-plane/control-plane.ts'
 import type { Underlay } from '../../test/support/underlay.ts'
 import { explain, releaseThroughIpam, removeNamespaces, runMainPlugin } from './network.ts'
-import { deletePods } from './pods.ts'
+import { deletePods, terminatePods } from './pods.ts'
 import { removeRecord, saveRecord, type DemoRecord } from './record.ts'
 import { stopDemoService } from './service.ts'
 
@@ -32,6 +33,15 @@ export async function cleanUp(record: DemoRecord, options: CleanupOptions): Prom
     }
   }
 
+  const kubeconfig = record.kubeconfig
+  const kc = () => {
+    const config = new k8s.KubeConfig()
+    config.loadFromFile(kubeconfig!)
+    return config
+  }
+  const haveCluster = record.pods.length > 0 && kubeconfig !== undefined && existsSync(kubeconfig)
+  if (haveCluster) await attempt('terminating the pods', () => terminatePods(kc(), record.pods))
+
   const released: string[] = []
   for (const pod of record.pods.filter((p) => p.network)) {
     await attempt(`CNI DEL of ${pod.name}`, async () => {
@@ -42,12 +52,9 @@ export async function cleanUp(record: DemoRecord, options: CleanupOptions): Prom
   }
   if (released.length > 0) say(`CNI DEL through ${underlay ? 'macvlan and ' : ''}dist/cni/spinneret: ${released.join(', ')}`)
 
-  const kubeconfig = record.kubeconfig
-  if (record.pods.length > 0 && kubeconfig && existsSync(kubeconfig)) {
+  if (haveCluster) {
     await attempt('deleting the pods', async () => {
-      const kc = new k8s.KubeConfig()
-      kc.loadFromFile(kubeconfig)
-      await deletePods(kc, record.pods)
+      await deletePods(kc(), record.pods)
       say(`deleted pods ${record.pods.map((p) => `${p.namespace}/${p.name}`).join(', ')}`)
     })
   }

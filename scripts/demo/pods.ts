@@ -88,6 +88,25 @@ export async function reportPodIP(kc: k8s.KubeConfig, pod: PodRecord, ip: string
 }
 
 /** Deletes the demo's pods at once (no kubelet would ever confirm a graceful deletion). */
+/**
+ * Starts each pod's graceful deletion, as `kubectl delete pod` does: it is then terminating, and
+ * a CNI DEL releases its addresses (a DEL while the pod lives on keeps them for its next sandbox).
+ */
+export async function terminatePods(kc: k8s.KubeConfig, pods: readonly PodRecord[]): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api)
+  for (const pod of pods) {
+    try {
+      await core.deleteNamespacedPod({
+        namespace: pod.namespace,
+        name: pod.name,
+        body: { gracePeriodSeconds: 30, preconditions: { uid: pod.uid } },
+      })
+    } catch (e) {
+      if (!(e instanceof k8s.ApiException) || (e.code !== 404 && e.code !== 409)) throw e
+    }
+  }
+}
+
 export async function deletePods(kc: k8s.KubeConfig, pods: readonly PodRecord[]): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api)
   for (const pod of pods) {

@@ -15,6 +15,10 @@ export const deadPodReason = (pod: PodView): string | undefined => {
   return undefined
 }
 
+/** The pod of this UID exists and is neither terminating nor finished for good. */
+export const isLivePod = (pod: PodView | undefined, uid: string): boolean =>
+  pod !== undefined && pod.uid === uid && deadPodReason(pod) === undefined
+
 export const controllerRef = (refs: readonly OwnerReference[]): OwnerReference | undefined =>
   refs.find((r) => r.controller) ?? undefined
 
