@@ -30,4 +30,5 @@ export {
   type Rejection,
 } from './filter.ts'
 export { poolViewOf } from './pool-view-of.ts'
+export { byPoolPriority } from './priority.ts'
 export { poolsNamedByPod, poolsToRead } from './pools-to-read.ts'
