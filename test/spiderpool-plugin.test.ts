@@ -252,6 +252,16 @@ describe("refusals reach the runtime with the service's real message, and nothin
     expect(await endpoint(ghost)).toBeUndefined()
   })
 
+  it("a CNI config naming a pool that does not exist: Spiderpool's own refusal text", async () => {
+    const name = `${run}-typo`
+    const made = await createPod(kc, { namespace, name, nodeName: node })
+    uids.set(name, made.metadata?.uid ?? '')
+    await refuse(
+      { command: 'ADD', podName: name, ipam: { default_ipv4_ippool: [pool.v4, `${pool.v4}-typo`] } },
+      new RegExp(`failed to get original IPPool ${pool.v4}-typo: spiderippools.spiderpool.spidernet.io "${pool.v4}-typo" not found`),
+    )
+  })
+
   it('a pool selection that fails: the filter reasons reach the runtime', async () => {
     const name = `${run}-nomatch`
     await createPod(kc, { namespace, name, nodeName: node, annotations: ippool({ ipv4: [pool.net1] }) })

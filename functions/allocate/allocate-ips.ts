@@ -8,6 +8,7 @@ import { IpamError } from '../../shared/errors.ts'
 import {
   allFilteredOut,
   filterCandidates,
+  missingPool,
   poolViewOf,
   poolsNamedByPod,
   poolsToRead,
@@ -78,9 +79,13 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
       multusNetworkOf(ctx.pod.annotations, nic, { podNamespace: ctx.pod.namespace, systemNamespace: deps.config.systemNamespace }),
   }
   const heldNics = new Set(held.map((d) => d.interface))
-  const nics = candidates.nics
-    .filter((n) => !heldNics.has(n.nic))
-    .map((n) => filterCandidates(n, views, filterContext))
+  const pending = candidates.nics.filter((n) => !heldNics.has(n.nic))
+  // Every NIC's candidates must exist before any NIC is filtered, as in Spiderpool's precheck.
+  for (const n of pending) {
+    const missing = missingPool(n, views)
+    if (missing) throw missing
+  }
+  const nics = pending.map((n) => filterCandidates(n, views, filterContext))
   const routesAnnotation = ctx.pod.annotations[ANNOTATION.routes]
   const annotationRoutes = routesAnnotation ? parseRoutesAnnotation(routesAnnotation) : []
 

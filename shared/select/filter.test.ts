@@ -164,7 +164,7 @@ describe('filterCandidates', () => {
 
   it('keeps the user\'s order and both families', () => {
     expect(
-      filterCandidates({ nic: 'net1', ipv4: ['b', 'a', 'missing'], ipv6: ['b6', 'a6'], cleanGateway: true }, pools, ctx),
+      filterCandidates({ nic: 'net1', ipv4: ['b', 'a'], ipv6: ['b6', 'a6'], cleanGateway: true }, pools, ctx),
     ).toEqual({
       nic: 'net1',
       ipv4: ['a'],
@@ -172,9 +172,15 @@ describe('filterCandidates', () => {
       cleanGateway: true,
       rejected: [
         { pool: 'b', reason: 'disabled IPPool b' },
-        { pool: 'missing', reason: 'IPPool missing not found' },
         { pool: 'b6', reason: 'terminating IPPool b6' },
       ],
+    })
+  })
+
+  it('refuses a candidate that does not exist, even when another could serve (as Spiderpool)', () => {
+    expect(refusal(() => filterCandidates({ nic: 'eth0', ipv4: ['a', 'missing'], cleanGateway: false }, pools, ctx))).toEqual({
+      code: 'no-pool',
+      message: 'failed to get original IPPool missing: spiderippools.spiderpool.spidernet.io "missing" not found',
     })
   })
 

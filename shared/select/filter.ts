@@ -161,14 +161,32 @@ export const allFilteredOut = (
   )
 
 /**
- * Filter one NIC's candidates. Each requested family must keep at least one pool, or the NIC
- * cannot be set up: IpamError 'no-pool' with every reason.
+ * Spiderpool reads every named candidate before it filters any: one that does not exist fails
+ * the whole allocation, even when another candidate could serve. Here too, so that a typo in a
+ * pool name is refused rather than silently routed to the next pool.
+ */
+export const missingPool = (candidates: NicCandidates, pools: readonly PoolView[]): IpamError | undefined => {
+  const known = new Set(pools.map((p) => p.name))
+  const missing = [...(candidates.ipv4 ?? []), ...(candidates.ipv6 ?? [])].find((name) => !known.has(name))
+  if (missing === undefined) return undefined
+  return new IpamError(
+    'no-pool',
+    `failed to get original IPPool ${missing}: spiderippools.spiderpool.spidernet.io "${missing}" not found`,
+  )
+}
+
+/**
+ * Filter one NIC's candidates. A candidate that does not exist refuses the NIC (see
+ * missingPool); each requested family must keep at least one pool, or the NIC cannot be set up:
+ * IpamError 'no-pool' with every reason.
  */
 export const filterCandidates = (
   candidates: NicCandidates,
   pools: readonly PoolView[],
   ctx: FilterContext,
 ): FilteredNic => {
+  const missing = missingPool(candidates, pools)
+  if (missing) throw missing
   const { nic } = candidates
   const rejected: Rejection[] = []
   const family = (version: IPVersion, names: readonly string[] | undefined) => {

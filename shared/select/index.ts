@@ -23,6 +23,7 @@ export {
   allFilteredOut,
   filterCandidates,
   filterFamily,
+  missingPool,
   rejectionReason,
   type FamilyVerdict,
   type FilterContext,
