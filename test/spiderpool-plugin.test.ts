@@ -203,12 +203,28 @@ describe(`Spiderpool ${SPIDERPOOL_VERSION}'s plugin against Spinneret`, () => {
     expect(defaults).toEqual([{ dst: 'default', gateway: zone.gateway, dev: 'eth0' }])
   })
 
+  it('ADD, multi-NIC with unnamed ippools entries: NICs take them in call order, whatever their names', async () => {
+    const pod = await makePod(`${run}-unnamed`, { 'ipam.spidernet.io/ippools': JSON.stringify([{ ipv4: [pool.v4] }, { ipv4: [pool.net1], cleangateway: true }]) })
+    const eth0 = await macvlan({ command: 'ADD', pod })
+    expect(eth0.exitCode, explain(eth0)).toBe(0)
+    const eth1 = await macvlan({ command: 'ADD', pod, ifName: 'eth1' })
+    expect(eth1.exitCode, explain(eth1)).toBe(0)
+    expect(eth0.json.ips.map((i: { address: string }) => i.address)).toEqual([expect.stringMatching(/^198\.18\.8\.1\d\/24$/)])
+    expect(eth1.json.ips.map((i: { address: string }) => i.address)).toEqual([expect.stringMatching(/^198\.18\.9\.1\d\/24$/)])
+    expect((await endpoint(pod.name))?.status.current.ips.map((d) => d.interface)).toEqual(['eth0', 'eth1'])
+  })
+
   it('DEL of a terminating pod releases every address and the endpoint; a repeated DEL succeeds', async () => {
-    const names = [`${run}-single`, `${run}-dual`, `${run}-multi`]
-    for (const name of names) await terminatePod(kc, namespace, name)
-    for (const name of names) {
+    const nicsOf: Record<string, string[]> = {
+      [`${run}-single`]: ['eth0'],
+      [`${run}-dual`]: ['eth0'],
+      [`${run}-multi`]: ['net1', 'eth0'],
+      [`${run}-unnamed`]: ['eth1', 'eth0'],
+    }
+    for (const name of Object.keys(nicsOf)) await terminatePod(kc, namespace, name)
+    for (const [name, nics] of Object.entries(nicsOf)) {
       const pod = { name, netns: `${underlay!.prefix}-pod-${name}`, path: `/var/run/netns/${underlay!.prefix}-pod-${name}` }
-      for (const ifName of name.endsWith('multi') ? ['net1', 'eth0'] : ['eth0']) {
+      for (const ifName of nics) {
         const del = await macvlan({ command: 'DEL', pod, ifName })
         expect(del.exitCode, explain(del)).toBe(0)
         expect(await addressesOf(pod.netns, ifName)).toEqual([])

@@ -1,5 +1,5 @@
 import { ANNOTATION, type IPAllocationDetail, type SpiderEndpoint, type SpiderIPPool, type SpiderReservedIP } from '../../shared/api/index.ts'
-import { multusNetworkOf, parseRoutesAnnotation } from '../../shared/annotations/index.ts'
+import { isUnclaimedNic, multusNetworkOf, parseRoutesAnnotation, unclaimedPosition } from '../../shared/annotations/index.ts'
 import { nextEndpoint } from '../../shared/allocate/endpoint-record.ts'
 import { ipamResponse, type IpamResponse } from '../../shared/allocate/ipam-response.ts'
 import { nicDetail, type AssignedIP } from '../../shared/allocate/nic-detail.ts'
@@ -20,6 +20,8 @@ import { retryOnConflict } from '../../shared/store/retry-on-conflict.ts'
 import type { Deps } from '../lib/deps.ts'
 import { readLivePod, readPodSurroundings, type PodContext } from '../lib/pod-context.ts'
 import type { AllocateRequest } from './allocate-request.ts'
+import { answerByCallOrder } from './call-order.ts'
+import { endpointFacts } from './endpoint-facts.ts'
 
 type Family = 4 | 6
 interface Taken extends AssignedIP {
@@ -51,7 +53,11 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
     named === undefined ? undefined : readCandidatePools(deps, named),
     deps.store.listReservedIPs(),
   ])
-  // Only a StatefulSet pod's endpoint was read; when it is this pod's, it answers a retried ADD.
+  const byCallOrder = await answerByCallOrder(deps, ctx, request)
+  if (byCallOrder && 'answer' in byCallOrder) return byCallOrder.answer
+  if (byCallOrder?.endpoint) ctx.endpoint = byCallOrder.endpoint
+  // Only a StatefulSet pod's endpoint was read (and one with unnamed ippools entries); when it
+  // is this pod's, it answers a retried ADD.
   const held = ctx.endpoint?.status.current.uid === ctx.pod.uid ? ctx.endpoint.status.current.ips : []
   if (held.some((d) => d.interface === request.ifName)) return ipamResponse(held)
 
@@ -180,7 +186,9 @@ function previousAddresses(ctx: PodContext, nic: string, family: Family) {
   if (!endpoint || endpoint.status.current.uid === ctx.pod.uid) return undefined
   const set = ctx.statefulSet
   if (!set || !keepsStatefulSetIPs(ctx.pod.name, set)) return undefined
-  const detail = endpoint.status.current.ips.find((d) => d.interface === nic)
+  // An unclaimed ippools entry stands where its predecessor's was: entries keep their order.
+  const ips = endpoint.status.current.ips
+  const detail = isUnclaimedNic(nic) ? ips[unclaimedPosition(nic)] : ips.find((d) => d.interface === nic)
   const cidr = family === 4 ? detail?.ipv4 : detail?.ipv6
   const pool = family === 4 ? detail?.ipv4Pool : detail?.ipv6Pool
   if (!cidr || !pool) return undefined
@@ -189,14 +197,7 @@ function previousAddresses(ctx: PodContext, nic: string, family: Family) {
 
 async function recordEndpoint(deps: Deps, ctx: PodContext, request: AllocateRequest, details: IPAllocationDetail[]): Promise<SpiderEndpoint> {
   const { pod } = ctx
-  const facts = {
-    pod,
-    node: ctx.node.name,
-    owner: ctx.app,
-    outlivesPod: ctx.statefulSet !== undefined,
-    attachment: request,
-    now: new Date().toISOString(),
-  }
+  const facts = endpointFacts(ctx, request)
   // The first try decides on what was read with the pod (for most pods: nothing, so a create);
   // a conflict re-reads the endpoint and decides again.
   let first = true

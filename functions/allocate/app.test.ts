@@ -154,6 +154,56 @@ describe('POST /v1/ipam/ip', () => {
     expect(store.writes).toBe(writes)
   })
 
+  it('unnamed ippools entries go by call order: the first ADD takes all, each later NIC claims the next', async () => {
+    const store = seedStore()
+    store.putPool(ipPool('net1-pool', { subnet: '10.8.0.0/24', ips: ['10.8.0.2-10.8.0.9'] }))
+    store.putPool(ipPool('net2-pool', { subnet: '10.9.0.0/24', ips: ['10.9.0.2-10.9.0.9'] }))
+    const deps = depsFor(store)
+    const app = createAllocateApp(deps)
+    const release = createReleaseApp(deps)
+    const a = pod('a', 'controller-node-1', {
+      annotations: { 'ipam.spidernet.io/ippools': '[{"ipv4":["test-ippool-6"]},{"ipv4":["net1-pool"]},{"ipv4":["net2-pool"]}]' },
+    })
+    store.putPod(a)
+    const first = await (await post(app, addRequest(a, 'eth0'))).json()
+    expect(first.ips.map((i: { nic: string; address: string }) => [i.nic, i.address])).toEqual([
+      ['eth0', '10.6.168.61/16'],
+      ['', '10.8.0.2/24'],
+      ['', '10.9.0.2/24'],
+    ])
+    const interfaces = () => store.endpoints.get('default/a')?.status.current.ips.map((d) => d.interface)
+    expect(interfaces()).toEqual(['eth0', '', ''])
+    // Multus names the NICs after the pod's networks, here eth1 then eth2: whatever comes next claims.
+    const eth1 = await (await post(app, addRequest(a, 'eth1'))).json()
+    expect(eth1.ips.filter((i: { nic: string }) => i.nic === 'eth1').map((i: { address: string }) => i.address)).toEqual(['10.8.0.2/24'])
+    expect(interfaces()).toEqual(['eth0', 'eth1', ''])
+    const writes = store.writes
+    expect(await (await post(app, addRequest(a, 'eth1'))).json()).toEqual(eth1)
+    expect(store.writes).toBe(writes)
+    await post(app, addRequest(a, 'eth2'))
+    const extra = await post(app, addRequest(a, 'eth3'))
+    expect(extra.status).toBe(400)
+    expect((await extra.json()).message).toBe(
+      'invalid annotation ipam.spidernet.io/ippools: interface eth3 has no entry: its 3 unnamed entries are taken by eth0, eth1, eth2',
+    )
+    store.putPod({ ...a, deletionTimestamp: '2026-01-01T00:00:00Z' })
+    expect(await (await del(release, addRequest(a, 'eth1'))).json()).toEqual({ released: ['10.8.0.2'], kept: false })
+    expect(interfaces()).toEqual(['eth0', 'eth2'])
+  })
+
+  it('unnamed ippools entries nobody claimed go with the last claimed NIC', async () => {
+    const store = seedStore()
+    store.putPool(ipPool('net1-pool', { subnet: '10.8.0.0/24', ips: ['10.8.0.2-10.8.0.9'] }))
+    const deps = depsFor(store)
+    const a = pod('a', 'controller-node-1', { annotations: { 'ipam.spidernet.io/ippools': '[{"ipv4":["test-ippool-6"]},{"ipv4":["net1-pool"]}]' } })
+    store.putPod(a)
+    await post(createAllocateApp(deps), addRequest(a, 'eth0'))
+    store.putPod({ ...a, deletionTimestamp: '2026-01-01T00:00:00Z' })
+    const released = await (await del(createReleaseApp(deps), addRequest(a, 'eth0'))).json()
+    expect(released).toEqual({ released: ['10.6.168.61', '10.8.0.2'], kept: false })
+    expect(store.endpoints.has('default/a')).toBe(false)
+  })
+
   it('multi-NIC from one pool: each NIC its own address, though the records do not name NICs', async () => {
     const store = seedStore()
     const deps = depsFor(store)

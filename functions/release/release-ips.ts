@@ -32,8 +32,12 @@ export async function releaseIPs(request: ReleaseRequest, deps: Deps): Promise<R
 
   const entries = ours?.status.current.ips ?? []
   const detail = entries.find((d) => d.interface === request.ifName)
+  // Unclaimed ippools entries (interface "") go with the pod's last claimed NIC: no ADD will
+  // claim them any more.
+  const rest = entries.filter((d) => d !== detail)
+  const going = detail ? [detail, ...(rest.every((d) => d.interface === '') ? rest : [])] : []
   const releases = detail
-    ? addressesOf(detail).map(({ pool, ip }) => ({ pool, request: { podUid: request.podUID, ip } }))
+    ? going.flatMap(addressesOf).map(({ pool, ip }) => ({ pool, request: { podUid: request.podUID, ip } }))
     : // Without an endpoint entry (an ADD that died between its two writes) the pools are
       // searched; what the endpoint gives the pod's other NICs stays.
       (await poolsHolding(deps, request.podUID)).map((pool) => ({
@@ -67,7 +71,7 @@ async function poolsHolding(deps: Deps, podUid: string): Promise<string[]> {
     .map((pool) => pool.metadata.name)
 }
 
-// Drops the NIC's entry; the endpoint goes with its last entry.
+// Drops the NIC's entry; the endpoint goes with its last claimed entry.
 async function forgetNic(deps: Deps, first: SpiderEndpoint, request: ReleaseRequest): Promise<void> {
   let known: SpiderEndpoint | undefined = first
   await retryOnConflict(`update SpiderEndpoint ${request.podNamespace}/${request.podName}`, async () => {
@@ -76,7 +80,7 @@ async function forgetNic(deps: Deps, first: SpiderEndpoint, request: ReleaseRequ
     if (!endpoint || endpoint.status.current.uid !== request.podUID) return
     const ips = endpoint.status.current.ips.filter((d) => d.interface !== request.ifName)
     if (ips.length === endpoint.status.current.ips.length) return
-    if (ips.length === 0) {
+    if (ips.every((d) => d.interface === '')) {
       await deps.store.deleteEndpoint(endpoint)
       return
     }
