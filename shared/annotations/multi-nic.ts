@@ -1,10 +1,9 @@
 import { invalidAnnotation } from './parse-json.ts'
 
 /**
- * The NIC an unnamed entry stands for. Spiderpool allocates every unnamed entry on the first
- * CNI ADD, calls entry 0 `eth0`, and hands the others to the following ADDs in call order.
- * Multus calls the additional attachments in order and names them `net1`, `net2`, ... unless
- * the pod asks otherwise, so position i is `net<i>`: the same mapping, made deterministic.
+ * The NIC an unnamed `subnets` entry stands for, by position: `eth0`, then Multus' default
+ * names `net1`, `net2`, ... (auto pools are not served yet, so only the annotation's checks use
+ * it). Unnamed `ippools` entries go by call order instead, as in Spiderpool: see `unclaimedNic`.
  */
 export const positionalNicName = (position: number): string => (position === 0 ? 'eth0' : `net${position}`)
 
