@@ -2,7 +2,7 @@ import { ANNOTATION, type IPAllocationDetail, type SpiderEndpoint, type SpiderIP
 import { isUnclaimedNic, multusNetworkOf, parseRoutesAnnotation, unclaimedPosition } from '../../shared/annotations/index.ts'
 import { nextEndpoint } from '../../shared/allocate/endpoint-record.ts'
 import { ipamResponse, type IpamResponse } from '../../shared/allocate/ipam-response.ts'
-import { nicDetail, type AssignedIP } from '../../shared/allocate/nic-detail.ts'
+import { annotationRoutesByNic, nicDetail, type AssignedIP } from '../../shared/allocate/nic-detail.ts'
 import { keepsStatefulSetIPs } from '../../shared/allocate/pod-rules.ts'
 import { IpamError } from '../../shared/errors.ts'
 import {
@@ -98,11 +98,18 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
   const taken: Taken[] = []
   const seen = { pools, reservedIPs, endpoint: endpointReader(deps, ctx) }
   try {
-    const details: IPAllocationDetail[] = []
+    const assigned: { nic: FilteredNic; v4?: Taken; v6?: Taken }[] = []
     for (const nic of nics) {
       const [v4, v6] = await Promise.all([takeFamily(deps, ctx, nic, 4, taken, seen), takeFamily(deps, ctx, nic, 6, taken, seen)])
-      details.push(nicDetail(nic.nic, { ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) }, nic.cleanGateway, annotationRoutes))
+      assigned.push({ nic, ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) })
     }
+    const routes = annotationRoutesByNic(
+      assigned.map((a) => ({ nic: a.nic.nic, pools: [a.v4?.pool, a.v6?.pool].filter((p): p is SpiderIPPool => p !== undefined) })),
+      annotationRoutes,
+    )
+    const details: IPAllocationDetail[] = assigned.map(({ nic, v4, v6 }) =>
+      nicDetail(nic.nic, { ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) }, nic.cleanGateway, routes.get(nic.nic) ?? []),
+    )
     const endpoint = await recordEndpoint(deps, ctx, request, details)
     return ipamResponse(endpoint.status.current.ips)
   } catch (e) {
