@@ -55,14 +55,12 @@ export const nicDetail = (
     detail.ipv4 = `${v4.ip}/${prefixOf(v4.pool)}`
     detail.ipv4Pool = v4.pool.metadata.name
     if (v4.pool.spec.gateway) detail.ipv4Gateway = v4.pool.spec.gateway
-    detail.vlan = v4.pool.spec.vlan ?? 0
     routes.push(...routesFor(v4.pool, annotationRoutes))
   }
   if (v6) {
     detail.ipv6 = `${v6.ip}/${prefixOf(v6.pool)}`
     detail.ipv6Pool = v6.pool.metadata.name
     if (v6.pool.spec.gateway) detail.ipv6Gateway = v6.pool.spec.gateway
-    detail.vlan = v4?.pool.spec.vlan ?? v6.pool.spec.vlan ?? 0
     routes.push(...routesFor(v6.pool, annotationRoutes))
   }
   if (routes.length > 0) detail.routes = routes
