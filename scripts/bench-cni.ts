@@ -411,7 +411,8 @@ const main = async (): Promise<void> => {
     cniVersion: opts['cni-version'],
     name: 'bench',
     type: 'macvlan',
-    ipam: { type: 'spiderpool', ipam_unix_socket_path: target.socketPath, log_level: 'error' },
+    // A failure's log lines beside the bench's other files, not in this machine's /var/log/spidernet.
+    ipam: { type: 'spiderpool', ipam_unix_socket_path: target.socketPath, log_level: 'error', log_file_path: join(tmpdir(), 'spinneret-bench-cni.log') },
   })
   const version = () => exec(built.binary, { CNI_COMMAND: 'VERSION' }, '').then((r) => checked('VERSION', r))
   const add = (i: number) => exec(built.binary, cniEnv('ADD', i, target.pod(i)), stdin).then((r) => checked('ADD', r))

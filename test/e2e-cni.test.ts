@@ -34,6 +34,8 @@ import {
 } from './support/underlay.ts'
 
 const kc = kubeConfig()
+// The plugin's log, not in this machine's /var/log/spidernet (its default, as Spiderpool's).
+const pluginLog = join(tmpdir(), `${unique('spinneret-e2e')}.log`)
 const distDir = resolve(import.meta.dirname, '../dist/cni')
 const cniPath = [referencePluginDir, distDir]
 const run = unique('e2e')
@@ -84,6 +86,7 @@ afterAll(async () => {
     }
   }
   await attempt(() => underlay?.teardown())
+  rmSync(pluginLog, { force: true })
   await attempt(() => service?.stop())
   await attempt(() => deleteClusterObjects(kc, 'spiderippools', poolNames))
   const core = kc.makeApiClient(k8s.CoreV1Api)
@@ -118,7 +121,7 @@ const netConf = (socket: string, prevResult?: unknown) => ({
   type: 'macvlan',
   master: underlay!.master,
   mode: 'bridge',
-  ipam: { type: 'spinneret', ipam_unix_socket_path: socket },
+  ipam: { type: 'spinneret', ipam_unix_socket_path: socket, log_file_path: pluginLog },
   ...(prevResult ? { prevResult } : {}),
 })
 

@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { REPO_ROOT } from '../build-cni.ts'
 import { createUnderlay, run, referencePluginDir, type CniOutcome, type Underlay, type ZoneSpec } from '../../test/support/underlay.ts'
-import type { PodRecord } from './record.ts'
+import { DEMO_DIR, type PodRecord } from './record.ts'
 
 export const CNI_BIN_DIR = join(REPO_ROOT, 'dist', 'cni')
 export const IPAM_BINARY = join(CNI_BIN_DIR, 'spinneret')
@@ -48,10 +48,11 @@ export async function createDemoUnderlay(zones: readonly ZoneSpec[], prefix: str
 /**
  * The net conf a node runs for the pod: the NetworkAttachmentDefinition's config with `master`
  * set to the node's underlay interface and `ipam` pointed at the compiled plugin and the socket.
+ * The plugin logs beside the demo's state, not in this machine's /var/log/spidernet (its default).
  */
 export function netConfFor(base: Record<string, unknown> & { type: string }, master: string, socket: string) {
   const ipam = typeof base.ipam === 'object' && base.ipam !== null ? (base.ipam as Record<string, unknown>) : {}
-  return { ...base, master, ipam: { ...ipam, type: 'spinneret', ipam_unix_socket_path: socket } }
+  return { ...base, master, ipam: { ...ipam, type: 'spinneret', ipam_unix_socket_path: socket, log_file_path: join(DEMO_DIR, 'cni.log') } }
 }
 
 /** CNI_ARGS as Multus passes them, and a sandbox id as a runtime makes one. */
