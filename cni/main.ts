@@ -14,6 +14,24 @@ import { writeLog } from './write-log.ts'
 // than all the rest of a call. Node and Deno have no fetch over unix sockets and use node:http.
 const connect = 'Bun' in globalThis ? fetchUnixTransport : unixSocketTransport
 
+// `spinneret install <dir>` (the DaemonSet's init container) copies this binary onto the node.
+// The runtime never passes arguments to a plugin, so it cannot start this by accident.
+if (process.argv[2] === 'install') {
+  const { installPlugin } = await import('./install.ts')
+  const dir = process.argv[3]
+  const self = process.execPath
+  try {
+    if (!dir) throw new Error('usage: spinneret install <CNI bin dir>, e.g. spinneret install /host/opt/cni/bin')
+    if (/^(node|bun|deno)$/.test(self.split('/').pop() ?? '')) throw new Error(`install copies the compiled plugin itself, not ${self}: run dist/cni/spinneret install <dir>`)
+    const { installed, unchanged } = installPlugin(self, dir)
+    await writeFd(1, `${JSON.stringify({ msg: 'CNI plugin installed', installed, unchanged })}\n`)
+    process.exit(0)
+  } catch (e) {
+    await writeFd(2, `${JSON.stringify({ level: 'error', msg: e instanceof Error ? e.message : String(e) })}\n`)
+    process.exit(1)
+  }
+}
+
 // VERSION (and a missing command) never read stdin, as in libcni: someone typing the command in a
 // terminal must not hang on an open stdin.
 const command = process.env['CNI_COMMAND']

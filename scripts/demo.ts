@@ -1,20 +1,21 @@
 /**
- * `npm run demo`: the seed scenario (manifests/examples/seed) end to end on one machine. A real
- * API server, the real service, the compiled CNI plugin under the reference macvlan plugin, and
- * pods in network namespaces behind a router: the output is what the scenario's article shows.
+ * `npm run demo`: the seed scenario (manifests/examples/seed) end to end on the local cluster
+ * (scripts/cluster): real kubelets, containerd, controllers; Spinneret installed with kubectl
+ * apply -k; the seed's DaemonSet run by the DaemonSet controller; the output is what the
+ * scenario's article shows.
  *
  *   npm run demo                 play it, then remove everything it made
- *   npm run demo -- --keep       leave the control plane, the service and the namespaces up
+ *   npm run demo -- --keep       leave the cluster and the seed up
  *   npm run demo -- --cleanup    remove what a `--keep` run (or a killed run) left
  *
- * The control plane is stopped only when the demo started it; one already running stays.
+ * The cluster is taken down only when the demo started it; one already running stays.
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { cleanUp } from './demo/cleanup.ts'
 import { play, type Narrator, type Session } from './demo/play.ts'
 import { prerequisiteProblems, readMachineFacts } from './demo/prerequisites.ts'
-import { RECORD_PATH, SERVICE_LOG, newRecord, readRecord, saveRecord, type DemoRecord } from './demo/record.ts'
+import { RECORD_PATH, newRecord, readRecord, saveRecord, type DemoRecord } from './demo/record.ts'
 import type { Played } from './demo/play.ts'
 
 const write = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
@@ -36,7 +37,7 @@ const demoRunning = (pid: number): boolean => {
   }
 }
 
-/** Clears what an earlier run left; this run takes over a control plane that run started. */
+/** Clears what an earlier run left; this run takes over a cluster that run started. */
 async function clearEarlierRun(record: DemoRecord): Promise<boolean> {
   const earlier = readRecord()
   if (!earlier) return true
@@ -45,24 +46,22 @@ async function clearEarlierRun(record: DemoRecord): Promise<boolean> {
     return false
   }
   say.step(`removing what an earlier demo left (${earlier.keep ? 'kept with --keep' : 'it did not finish'})`)
-  await cleanUp(earlier, { stopControlPlane: false, say: say.detail })
-  record.controlPlaneStarted = earlier.controlPlaneStarted
+  await cleanUp(earlier, { takeDownCluster: false, say: say.detail })
+  record.clusterStarted = earlier.clusterStarted
   return true
 }
 
 function printKept(record: DemoRecord, played: Played): void {
   const [from, to] = played.pods
-  say.step('kept running: the control plane, the IPAM service and the network namespaces')
+  say.step('kept running: the local cluster, Spinneret and the seed')
   say.detail(
     [
-      'point kubectl at the control plane:',
+      'point kubectl at the cluster:',
       `  export KUBECONFIG=${played.kubeconfig}`,
-      `  kubectl get spidersubnet,spiderippool`,
-      `  kubectl get pod ${played.pods.map((p) => p.name).join(' ')} -o wide`,
-      ...(from && to ? ['ping between the pods:', `  ip netns exec ${from.network?.netns} ping -c 3 ${to.ip}`] : []),
-      `namespaces: ip netns list | grep ${record.netnsPrefix}`,
-      `service: pid ${record.service?.pid}, socket ${record.service?.socket}, log ${SERVICE_LOG}`,
-      'clean up later (CNI DEL, pods, namespaces, service' + (record.controlPlaneStarted ? ', control plane' : '') + '):',
+      '  kubectl get spidersubnet,spiderippool',
+      '  kubectl get po -l app=test-app -o wide',
+      ...(from && to ? ['ping between the pods:', `  kubectl exec ${from.name} -- ping -c 3 ${to.ip}`] : []),
+      'clean up later (the seed' + (record.clusterStarted ? ', the cluster' : '') + '):',
       '  npm run demo -- --cleanup',
     ].join('\n'),
   )
@@ -81,9 +80,8 @@ async function demo(keep: boolean): Promise<number> {
   const cleanupOnce = () =>
     (cleaning ??= (async () => {
       say.step('cleaning up')
-      await session.controlPlane?.catch(() => undefined) // a start in flight may be ours to stop
       try {
-        await cleanUp(session.record, { underlay: session.underlay?.underlay, stopControlPlane: true, say: say.detail })
+        await cleanUp(session.record, { takeDownCluster: true, say: say.detail })
         return true
       } catch (e) {
         fail(`${messageOf(e)}\nthe record is in ${RECORD_PATH}: npm run demo -- --cleanup tries again`)
@@ -120,13 +118,12 @@ async function demo(keep: boolean): Promise<number> {
     if (keep) {
       session.record.keep = true
       saveRecord(session.record)
-      if (!session.underlay?.keepPastExit()) throw new Error('cannot keep the network namespaces past exit (see scripts/demo/network.ts)')
       printKept(session.record, played)
       return 0
     }
     return (await cleanupOnce()) ? 0 : 1
   } catch (e) {
-    if (interrupted === undefined) fail(`${messageOf(e)}${session.record.service ? `\n(the IPAM service's log: ${SERVICE_LOG})` : ''}`)
+    if (interrupted === undefined) fail(messageOf(e))
     await cleanupOnce()
     return interrupted ?? 1
   }
@@ -144,7 +141,7 @@ async function cleanupLater(): Promise<number> {
   }
   say.step(`cleaning up the demo of pid ${record.pid}`)
   try {
-    await cleanUp(record, { stopControlPlane: true, say: say.detail })
+    await cleanUp(record, { takeDownCluster: true, say: say.detail })
     return 0
   } catch (e) {
     fail(messageOf(e))
@@ -154,7 +151,7 @@ async function cleanupLater(): Promise<number> {
 
 const USAGE = `usage: npm run demo [-- --keep | --cleanup]
   (none)     play the seed scenario, then remove everything it made
-  --keep     leave the control plane, the service, the pods and their namespaces up
+  --keep     leave the local cluster, Spinneret and the seed up
   --cleanup  remove what a --keep run (or a killed run) left`
 let options: { keep?: boolean; cleanup?: boolean; help?: boolean }
 try {

@@ -5,11 +5,14 @@
  */
 import { writeFileSync } from 'node:fs'
 import { buildCrds } from '../shared/api/crd/build-crds.ts'
-import { renderCrdFile } from '../shared/api/crd/render-crd-file.ts'
+import { KUSTOMIZATION_FILE, renderCrdFile, renderCrdKustomization } from '../shared/api/crd/render-crd-file.ts'
 
 const dir = new URL('../manifests/crds/', import.meta.url)
 
-for (const { fileName, crd } of buildCrds()) {
+const crds = buildCrds()
+for (const { fileName, crd } of crds) {
   writeFileSync(new URL(fileName, dir), renderCrdFile(crd))
   console.log(`wrote manifests/crds/${fileName}`)
 }
+writeFileSync(new URL(KUSTOMIZATION_FILE, dir), renderCrdKustomization(crds.map((c) => c.fileName)))
+console.log(`wrote manifests/crds/${KUSTOMIZATION_FILE}`)

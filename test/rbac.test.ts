@@ -17,10 +17,12 @@ const node = `${ns}-node`
 const pool = `${ns}-pool`
 const dir = mkdtempSync(join(tmpdir(), 'spinneret-rbac-'))
 const services: RunningService[] = []
+// The namespace of manifests/deploy (namespace.yaml), where the service's account lives.
+const SYSTEM_NS = 'spinneret-system'
 
-/** A kubeconfig that authenticates as kube-system/<account> with a fresh token. */
+/** A kubeconfig that authenticates as spinneret-system/<account> with a fresh token. */
 async function kubeconfigFor(account: string): Promise<string> {
-  const request = await core.createNamespacedServiceAccountToken({ namespace: 'kube-system', name: account, body: { spec: { expirationSeconds: 3600 } } })
+  const request = await core.createNamespacedServiceAccountToken({ namespace: SYSTEM_NS, name: account, body: { spec: { expirationSeconds: 3600 } } })
   const cluster = kc.getCurrentCluster()!
   const caData = kc.clusters.find((c) => c.name === cluster.name)?.caData
   const config = {
@@ -37,7 +39,7 @@ async function kubeconfigFor(account: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  await applyManifests(kc, 'manifests/crds', 'manifests/deploy')
+  await applyManifests(kc, 'manifests/crds', 'manifests/deploy/namespace.yaml', 'manifests/deploy/rbac.yaml')
   await createNamespace(kc, ns)
   await createNode(kc, node, { zone: 'z' })
   await createPool(kc, pool, { subnet: '198.18.0.0/16', ips: ['198.18.9.1-198.18.9.20'], nodeAffinity: { matchLabels: { zone: 'z' } } })
@@ -46,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(services.map((s) => s.stop()))
   await cleanUp(kc, { namespace: ns, pools: [pool], nodes: [node] })
-  await core.deleteNamespacedServiceAccount({ namespace: 'kube-system', name: `${ns}-unbound` }).catch(() => undefined)
+  await core.deleteNamespacedServiceAccount({ namespace: SYSTEM_NS, name: `${ns}-unbound` }).catch(() => undefined)
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -55,13 +57,18 @@ const bodyFor = (pod: k8s.V1Pod) => ({ containerID: `c-${pod.metadata!.uid}`, if
 
 describe('RBAC (manifests/deploy/rbac.yaml)', () => {
   it('refuses a ServiceAccount without the role, naming what it may not do', async () => {
-    await core.createNamespacedServiceAccount({ namespace: 'kube-system', body: { metadata: { name: `${ns}-unbound` } } })
-    const service = await startService({ KUBECONFIG: await kubeconfigFor(`${ns}-unbound`) })
+    await core.createNamespacedServiceAccount({ namespace: SYSTEM_NS, body: { metadata: { name: `${ns}-unbound` } } })
+    const service = await startService({ KUBECONFIG: await kubeconfigFor(`${ns}-unbound`) }, 'node', { until: 'listening' })
     services.push(service)
     const pod = await createPod(kc, { namespace: ns, name: 'refused', nodeName: node, annotations })
-    const answer = await ipamCall(service.socket, 'POST', '/v1/ipam/ip', bodyFor(pod))
-    expect(answer.status).toBeGreaterThanOrEqual(400)
-    expect(answer.body.message).toMatch(/refused get pod .*\(403\).*cannot get resource "pods"/)
+    // It never gets ready (it may not even list its pools), and says why to every caller.
+    await vi.waitFor(async () => {
+      const answer = await ipamCall(service.socket, 'POST', '/v1/ipam/ip', bodyFor(pod))
+      expect(answer.status).toBe(503)
+      expect(answer.body.code).toBe('try-again')
+      expect(answer.body.message).toMatch(/not ready: .*the SpiderIPPool watch cannot list: .*cannot list resource "spiderippools"/)
+    }, { timeout: 10_000, interval: 250 })
+    expect(service.output()).toMatch(/"msg":"not ready".*cannot list resource/)
     expect(Object.keys(poolRecords(await readPool(kc, pool)))).toEqual([])
   })
 

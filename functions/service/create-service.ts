@@ -2,10 +2,27 @@ import { Hono } from 'hono'
 import { createAllocateApp } from '../allocate/app.ts'
 import type { Deps } from '../lib/deps.ts'
 import { createReleaseApp } from '../release/app.ts'
+import { IpamError } from '../../shared/errors.ts'
+import { onIpamError } from '../lib/http-errors.ts'
+import type { Readiness } from './readiness.ts'
 
-/** The node-local IPAM API: the allocate and release functions behind one router. */
-export function createIpamApp(deps: Deps) {
+/**
+ * The node-local IPAM API: the allocate and release functions behind one router. While the
+ * service is not ready (API server unreachable, CRDs missing, watches not yet listed) every call,
+ * the health check included, is answered "try again": the runtime retries, and nothing is
+ * decided on a world the service cannot see. In the shape the caller reads (see onIpamError):
+ * Spiderpool's plugin gets the 500 its agent gives when unhealthy.
+ */
+export function createIpamApp(deps: Deps, readiness?: Pick<Readiness, 'current'>) {
   const app = new Hono()
+  app.onError(onIpamError)
+  if (readiness) {
+    app.use(async (_c, next) => {
+      const { ready, problems } = readiness.current()
+      if (!ready) throw new IpamError('try-again', `IPAM service not ready: ${problems.join('; ')}`)
+      await next()
+    })
+  }
   app.route('/', createAllocateApp(deps))
   app.route('/', createReleaseApp(deps))
   return app
@@ -18,9 +35,13 @@ export type Counters = Readonly<Record<string, number>>
  * Health and metrics on TCP (loopback by default). Metrics are counters read at scrape time from
  * the objects that own them, in Prometheus' text format.
  */
-export function createOpsApp(sources: Record<string, object>) {
+export function createOpsApp(sources: Record<string, object>, readiness?: Pick<Readiness, 'current'>) {
   const app = new Hono()
   app.get('/healthz', (c) => c.text('ok'))
+  app.get('/readyz', (c) => {
+    const { ready, problems } = readiness?.current() ?? { ready: true, problems: [] }
+    return ready ? c.text('ok') : c.text(`not ready:\n${problems.join('\n')}\n`, 503)
+  })
   app.get('/metrics', (c) => {
     const lines: string[] = []
     for (const [prefix, counters] of Object.entries(sources)) {

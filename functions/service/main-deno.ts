@@ -11,7 +11,8 @@ declare const Deno: {
 }
 
 const config = readServiceConfig(Deno.env.toObject())
-const { ipam, ops, log, startDispatcher } = wireService(config)
+const { ipam, ops, log, readiness, startDispatcher } = wireService(config)
+void readiness.start()
 
 Deno.mkdirSync(config.IPAM_SOCKET.replace(/\/[^/]*$/, '') || '/', { recursive: true })
 try {

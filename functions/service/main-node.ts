@@ -10,7 +10,8 @@ import { wireService } from './wire.ts'
  * metrics on loopback TCP; the dispatcher runs the reconcile functions.
  */
 const config = readServiceConfig(process.env)
-const { ipam, ops, log, startDispatcher } = wireService(config)
+const { ipam, ops, log, readiness, startDispatcher } = wireService(config)
+void readiness.start()
 
 mkdirSync(dirname(config.IPAM_SOCKET), { recursive: true })
 rmSync(config.IPAM_SOCKET, { force: true })
@@ -32,6 +33,7 @@ const dispatcher = await startDispatcher()
 // decides again), so shutdown waits for them only briefly.
 const STOP_GRACE_MS = 2000
 const stop = async () => {
+  readiness.stop()
   ipamServer.close()
   opsServer.close()
   rmSync(config.IPAM_SOCKET, { force: true })

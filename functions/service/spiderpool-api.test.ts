@@ -63,6 +63,14 @@ describe("Spiderpool's agent API, as its plugin calls it", () => {
     expect(store.writes).toBe(0)
   })
 
+  it('answers the health check 500 while not ready, as an unhealthy Spiderpool agent does', async () => {
+    const app = createIpamApp(depsFor(seedStore()), { current: () => ({ ready: false, problems: ['the CRDs are not installed'] }) })
+    const health = await call(app, 'GET', '/v1/ipam/healthy')
+    expect([health.status, await health.json()]).toEqual([500, 'IPAM service not ready: the CRDs are not installed'])
+    const structured = await call(app, 'GET', '/v1/ipam/healthy', undefined, { [ERROR_FORMAT_HEADER]: STRUCTURED_ERRORS })
+    expect([structured.status, (await structured.json()).code]).toEqual([503, 'try-again'])
+  })
+
   it("keeps Spinneret's structured errors for its own plugin and its own routes", async () => {
     const store = seedStore()
     const app = createIpamApp(depsFor(store))

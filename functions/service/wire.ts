@@ -9,6 +9,7 @@ import type { Deps } from '../lib/deps.ts'
 import { PoolWriter } from '../lib/pool-writer.ts'
 import type { ServiceConfig } from './config.ts'
 import { createIpamApp, createOpsApp } from './create-service.ts'
+import { createReadiness } from './readiness.ts'
 
 /**
  * Everything both runtimes serve, built from the configuration: the IPAM API, health and metrics,
@@ -24,21 +25,38 @@ export function wireService(config: ServiceConfig) {
   const store = coalescedReads(kube)
   const poolWriter = new PoolWriter(kube, { groupCommit: config.GROUP_COMMIT })
   const deps: Deps = { store, poolWriter, config: { systemNamespace: config.SYSTEM_NAMESPACE, ...(config.NODE_NAME ? { nodeName: config.NODE_NAME } : {}) } }
+  // With NODE_NAME (one service per node) it watches that node's pods, as its kubelet does, and
+  // scans that node's records for leaks soon after a pod goes and each resync interval; without
+  // it, the periodic scan covers the whole cluster.
+  const watch = new KubeWatch(kubeWatchTransport(http, config.NODE_NAME ? { podsOnNode: config.NODE_NAME } : {}), { log })
+  let dispatching = false
+  const readiness = createReadiness({
+    log: log.with({ function: 'readiness' }),
+    checks: [
+      () => kube.apiProblems(),
+      () =>
+        dispatching
+          ? watch.notSynced().map(({ kind, error }) => (error ? `the ${kind} watch cannot list: ${error}` : `the ${kind} watch has not listed yet`))
+          : ['the watches have not started yet'],
+    ],
+  })
   return {
     log,
-    ipam: createIpamApp(deps),
-    ops: createOpsApp({ api: kube.metrics, pool_writer: poolWriter.metrics }),
-    startDispatcher: () =>
-      startDispatcher({
+    readiness,
+    ipam: createIpamApp(deps, readiness),
+    ops: createOpsApp({ api: kube.metrics, pool_writer: poolWriter.metrics }, readiness),
+    startDispatcher: async () => {
+      const dispatcher = await startDispatcher({
         store: kube,
-        // With NODE_NAME (one service per node) it watches that node's pods, as its kubelet does,
-        // and scans that node's records for leaks soon after a pod goes and each resync
-        // interval; without it, the periodic scan covers the whole cluster.
-        source: new KubeWatch(kubeWatchTransport(http, config.NODE_NAME ? { podsOnNode: config.NODE_NAME } : {}), { log }),
+        source: watch,
         poolWriter,
         ...(config.NODE_NAME ? { nodeName: config.NODE_NAME } : {}),
         log,
         resyncIntervalMs: config.RESYNC_SECONDS * 1000,
-      }),
+      })
+      dispatching = true
+      void readiness.start() // tell now, not at the next round
+      return dispatcher
+    },
   }
 }

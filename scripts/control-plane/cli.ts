@@ -1,5 +1,5 @@
-// `npm run control-plane:up` / `control-plane:down`. The last line of `up` is
-// `KUBECONFIG=<absolute path>` so scripts can `eval`/`export` it or grep it.
+// `npm run control-plane:up` / `control-plane:down` / `control-plane:build`. The last line of `up`
+// is `KUBECONFIG=<absolute path>` so scripts can `eval`/`export` it or grep it.
 import { down, ensureBinaries, up } from './control-plane.ts'
 
 const cmd = process.argv[2]
@@ -9,7 +9,7 @@ try {
     console.log(`KUBECONFIG=${kubeconfigPath}`)
   } else if (cmd === 'build') {
     // CI builds first so the long cold build stays out of the test timeouts.
-    const built = await ensureBinaries()
+    const built = await ensureBinaries('control-plane')
     console.log(built ? 'control plane binaries built' : 'control plane binaries up to date')
   } else if (cmd === 'down') {
     await down()

@@ -1,23 +1,17 @@
 /**
- * The seed scenario, step by step: control plane, CRDs and seed, service, the DaemonSet's pods on
- * their nodes' underlays, then what the article shows. Everything made goes into `session.record`
- * before the next step, so that cleanup (in any process) finds it.
+ * The seed scenario, step by step, on the local cluster: nodes, Spinneret installed by kubectl
+ * apply -k, the seed's subnets and pools, its DaemonSet run by the real DaemonSet controller,
+ * kubelets and containerd, then what the article shows. What the demo applies goes into
+ * `session.record` before it is applied, so that cleanup (in any process) finds it.
  */
-import { existsSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { relative } from 'node:path'
 import * as k8s from '@kubernetes/client-node'
 import { cidrContainsIp, parseCidr, parseIp } from '../../shared/ip/index.ts'
-import { buildCni } from '../build-cni.ts'
-import { SERVICE_BUNDLE } from '../build-service.ts'
-import { CACHE_DIR, up, type UpResult } from '../control-plane/control-plane.ts'
-import { applyManifests } from '../../test/support/cluster.ts'
-import { ping, type CniOutcome, type ZoneSpec } from '../../test/support/underlay.ts'
-import { IPAM_BINARY, addLikeKubelet, cniIdentity, createDemoUnderlay, explain, netConfFor, newNetnsPrefix, pingFrom, type DemoUnderlay } from './network.ts'
-import { createDaemonSetPods, defaultNetworkOf, reportPodIP } from './pods.ts'
-import { SERVICE_LOG, saveRecord, type DemoRecord, type PodRecord } from './record.ts'
-import { CRD_DIR, SEED_DIR, ZONE_LABEL, readSeed } from './seed.ts'
-import { startDemoService } from './service.ts'
-import { countsOf, kubectl, subnetsOfNodes, waitForPoolCounts, waitForSubnetCounts } from './show.ts'
+import { binariesFresh } from '../control-plane/build.ts'
+import { up } from '../cluster/cluster.ts'
+import { installSpinneret, kubectl, SYSTEM_NAMESPACE } from '../cluster/install.ts'
+import { saveRecord, type DemoRecord } from './record.ts'
+import { readSeed, refOf, type SeedFile } from './seed.ts'
 
 export interface Narrator {
   /** One line per step: `==> ...`. */
@@ -30,166 +24,189 @@ export interface Narrator {
 
 export interface Session {
   readonly record: DemoRecord
-  underlay?: DemoUnderlay
-  /** Pending or done; cleanup waits for it, since a start in flight may be ours to stop. */
-  controlPlane?: Promise<UpResult>
   /** Aborted on a signal: the steps stop at the next checkpoint, and cleanup follows. */
   readonly abort: AbortController
 }
 
+export interface PlayedPod {
+  readonly name: string
+  readonly node: string
+  readonly ip: string
+}
+
 export interface Played {
   readonly kubeconfig: string
-  readonly pods: readonly (PodRecord & { ip: string })[]
+  readonly pods: readonly PlayedPod[]
+  /** ms from `kubectl apply` of the DaemonSet to every pod Running */
+  readonly runningMs: number
+}
+
+/** The node label naming the node's zone, whose value is the zone's SpiderSubnet. */
+const ZONE_LABEL = 'node-subnet'
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+
+/** Polls until `probe` returns something; fails after the timeout with what it saw last. */
+async function waitFor<T>(what: string, signal: AbortSignal, probe: () => Promise<T | undefined>, lastSeen: () => string, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    signal.throwIfAborted()
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; last seen: ${lastSeen()}`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+/** kubectl, shown as typed and answered. */
+async function shown(say: Narrator, args: string[]): Promise<string> {
+  const output = await kubectl(args)
+  say.shell(`kubectl ${args.join(' ')}`, output.trimEnd())
+  return output
+}
+
+/** A column of a kubectl table row, by header name. */
+const columnOf = (table: string, row: string, column: string): string | undefined => {
+  const [header, ...rows] = table.trimEnd().split('\n')
+  const index = header?.split(/\s+/).indexOf(column) ?? -1
+  return rows.map((r) => r.split(/\s+/)).find((cells) => cells[0] === row)?.[index]
 }
 
 export async function play(session: Session, say: Narrator): Promise<Played> {
   const { record } = session
-  const save = () => saveRecord(record)
   const { signal } = session.abort
+  const save = () => saveRecord(record)
   const checkpoint = () => signal.throwIfAborted()
-  checkpoint()
   const seed = readSeed()
 
-  if (!existsSync(IPAM_BINARY)) {
-    say.step('building the CNI plugin (npm run build: dist/cni/spinneret)')
-    buildCni()
+  say.step('bringing up the local cluster (npm run cluster:up): etcd, kube-apiserver, kube-controller-manager, kube-scheduler, and per node a containerd and a kubelet')
+  if (!binariesFresh('control-plane') || !binariesFresh('cluster')) {
+    say.detail('first run: building the Kubernetes binaries from the pinned Go modules takes several minutes on 2 cores')
   }
-
-  say.step('bringing up the control plane (etcd + kube-apiserver)')
-  if (!existsSync(join(CACHE_DIR, 'bin', 'kube-apiserver'))) {
-    say.detail(`first run: building them from the Go modules takes several minutes on 2 cores (log: ${join(CACHE_DIR, 'build.log')})`)
-  }
-  session.controlPlane = up().then((result) => {
-    record.controlPlaneStarted ||= result.started
-    record.kubeconfig = result.kubeconfigPath
-    save()
-    return result
-  })
-  const { kubeconfigPath, started } = await session.controlPlane
+  const t0 = Date.now()
+  const cluster = await up()
+  record.clusterStarted ||= cluster.started
+  record.kubeconfig = cluster.kubeconfigPath
+  save()
   say.detail(
-    started
-      ? 'started (by the demo: its cleanup stops it again)'
-      : record.controlPlaneStarted
-        ? 'reused the one an earlier demo started (the cleanup stops it)'
+    cluster.started
+      ? `started in ${seconds(Date.now() - t0)} (by the demo: its cleanup takes it down again)`
+      : record.clusterStarted
+        ? 'reused the one an earlier demo started (the cleanup takes it down)'
         : 'reused the running one (it stays up afterwards)',
   )
-  const kc = new k8s.KubeConfig()
-  kc.loadFromFile(kubeconfigPath)
+  await shown(say, ['get', 'nodes', '-o', 'wide'])
   checkpoint()
 
-  say.step('installing the CRDs (manifests/crds) and the seed scenario (manifests/examples/seed)')
-  await applyManifests(kc, CRD_DIR, SEED_DIR)
-  for (const [kind, names] of seed.objects) say.detail(`${kind}: ${names.join(', ')}`)
+  say.step('installing Spinneret as on any cluster: the image (npm run image), then kubectl apply -k manifests/local')
+  const installed = await installSpinneret()
+  say.detail(`image ${installed.image.ref} (${(installed.image.bytes / 1024 / 1024).toFixed(1)} MiB), imported into every node's containerd (no registry here)`)
+  say.detail(`the DaemonSet's service was ready on every node ${seconds(installed.rolloutMs)} after kubectl apply -k`)
+  await shown(say, ['-n', SYSTEM_NAMESPACE, 'get', 'pods', '-o', 'wide'])
   checkpoint()
 
-  say.step('starting the IPAM service (every function in one process, on a unix socket; npm run build:service bundles it first)')
-  const service = await startDemoService(kubeconfigPath, SERVICE_LOG, (s) => {
-    record.service = s
-    save()
-  })
-  say.detail(`node ${relative(process.cwd(), SERVICE_BUNDLE)}: pid ${service.pid}, socket ${service.socket}, log ${SERVICE_LOG}`)
-  checkpoint()
-
-  say.step("waiting for the service's reconcile dispatcher to write the SpiderSubnet counts")
-  await waitForSubnetCounts(kc, seed.subnets, { signal })
-  const subnets = kubectl(kubeconfigPath, ['get', 'spidersubnet', ...seed.subnets])
-  say.shell(subnets.command, subnets.output)
+  say.step('applying the seed (manifests/examples/seed): SpiderSubnets, SpiderIPPools, the NetworkAttachmentDefinition')
+  for (const file of seed.setup) await apply(file, record, say, signal)
+  const subnetsTable = await waitFor(
+    "the service's reconciler to write the SpiderSubnet counts",
+    signal,
+    async () => {
+      const table = await kubectl(['get', 'spidersubnet', ...seed.subnets])
+      return seed.subnets.every((s) => /^\d+$/.test(columnOf(table, s, 'TOTAL-IP-COUNT') ?? '')) ? table : undefined
+    },
+    () => 'no counts yet',
+  )
+  say.shell(`kubectl get spidersubnet ${seed.subnets.join(' ')}`, subnetsTable.trimEnd())
   say.detail("(a subnet's ALLOCATED-IP-COUNT counts the IPs its SpiderIPPools took from it, in use by pods or not)")
   checkpoint()
 
-  say.step(`creating the DaemonSet's pods, one per node (playing the DaemonSet controller)`)
-  const pods = await createDaemonSetPods(kc, seed.daemonSet, seed.nodes, signal, (pod) => {
-    record.pods.push(pod)
-    save()
-  })
-  for (const pod of pods) say.detail(`${pod.namespace}/${pod.name} on ${pod.node}, owned by DaemonSet ${seed.daemonSet.name}`)
-  checkpoint()
-
-  const subnetOf = await subnetsOfNodes(kc, seed.nodes, ZONE_LABEL)
-  const zones = zonesOf(subnetOf)
-  say.step(`building the underlay in network namespaces: a router holding the gateways ${zones.map((z) => z.gateway).join(' and ')}, a namespace per node and per pod`)
-  record.netnsPrefix = newNetnsPrefix()
-  save()
-  session.underlay = await createDemoUnderlay(zones, record.netnsPrefix)
-  const { underlay } = session.underlay
-  say.detail(`router: ${underlay.router}`)
-  const sandboxes = new Map<string, string>()
-  for (const pod of pods) {
-    checkpoint()
-    sandboxes.set(pod.name, (await underlay.addPod(pod.name)).netns)
-    const zone = zones.find((z) => z.nodes.includes(pod.node))
-    say.detail(`${pod.node} (${zone?.name}, gateway ${zone?.gateway}): ${underlay.node(pod.node).netns}, master ${underlay.master}`)
-    say.detail(`  pod ${pod.name}: ${sandboxes.get(pod.name)}`)
-  }
-  checkpoint()
-
-  say.step('CNI ADD: macvlan with dist/cni/spinneret as IPAM, in each node\'s namespace (playing kubelet and Multus)')
-  for (const pod of pods) {
-    const config = netConfFor(await defaultNetworkOf(kc, pod), underlay.master, service.socket)
-    pod.network = { netns: sandboxes.get(pod.name) ?? '', ...cniIdentity(pod), config }
-    save()
-  }
-  // Every ADD is recorded before any starts, and none starts after a signal: cleanup's DELs
-  // then cover exactly what may have been allocated.
-  checkpoint()
-  const retrying = (pod: PodRecord) => (o: CniOutcome) =>
-    say.detail(`${pod.name}: ADD failed with "try again" (${o.json?.msg ?? o.stdout.trim()}); DEL, then ADD again in 1 s, as the kubelet retries`)
-  const outcomes = await Promise.all(pods.map((pod) => addLikeKubelet(underlay, pod, { signal, retrying: retrying(pod) })))
-  const placed: (PodRecord & { ip: string })[] = []
-  for (const [i, pod] of pods.entries()) {
-    const outcome = outcomes[i]!
-    const [first] = (outcome.json?.ips ?? []) as { address: string; gateway?: string }[]
-    if (outcome.exitCode !== 0 || !first) throw new Error(`CNI ADD for ${pod.name} on ${pod.node} failed: ${explain(outcome)}`)
-    const ip = first.address.split('/')[0] ?? ''
-    say.detail(`${pod.name}: eth0 ${first.address}, gateway ${first.gateway ?? '-'} (${pod.node})`)
-    await reportPodIP(kc, pod, ip)
-    placed.push({ ...pod, ip })
-  }
+  const { daemonSet } = seed
+  say.step(`kubectl apply of the seed's DaemonSet ${daemonSet.name}: the DaemonSet controller makes a pod per node; each node's kubelet runs it through containerd, macvlan and spinneret`)
+  const kc = new k8s.KubeConfig()
+  kc.loadFromFile(cluster.kubeconfigPath)
+  const core = kc.makeApiClient(k8s.CoreV1Api)
+  const nodes = (await core.listNode()).items
+  const applied = Date.now()
+  await apply(seed.app, record, say, signal)
+  const selector = Object.entries(daemonSet.labels).map(([k, v]) => `${k}=${v}`).join(',')
+  let seen: k8s.V1Pod[] = []
+  const pods = await waitFor(
+    `a Running pod of ${daemonSet.name} on each of the ${nodes.length} nodes`,
+    signal,
+    async () => {
+      seen = (await core.listNamespacedPod({ namespace: daemonSet.namespace, labelSelector: selector })).items.filter((p) => !p.metadata?.deletionTimestamp)
+      const running = seen.filter((p) => p.status?.phase === 'Running' && p.status.podIP)
+      return running.length === nodes.length ? running : undefined
+    },
+    () => seen.map((p) => `${p.metadata?.name} ${p.spec?.nodeName ?? '-'} ${p.status?.phase}`).join(', ') || 'no pods',
+  )
+  const runningMs = Date.now() - applied
+  say.detail(`every pod Running ${seconds(runningMs)} after kubectl apply`)
+  await waitFor(
+    'each pool to count its allocation',
+    signal,
+    async () => {
+      const table = await kubectl(['get', 'spiderippool', ...seed.pools])
+      const allocated = seed.pools.map((p) => Number(columnOf(table, p, 'ALLOCATED-IP-COUNT')))
+      return allocated.reduce((a, b) => a + b, 0) === pods.length ? true : undefined
+    },
+    () => 'counts not yet written',
+  )
   checkpoint()
 
   say.step('the result')
-  const counted = await waitForPoolCounts(kc, seed.pools, placed.map((p) => p.ip), { signal })
-  const pools = kubectl(kubeconfigPath, ['get', 'spiderippool', ...seed.pools])
-  say.shell(pools.command, pools.output)
-  const table = kubectl(kubeconfigPath, ['get', 'pod', ...placed.map((p) => p.name), '-o', 'custom-columns=NAME:.metadata.name,IP:.status.podIP,NODE:.spec.nodeName'])
-  say.shell(table.command, table.output)
-  for (const pod of placed) {
-    const subnet = subnetOf.get(pod.node)!
-    if (!cidrContainsIp(parseCidr(subnet.spec.subnet), parseIp(pod.ip))) {
-      throw new Error(`${pod.name} on ${pod.node} got ${pod.ip}, outside its node's subnet ${subnet.metadata.name} (${subnet.spec.subnet})`)
+  await shown(say, ['get', 'po', '-l', selector, '-o', 'wide'])
+  await shown(say, ['get', 'spiderippool'])
+  const played: PlayedPod[] = []
+  for (const pod of pods) {
+    const nodeName = pod.spec?.nodeName ?? ''
+    const zone = nodes.find((n) => n.metadata?.name === nodeName)?.metadata?.labels?.[ZONE_LABEL]
+    const subnet = (await kubectl(['get', 'spidersubnet', zone ?? '', '-o', 'jsonpath={.spec.subnet}'])).trim()
+    const ip = pod.status?.podIP ?? ''
+    if (!cidrContainsIp(parseCidr(subnet), parseIp(ip))) {
+      throw new Error(`${pod.metadata?.name} on ${nodeName} got ${ip}, outside its node's subnet ${zone} (${subnet})`)
     }
-    say.detail(`${pod.ip} lies in ${subnet.metadata.name} (${subnet.spec.subnet}), the subnet of ${pod.node}`)
+    say.detail(`${ip} lies in ${zone} (${subnet}), the subnet of ${nodeName}`)
+    played.push({ name: pod.metadata?.name ?? '', node: nodeName, ip })
   }
   checkpoint()
 
-  const [from, to] = placed as [(typeof placed)[number], (typeof placed)[number]]
-  const fromNetns = sandboxes.get(from.name) ?? ''
+  const [from, to] = [...played].sort((a, b) => a.node.localeCompare(b.node)) as [PlayedPod, PlayedPod]
   say.step(`ping across the zones: ${from.name} (${from.ip}, ${from.node}) -> ${to.name} (${to.ip}, ${to.node})`)
-  // The first packet waits for ARP on both segments; on a loaded machine that can take a while,
-  // which is not what the counted ping below is meant to show.
-  const reachable = await ping(fromNetns, to.ip)
-  if (!reachable.ok) throw new Error(`${to.name} (${to.ip}) is not reachable from ${from.name}:\n${reachable.output}`)
-  const pinged = await pingFrom(fromNetns, to.ip, 3)
-  say.shell(`ip netns exec ${fromNetns} ping -c 3 ${to.ip}`, pinged.output)
-  if (!pinged.ok) throw new Error(`ping from ${from.name} to ${to.name} failed`)
-  const ttl = Number(/ttl=(\d+)/.exec(pinged.output)?.[1])
-  say.detail(`ttl ${ttl}: ${ttl === 63 ? 'one routed hop, through the router that holds both zones\' gateways' : 'the scenario shows 63 (one routed hop)'}`)
+  const pinged = await shown(say, ['exec', from.name, '--', 'ping', '-c', '2', to.ip])
+  if (!/ 0% packet loss/.test(pinged)) throw new Error(`ping from ${from.name} to ${to.name} lost packets`)
+  const ttl = Number(/ttl=(\d+)/.exec(pinged)?.[1])
+  say.detail(`ttl ${ttl}: ${ttl === 63 ? "one routed hop, through the router that holds both zones' gateways" : 'the scenario shows 63 (one routed hop)'}`)
 
   say.step('summary')
-  for (const pod of placed) say.detail(`${pod.name} on ${pod.node}: ${pod.ip}, from ${subnetOf.get(pod.node)!.metadata.name}`)
-  say.detail(`pools (allocated/total): ${counted.map(countsOf).join(', ')}`)
+  for (const pod of played) say.detail(`${pod.name} on ${pod.node}: ${pod.ip}`)
   say.detail(`each pod's address lies in its node's subnet, and the pods reach each other across the zones (ttl ${ttl})`)
-  return { kubeconfig: kubeconfigPath, pods: placed }
+  say.detail(`the DaemonSet's pods were Running ${seconds(runningMs)} after kubectl apply`)
+  return { kubeconfig: cluster.kubeconfigPath, pods: played, runningMs }
 }
 
-/** One underlay zone per subnet, holding the nodes labelled with it. */
-function zonesOf(subnetOf: ReadonlyMap<string, { metadata: { name: string }; spec: { subnet: string; gateway?: string } }>): ZoneSpec[] {
-  const zones = new Map<string, { name: string; subnet: string; gateway: string; nodes: string[] }>()
-  for (const [node, subnet] of subnetOf) {
-    if (!subnet.spec.gateway) throw new Error(`SpiderSubnet ${subnet.metadata.name} has no gateway: the router needs one per zone`)
-    const zone = zones.get(subnet.metadata.name) ?? { name: subnet.metadata.name, subnet: subnet.spec.subnet, gateway: subnet.spec.gateway, nodes: [] }
-    zone.nodes.push(node)
-    zones.set(zone.name, zone)
+/**
+ * kubectl apply -f of one seed file. The objects that do not exist yet are recorded first, so
+ * cleanup removes what the demo created and nothing a cluster had before (a Multus CRD, say).
+ * A kind whose CRD was applied a moment ago is retried until it is served.
+ */
+async function apply(file: SeedFile, record: DemoRecord, say: Narrator, signal: AbortSignal): Promise<void> {
+  const existing = new Set(
+    (await kubectl(['get', '-f', file.path, '-o', 'name', '--ignore-not-found']).catch(() => '')).split('\n').map((line) => line.trim()),
+  )
+  for (const ref of file.objects.map(refOf)) {
+    if (!existing.has(ref.name) && !record.created.some((r) => r.name === ref.name && r.namespace === ref.namespace)) record.created.push(ref)
   }
-  return [...zones.values()]
+  saveRecord(record)
+  const output = await waitFor(
+    `kubectl apply -f ${file.path}`,
+    signal,
+    () =>
+      kubectl(['apply', '-f', file.path]).catch((e: unknown) => {
+        if (/no matches for kind|ensure CRDs are installed/.test(String(e))) return undefined
+        throw e
+      }),
+    () => 'the kind is not served yet',
+    30_000,
+  )
+  say.shell(`kubectl apply -f ${relative(process.cwd(), file.path)}`, output.trimEnd())
 }

@@ -5,47 +5,26 @@
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { REPO_ROOT } from '../build-cni.ts'
+import { REPO_ROOT } from '../control-plane/build.ts'
 
 export const DEMO_DIR = join(REPO_ROOT, '.cache', 'demo')
 export const RECORD_PATH = join(DEMO_DIR, 'state.json')
-export const SERVICE_LOG = join(DEMO_DIR, 'service.log')
-
-export interface ServiceRecord {
-  readonly pid: number
-  readonly socket: string
-  readonly log: string
-}
-
-/** A Pod object the demo created, and once its network is being set up, how. */
-export interface PodRecord {
-  readonly name: string
-  readonly namespace: string
-  readonly uid: string
-  readonly node: string
-  /** Set just before CNI ADD: from then on, cleanup owes it a CNI DEL. */
-  network?: {
-    readonly netns: string
-    readonly containerID: string
-    readonly args: Readonly<Record<string, string>>
-    readonly config: Readonly<Record<string, unknown>> & { readonly type: string }
-  }
-}
 
 export interface DemoRecord {
   /** The demo process that wrote it. */
   readonly pid: number
   keep: boolean
-  /** Started by a demo (not reused): a demo stops it at its end. */
-  controlPlaneStarted: boolean
+  /** Started by a demo (not reused): a demo's cleanup takes it down again. */
+  clusterStarted: boolean
   kubeconfig?: string
-  service?: ServiceRecord
-  /** Every network namespace of the run is named `<prefix>-...`. */
-  netnsPrefix?: string
-  pods: PodRecord[]
+  /**
+   * The seed's objects the demo created (not those that existed before it applied their file),
+   * in the order it applied them: cleanup deletes exactly these.
+   */
+  created: Array<{ name: string; namespace?: string }>
 }
 
-export const newRecord = (): DemoRecord => ({ pid: process.pid, keep: false, controlPlaneStarted: false, pods: [] })
+export const newRecord = (): DemoRecord => ({ pid: process.pid, keep: false, clusterStarted: false, created: [] })
 
 export function readRecord(): DemoRecord | undefined {
   try {

@@ -97,6 +97,26 @@ export class KubeStore implements Store {
     return new IpamError('invalid-request', `Kubernetes API refused ${what} (${e.code}): ${e.message}`)
   }
 
+  /**
+   * What keeps the service from serving, read from the API server's discovery of our group: the
+   * server unreachable, or a CRD not installed or not yet established. Empty when all is well.
+   */
+  async apiProblems(): Promise<string[]> {
+    let resources: Array<{ name?: string }>
+    try {
+      resources = (await this.http.json<{ resources?: Array<{ name?: string }> }>('GET', `/apis/${GROUP}/${VERSION}`)).resources ?? []
+    } catch (e) {
+      if (e instanceof KubeApiError && e.code === 404) {
+        return [`the ${GROUP}/${VERSION} API is not served: install the CRDs (manifests/crds)`]
+      }
+      return [this.failure(`discovery of ${GROUP}/${VERSION}`, e).message]
+    }
+    const served = new Set(resources.map((r) => r.name))
+    return Object.values(PLURAL)
+      .filter((plural) => !served.has(plural))
+      .map((plural) => `CRD ${plural}.${GROUP} is not installed or not yet established`)
+  }
+
   getPod = async (namespace: string, name: string, freshness: Freshness = 'latest') =>
     mapDefined(
       await this.read<RawObject>(`get pod ${namespace}/${name}`, `/api/v1/namespaces/${enc(namespace)}/pods/${enc(name)}`, queryFor(freshness)),

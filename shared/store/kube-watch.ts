@@ -90,18 +90,35 @@ export const kubeWatchTransport = (http: KubeHttp, options: KubeWatchTransportOp
  * including a throwing handler, are logged and never escape: a watch must not take the process down.
  */
 export class KubeWatch implements WatchSource {
+  /** Watches whose first list has not yet succeeded, with the last reason it failed. */
+  private readonly unsynced = new Map<object, { kind: WatchKind; error?: string }>()
+
   constructor(
     private readonly transport: WatchTransport,
     private readonly options: KubeWatchOptions = {},
   ) {}
 
+  /** The running watches that have not listed once yet, and why (readiness reports them). */
+  notSynced(): Array<{ kind: WatchKind; error?: string }> {
+    return [...this.unsynced.values()]
+  }
+
   static fromKubeConfig = (kubeConfig: KubeConfig, options?: KubeWatchOptions) =>
     new KubeWatch(kubeWatchTransport(new KubeHttp(kubeConfig)), options)
 
   watch<K extends WatchKind>(kind: K, onEvent: WatchHandler<K>): () => void {
-    const loop = new WatchLoop(kind, onEvent, this.transport, this.options)
+    const token = {}
+    const state: { kind: WatchKind; error?: string } = { kind }
+    this.unsynced.set(token, state)
+    const loop = new WatchLoop(kind, onEvent, this.transport, this.options, (error) => {
+      if (error === undefined) this.unsynced.delete(token)
+      else state.error = error instanceof Error ? error.message : String(error)
+    })
     void loop.run()
-    return () => loop.stop()
+    return () => {
+      this.unsynced.delete(token)
+      loop.stop()
+    }
   }
 
   async list<K extends WatchKind>(kind: K): Promise<Array<WatchedObjects[K]>> {
@@ -139,6 +156,8 @@ class WatchLoop<K extends WatchKind> {
     private readonly onEvent: WatchHandler<K>,
     private readonly transport: WatchTransport,
     private readonly options: KubeWatchOptions,
+    /** Called after each list: with no argument when it succeeded, else with its error. */
+    private readonly onListed: (error?: unknown) => void = () => {},
   ) {
     this.log = (options.log ?? silentLogger).with({ kind })
   }
@@ -175,6 +194,7 @@ class WatchLoop<K extends WatchKind> {
       return this.events > 0 || Date.now() - started >= MIN_HEALTHY_MS
     } catch (error) {
       this.log.warn('list failed, retrying', { error })
+      this.onListed(error)
       return false
     }
   }
@@ -207,6 +227,7 @@ class WatchLoop<K extends WatchKind> {
       this.emit('DELETED', object)
     }
     this.resourceVersion = resourceVersion
+    this.onListed()
   }
 
   private onLine(type: string, raw: unknown) {

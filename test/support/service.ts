@@ -20,7 +20,15 @@ export interface RunningService {
   stop: () => Promise<void>
 }
 
-export async function startService(env: Record<string, string> = {}, runtime: 'node' | 'deno' = 'node'): Promise<RunningService> {
+/**
+ * Starts the service and waits until it is ready (its health check answers 200), or with
+ * `until: 'listening'` only until its socket answers at all (a service that cannot get ready).
+ */
+export async function startService(
+  env: Record<string, string> = {},
+  runtime: 'node' | 'deno' = 'node',
+  { until = 'ready' }: { until?: 'ready' | 'listening' } = {},
+): Promise<RunningService> {
   const dir = mkdtempSync(join(tmpdir(), 'spinneret-'))
   const socket = join(dir, 'ipam.sock')
   const [cmd, args] =
@@ -38,11 +46,12 @@ export async function startService(env: Record<string, string> = {}, runtime: 'n
   child.stdout?.on('data', (d) => (output += d))
   child.stderr?.on('data', (d) => (output += d))
   const deadline = Date.now() + 30_000
-  while (!existsSync(socket) || !(await healthy(socket))) {
+  const answered = until === 'ready' ? healthy : listening
+  while (!existsSync(socket) || !(await answered(socket))) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output}`)
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
-      throw new Error(`service did not answer on ${socket} within 30 s:\n${output}`)
+      throw new Error(`service did not ${until === 'ready' ? 'get ready' : 'answer'} on ${socket} within 30 s:\n${output}`)
     }
     await new Promise((r) => setTimeout(r, 100))
   }
@@ -62,6 +71,7 @@ export async function startService(env: Record<string, string> = {}, runtime: 'n
 }
 
 const healthy = async (socket: string) => (await ipamCall(socket, 'GET', '/v1/ipam/healthy').catch(() => undefined))?.status === 200
+const listening = async (socket: string) => (await ipamCall(socket, 'GET', '/v1/ipam/healthy').catch(() => undefined)) !== undefined
 
 export interface IpamAnswer {
   status: number

@@ -2,7 +2,7 @@
 import { loadAllYaml } from '@kubernetes/client-node'
 import { describe, expect, it } from 'vitest'
 import { buildCrds } from './build-crds.ts'
-import { renderCrdFile } from './render-crd-file.ts'
+import { KUSTOMIZATION_FILE, renderCrdFile, renderCrdKustomization } from './render-crd-file.ts'
 import { toYaml } from './to-yaml.ts'
 
 // Vite reads the files at import time: no node:fs in shared/, and every file there is seen,
@@ -15,7 +15,11 @@ describe('manifests/crds (generated from the valibot schemas)', () => {
   const crds = buildCrds()
 
   it('holds exactly the generated files', () => {
-    expect([...committedByName.keys()].sort(), REGENERATE).toEqual(crds.map((c) => c.fileName).sort())
+    expect([...committedByName.keys()].sort(), REGENERATE).toEqual([...crds.map((c) => c.fileName), KUSTOMIZATION_FILE].sort())
+  })
+
+  it('has a kustomization that lists every CRD', () => {
+    expect(committedByName.get(KUSTOMIZATION_FILE), REGENERATE).toBe(renderCrdKustomization(crds.map((c) => c.fileName)))
   })
 
   it.each(crds)('$fileName is what the schemas generate today', ({ fileName, crd }) => {

@@ -6,3 +6,12 @@ const HEADER =
 
 /** The exact text of a file under manifests/crds/. */
 export const renderCrdFile = (crd: object): string => `${HEADER}---\n${toYaml(crd)}`
+
+/**
+ * manifests/crds/Kustomization: the CRDs as one kustomize resource (manifests/deploy uses it).
+ * Named without an extension, which kustomize accepts and `kubectl apply -f manifests/crds` skips,
+ * so both habits keep working.
+ */
+export const KUSTOMIZATION_FILE = 'Kustomization'
+export const renderCrdKustomization = (fileNames: readonly string[]): string =>
+  `${HEADER}${toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...fileNames].sort() })}`

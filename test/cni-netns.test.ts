@@ -1,6 +1,8 @@
-// End to end, as a node runs it: the reference macvlan plugin, run inside a node's network
+// The CNI protocol in network namespaces: the reference macvlan plugin, run inside a node's
 // namespace, calls the compiled plugin (dist/cni/spinneret) as its IPAM, which asks the real
-// service, which allocates from pools in the real API server. Two zones behind one router.
+// service, which allocates from pools in the real API server. Two zones behind one router. The
+// verbs a runtime seldom shows (CHECK, a repeated DEL, DEL while the service is down) are driven
+// here directly; test/cluster/ has the same path driven by real kubelets and containerd.
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
