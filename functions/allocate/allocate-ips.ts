@@ -107,8 +107,14 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
       assigned.map((a) => ({ nic: a.nic.nic, pools: [a.v4?.pool, a.v6?.pool].filter((p): p is SpiderIPPool => p !== undefined) })),
       annotationRoutes,
     )
-    const details: IPAllocationDetail[] = assigned.map(({ nic, v4, v6 }) =>
-      nicDetail(nic.nic, { ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) }, nic.cleanGateway, routes.get(nic.nic) ?? []),
+    // A NIC the endpoint records with these addresses (a retried ADD, the next sandbox of a pod
+    // that lives on) is answered as recorded, as Spiderpool answers it from the endpoint: a
+    // pool's gateway or routes changed since then apply to new pods only.
+    const recorded = taken.some((t) => !t.fresh) ? recordedEntries(await seen.endpoint(), ctx.pod.uid) : []
+    const details: IPAllocationDetail[] = assigned.map(
+      ({ nic, v4, v6 }) =>
+        recorded.find((d) => d.interface === nic.nic && holds(d, v4, v6)) ??
+        nicDetail(nic.nic, { ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) }, nic.cleanGateway, routes.get(nic.nic) ?? []),
     )
     const endpoint = await recordEndpoint(deps, ctx, request, details)
     return ipamResponse(endpoint.status.current.ips)
@@ -129,6 +135,13 @@ async function readCandidatePools(deps: Deps, wanted: readonly string[] | 'all')
   )
   return pools.filter((pool): pool is SpiderIPPool => pool !== undefined)
 }
+
+const recordedEntries = (endpoint: SpiderEndpoint | undefined, uid: string): IPAllocationDetail[] =>
+  endpoint?.status.current.uid === uid ? endpoint.status.current.ips : []
+
+const addressOf = (cidr: string | undefined): string | undefined => cidr?.split('/')[0]
+const holds = (d: IPAllocationDetail, v4: Taken | undefined, v6: Taken | undefined): boolean =>
+  addressOf(d.ipv4) === v4?.ip && addressOf(d.ipv6) === v6?.ip
 
 // The pod's endpoint, read once and only when a pool's records leave open which NIC holds what.
 function endpointReader(deps: Deps, ctx: PodContext): () => Promise<SpiderEndpoint | undefined> {

@@ -65,6 +65,36 @@ describe('POST /v1/ipam/ip', () => {
     expect(store.writes).toBe(writes)
   })
 
+  it("answers an allocation the endpoint records as recorded: a pool's new routes are for new pods (Spiderpool D00002)", async () => {
+    const store = seedStore()
+    const app = createAllocateApp(depsFor(store))
+    const a = pod('a', 'controller-node-1')
+    store.putPod(a)
+    const first = await (await post(app, addRequest(a))).json()
+    const pool = store.pools.get('test-ippool-6')!
+    store.putPool({ ...pool, spec: { ...pool.spec, routes: [{ dst: '172.16.0.0/16', gw: '10.6.0.254' }] } })
+    const writes = store.writes
+    expect(await (await post(app, { ...addRequest(a), containerID: 'next-sandbox' })).json()).toEqual({ ...first })
+    expect(store.writes).toBe(writes + 1) // the attachment's new container only
+    const b = pod('b', 'controller-node-1')
+    store.putPod(b)
+    expect((await (await post(app, addRequest(b))).json()).routes).toContainEqual({ ifName: 'eth0', dst: '172.16.0.0/16', gw: '10.6.0.254' })
+  })
+
+  it("multi-NIC: a NIC whose pool is used out takes nothing from the other NICs' pools (Spiderpool A00016)", async () => {
+    const store = seedStore()
+    store.putPool(ipPool('tiny', { subnet: '10.8.0.0/24', ips: ['10.8.0.2'] }))
+    const app = createAllocateApp(depsFor(store))
+    const annotations = { 'ipam.spidernet.io/ippools': '[{"interface":"eth0","ipv4":["test-ippool-6"]},{"interface":"net1","ipv4":["tiny"]}]' }
+    const [a, b] = [pod('a', 'controller-node-1', { annotations }), pod('b', 'controller-node-1', { annotations })]
+    store.putPod(a)
+    store.putPod(b)
+    expect((await post(app, addRequest(a))).status).toBe(200)
+    const refused = await post(app, addRequest(b))
+    expect([refused.status, (await refused.json()).message]).toEqual([409, 'failed to allocate IPv4 IP to net1 from IPPools [tiny]: all IP addresses used out'])
+    expect(Object.values(records(store, 'test-ippool-6')).map((r) => r.pod)).toEqual(['default/a'])
+  })
+
   it('refuses a malformed body naming the field, and writes nothing', async () => {
     const store = seedStore()
     const app = createAllocateApp(depsFor(store))
