@@ -9,11 +9,12 @@
 //
 // `go install …@v1.2.2` is refused (Spiderpool's go.mod has replace directives), and the module
 // cache holds the source read-only, so the build runs in a writable copy of the module's Dir.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { goBuild } from '../go-build.ts'
 
 /** The Spiderpool release whose plugin Spinneret is proven against. */
 export const SPIDERPOOL_MODULE = 'github.com/spidernet-io/spiderpool'
@@ -31,14 +32,6 @@ const BUILD_LOG = path.join(PLUGIN_CACHE_DIR, 'build.log')
 const BUILD_TIMEOUT_MS = Number(process.env.SPIDERPOOL_PLUGIN_BUILD_TIMEOUT_MS ?? 30 * 60_000)
 
 const log = (msg: string) => process.stderr.write(`[spiderpool-plugin] ${msg}\n`)
-
-const tail = (file: string, lines = 40): string => {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
-  } catch {
-    return `(no ${file})`
-  }
-}
 
 /** `go build` arguments; main.version is what Spiderpool's Makefile stamps into its release. */
 const buildArgs = (out: string): string[] => [
@@ -108,27 +101,6 @@ const writableCopy = (from: string, to: string): void => {
   makeWritable(to)
 }
 
-const goBuild = (srcDir: string, out: string): Promise<number | string> => {
-  const logFd = fs.openSync(BUILD_LOG, 'w')
-  // Not detached: Ctrl-C on the terminal must stop the build (and its compilers) too.
-  const child = spawn('go', buildArgs(out), { cwd: srcDir, stdio: ['ignore', logFd, logFd], env: { ...process.env, GOWORK: 'off' } })
-  fs.closeSync(logFd)
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      resolve('timeout')
-    }, BUILD_TIMEOUT_MS)
-    child.on('error', (e) => {
-      clearTimeout(timer)
-      resolve(e.message)
-    })
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer)
-      resolve(code ?? String(signal))
-    })
-  })
-}
-
 /**
  * Builds Spiderpool's plugin unless the cached binary matches the pin; returns its path and
  * whether it built. Go's module and build caches are shared with every other Go build.
@@ -146,11 +118,14 @@ export async function ensureSpiderpoolPlugin(): Promise<{ path: string; built: b
   try {
     writableCopy(moduleDir, srcDir)
     log(`building ${SPIDERPOOL_MODULE}/cmd/spiderpool@${SPIDERPOOL_VERSION} with ${go} (cold: minutes; log: ${BUILD_LOG})`)
-    const code = await goBuild(srcDir, out)
-    if (code !== 0) {
-      const why = code === 'timeout' ? `timed out after ${BUILD_TIMEOUT_MS / 1000}s` : `exit ${code}`
-      throw new Error(`building Spiderpool's plugin failed (${why}); tail of ${BUILD_LOG}:\n${tail(BUILD_LOG)}`)
-    }
+    await goBuild({
+      args: buildArgs(out),
+      cwd: srcDir,
+      log: BUILD_LOG,
+      timeoutMs: BUILD_TIMEOUT_MS,
+      what: "Spiderpool's plugin",
+      env: { ...process.env, GOWORK: 'off' },
+    })
     fs.mkdirSync(BIN_DIR, { recursive: true })
     // Moved into place only once built, so a killed build never leaves a binary that looks current.
     fs.renameSync(out, SPIDERPOOL_PLUGIN)
