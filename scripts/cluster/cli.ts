@@ -4,11 +4,11 @@ import { parseArgs } from 'node:util'
 import { ensureBinaries } from '../control-plane/build.ts'
 import { down, leftovers, up } from './cluster.ts'
 import { ensureClusterImages } from './images.ts'
-import { ensurePrerequisites } from './prerequisites.ts'
+import { NETNS_TEST_REQUIREMENTS, ensureClusterPrerequisites, ensurePackages } from '../host-packages.ts'
 
 const USAGE = `usage: npm run cluster:up [-- --nodes N]   start (or reuse) the local cluster; N nodes (default 2)
        npm run cluster:down                remove everything cluster:up made
-       npm run cluster:build               build its binaries and images (CI does this before the tests)`
+       npm run cluster:build               install its packages, build its binaries and images (CI does this before the tests)`
 
 const say = (line: string) => process.stderr.write(`[cluster] ${line}\n`)
 
@@ -39,7 +39,8 @@ async function main(): Promise<number> {
     return 0
   }
   if (cmd === 'build') {
-    ensurePrerequisites(say)
+    ensureClusterPrerequisites(say)
+    ensurePackages(NETNS_TEST_REQUIREMENTS, say)
     if (await ensureBinaries('control-plane')) say('built kube-apiserver and etcd')
     if (await ensureBinaries('cluster')) say('built kubelet, kube-controller-manager, kube-scheduler, netns-gateway')
     await ensureClusterImages()

@@ -14,8 +14,8 @@ import { describeCluster, type ClusterDescription, type NodeDescription } from '
 import { ensureClusterImages } from './images.ts'
 import { clusterNetns, ensureNodeNetwork, ensureZones, removeAllNetworks, KUBERNETES_SERVICE_IP } from './network.ts'
 import { NODE_PATHS, containerdOf, kubeletOf, releaseNsDir, startNode, stopNode, type NodeNetworkConfig } from './node.ts'
-import { CLUSTER_DIR, CLUSTER_ENV_MARK, IMAGES_DIR, NODES_DIR, NS_DIR, STATE_FILE, clusterCgroupDirs, markedEnv } from './paths.ts'
-import { ensurePrerequisites } from './prerequisites.ts'
+import { CLUSTER_DIR, CLUSTER_ENV_MARK, IMAGES_DIR, NODES_DIR, NS_DIR, OWNER_FILE, STATE_FILE, clusterCgroupDirs, markedEnv } from './paths.ts'
+import { ensureClusterPrerequisites } from '../host-packages.ts'
 
 export const clusterControlPlane = new ControlPlane({
   dir: path.join(CLUSTER_DIR, 'control-plane'),
@@ -49,6 +49,24 @@ const say = (line: string) => process.stderr.write(`[cluster] ${line}\n`)
 const withLock = <T>(fn: () => Promise<T>) => {
   fs.mkdirSync(CLUSTER_DIR, { recursive: true })
   return withDirLock(path.join(CLUSTER_DIR, 'lock'), 60 * 60_000, say, fn)
+}
+
+/** The cluster folder of another checkout whose cluster is on this machine, if any. */
+function otherOwner(): string | undefined {
+  const owner = fs.existsSync(OWNER_FILE) ? fs.readFileSync(OWNER_FILE, 'utf8').trim() : undefined
+  return owner && owner !== CLUSTER_DIR && fs.existsSync(path.join(owner, 'state.json')) ? owner : undefined
+}
+
+/** Refuses when another checkout's cluster runs here; else marks the machine as this one's. */
+function claimMachine(): void {
+  const owner = otherOwner()
+  if (owner) throw new Error(`the local cluster of ${path.dirname(path.dirname(owner))} runs on this machine (one at a time): take it down there first (npm run cluster:down)`)
+  fs.writeFileSync(OWNER_FILE, `${CLUSTER_DIR}\n`)
+}
+
+function releaseMachine(): void {
+  const owner = fs.existsSync(OWNER_FILE) ? fs.readFileSync(OWNER_FILE, 'utf8').trim() : undefined
+  if (owner === CLUSTER_DIR) fs.rmSync(OWNER_FILE, { force: true })
 }
 
 /** The nodes of the cluster that `up` made (running or not). */
@@ -134,7 +152,7 @@ async function clusterRuns(state: ClusterState | undefined): Promise<boolean> {
 /** Brings the cluster up (building what is missing), or reuses the one that runs. */
 export async function up({ nodes = 2, readyTimeoutMs = 90_000 }: { nodes?: number; readyTimeoutMs?: number } = {}): Promise<ClusterUp> {
   const description = describeCluster(nodes)
-  ensurePrerequisites(say)
+  ensureClusterPrerequisites(say)
   if (await ensureBinaries('control-plane')) say('built kube-apiserver and etcd')
   if (await ensureBinaries('cluster')) say('built kubelet, kube-controller-manager, kube-scheduler, netns-gateway')
   const images = await ensureClusterImages()
@@ -154,6 +172,7 @@ export async function up({ nodes = 2, readyTimeoutMs = 90_000 }: { nodes?: numbe
         return { kubeconfigPath: clusterControlPlane.kubeconfigPath, started: false, description }
       }
     }
+    claimMachine()
     // Saved before anything is made, so `down` can remove a half-made cluster.
     const next: ClusterState = { nodes: [...description.nodes], createdPaths: [...(state?.createdPaths ?? [])] }
     writeState(next)
@@ -184,6 +203,7 @@ export async function up({ nodes = 2, readyTimeoutMs = 90_000 }: { nodes?: numbe
 /** Removes everything `up` made (the build caches stay: binaries and images). */
 export function down(): Promise<void> {
   return withLock(async () => {
+    if (otherOwner()) return // nothing of this checkout's can be up: the machine's names are another's
     const state = readState()
     const nodes = new Set([...(state?.nodes.map((n) => n.name) ?? []), ...(fs.existsSync(NODES_DIR) ? fs.readdirSync(NODES_DIR) : [])])
     for (const node of nodes) await stopNode(node)
@@ -191,6 +211,7 @@ export function down(): Promise<void> {
     await clusterControlPlane.down()
     await removeAllNetworks()
     await releaseNsDir()
+    releaseMachine()
     for (const p of [...(state?.createdPaths ?? [])].reverse()) {
       try {
         fs.rmdirSync(p)
@@ -208,7 +229,9 @@ export function down(): Promise<void> {
 /** What of a cluster exists on the machine; empty after `down`. */
 export function leftovers(): string[] {
   const found: string[] = []
-  for (const name of clusterNetns()) found.push(`network namespace ${name}`)
+  // The machine-wide names (namespaces, cgroups) are another checkout's while its cluster runs.
+  const mine = otherOwner() === undefined
+  if (mine) for (const name of clusterNetns()) found.push(`network namespace ${name}`)
   for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const mountPoint = line.split(' ')[4]
     if (mountPoint?.startsWith(CLUSTER_DIR)) found.push(`mount ${mountPoint}`)
@@ -217,7 +240,7 @@ export function leftovers(): string[] {
     const pid = Number(entry)
     if (!pid || pid === process.pid || !isAlive(pid)) continue
     try {
-      if (fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`${CLUSTER_ENV_MARK}=1`)) {
+      if (fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`${CLUSTER_ENV_MARK}=${CLUSTER_DIR}`)) {
         found.push(`process ${pid} (${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()})`)
       }
     } catch {
@@ -228,8 +251,9 @@ export function leftovers(): string[] {
     if (livePid(t) !== undefined) found.push(`process ${path.basename(t.exe)}`)
   }
   if (fs.existsSync(NODES_DIR)) for (const node of fs.readdirSync(NODES_DIR)) found.push(`node folder ${node}`)
-  for (const dir of clusterCgroupDirs()) found.push(`cgroup ${dir}`)
+  if (mine) for (const dir of clusterCgroupDirs()) found.push(`cgroup ${dir}`)
   if (fs.existsSync(NS_DIR)) found.push(`folder ${NS_DIR}`)
+  if (fs.existsSync(OWNER_FILE) && fs.readFileSync(OWNER_FILE, 'utf8').trim() === CLUSTER_DIR) found.push(`file ${OWNER_FILE}`)
   if (fs.existsSync(STATE_FILE)) found.push(`state ${STATE_FILE}`)
   return found
 }

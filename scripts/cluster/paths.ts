@@ -26,7 +26,7 @@ export const nodeCgroup = (node: string) => `spinneret-${node}`
 
 /** Marks every process the cluster starts (and what they start), so leftovers can be found. */
 export const CLUSTER_ENV_MARK = 'SPINNERET_LOCAL_CLUSTER'
-export const markedEnv = (env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv => ({ ...env, [CLUSTER_ENV_MARK]: '1' })
+export const markedEnv = (env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv => ({ ...env, [CLUSTER_ENV_MARK]: CLUSTER_DIR })
 
 /** Cgroup folders of this cluster's nodes that exist, in any hierarchy. */
 export function clusterCgroupDirs(): string[] {
@@ -36,3 +36,9 @@ export function clusterCgroupDirs(): string[] {
     : fs.readdirSync(root).map((h) => path.join(root, h)).filter((h) => path.basename(h) !== 'unified' && fs.statSync(h).isDirectory())
   return hierarchies.flatMap((h) => fs.readdirSync(h).filter((e) => e.startsWith('spinneret-')).map((e) => path.join(h, e)))
 }
+
+/**
+ * One local cluster per machine: its network namespace names, cgroups and the node paths' mount
+ * points are the machine's. This file names the checkout whose cluster runs.
+ */
+export const OWNER_FILE = '/run/spinneret-local-cluster'

@@ -66,6 +66,9 @@ export async function buildRootfs(): Promise<string> {
   fs.mkdirSync(path.join(ROOTFS, 'etc'), { recursive: true })
   fs.writeFileSync(path.join(ROOTFS, 'etc/passwd'), 'root:x:0:0:root:/:/usr/sbin/nologin\n')
   fs.writeFileSync(path.join(ROOTFS, 'etc/group'), 'root:x:0:\n')
+  // Mount points a runtime fills (it would create them, but an image that has them runs under
+  // plain chroot too).
+  for (const dir of ['proc', 'sys', 'dev']) fs.mkdirSync(path.join(ROOTFS, dir))
   fs.mkdirSync(path.join(ROOTFS, 'tmp'), { mode: 0o1777 })
   fs.chmodSync(path.join(ROOTFS, 'tmp'), 0o1777)
   return ROOTFS

@@ -141,11 +141,15 @@ describe('the local cluster', () => {
     const teardowns = () => fs.readFileSync(containerdOf(node.name).log, 'utf8').match(/TearDown network for sandbox .* successfully/g)?.length ?? 0
     const before = teardowns()
     await core.deleteNamespacedPod({ namespace: ns, name })
-    await eventually(`${ip} released from ${pool}`, async () => (poolRecords(await readPool(kc, pool))[ip]?.podUid === pod!.metadata!.uid ? undefined : true))
-    const held = await core.readNamespacedPod({ namespace: ns, name })
-    expect(held.metadata?.deletionTimestamp).toBeDefined()
-    expect(teardowns()).toBeGreaterThan(before) // the node's containerd ran the network's DEL
-    await core.patchNamespacedPod({ namespace: ns, name, body: { metadata: { finalizers: null } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch))
+    try {
+      await eventually(`${ip} released from ${pool}`, async () => (poolRecords(await readPool(kc, pool))[ip]?.podUid === pod!.metadata!.uid ? undefined : true))
+      const held = await core.readNamespacedPod({ namespace: ns, name })
+      expect(held.metadata?.deletionTimestamp).toBeDefined()
+      // The node's containerd ran the network's DEL (it logs that once the DEL has returned).
+      await eventually('containerd to log the teardown', async () => (teardowns() > before ? true : undefined), { timeoutMs: 10_000 })
+    } finally {
+      await core.patchNamespacedPod({ namespace: ns, name, body: { metadata: { finalizers: null } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch))
+    }
     // The ReplicaSet controller replaces it: the replacement gets an address too.
     for (const p of await runningPods(kc, ns, 'app=web', 4)) await expectRecorded(p)
   })

@@ -43,7 +43,7 @@ const isRunning = (p: k8s.V1Pod) =>
 const describePods = (pods: k8s.V1Pod[]) =>
   pods.map((p) => `${p.metadata?.name} ${p.spec?.nodeName ?? '-'} ${p.status?.phase}${p.metadata?.deletionTimestamp ? ' (terminating)' : ''} ${p.status?.podIP ?? ''}`).join(', ') || 'no pods'
 
-/** Waits until exactly `count` pods match and all are Running and Ready; returns them. */
+/** Waits until exactly `count` pods match (terminating ones aside) and all are Running and Ready; returns them. */
 export async function runningPods(kc: k8s.KubeConfig, namespace: string, labelSelector: string, count: number, timeoutMs = 90_000): Promise<k8s.V1Pod[]> {
   const core = kc.makeApiClient(k8s.CoreV1Api)
   let seen: k8s.V1Pod[] = []
@@ -51,7 +51,8 @@ export async function runningPods(kc: k8s.KubeConfig, namespace: string, labelSe
     `${count} Running pod(s) ${labelSelector} in ${namespace}`,
     async () => {
       seen = (await core.listNamespacedPod({ namespace, labelSelector })).items
-      return seen.length === count && seen.every(isRunning) ? seen : undefined
+      const current = seen.filter((p) => !p.metadata?.deletionTimestamp)
+      return current.length === count && current.every(isRunning) ? current : undefined
     },
     { timeoutMs, lastSeen: () => describePods(seen) },
   )
