@@ -20,7 +20,7 @@ import * as k8s from '@kubernetes/client-node'
 import { BIN_DIR, REPO_ROOT } from './control-plane/build.ts'
 import { clusterKubeConfig, clusterNodes, clusterControlPlane, down, up } from './cluster/cluster.ts'
 import { HOST_PROCESSES, hostProcessLog } from './cluster/controllers.ts'
-import { installSpinneret, kubectl, SYSTEM_NAMESPACE } from './cluster/install.ts'
+import { installSpinneret, kubectl, SERVICE_NAMESPACE } from './cluster/install.ts'
 import { containerdOf, kubeletOf, nodeProcesses } from './cluster/node.ts'
 import { IMAGES_DIR, RUN_DIR } from './cluster/paths.ts'
 import { livePid } from './control-plane/processes.ts'
@@ -114,19 +114,19 @@ async function main(): Promise<void> {
 
   const core = clusterKubeConfig().makeApiClient(k8s.CoreV1Api)
   const selector = 'app.kubernetes.io/name=spinneret'
-  const [victim] = (await core.listNamespacedPod({ namespace: SYSTEM_NAMESPACE, labelSelector: selector })).items
+  const [victim] = (await core.listNamespacedPod({ namespace: SERVICE_NAMESPACE, labelSelector: selector })).items
   const [, restartMs] = await timed(async () => {
-    await core.deleteNamespacedPod({ namespace: SYSTEM_NAMESPACE, name: victim!.metadata!.name!, gracePeriodSeconds: 1 })
+    await core.deleteNamespacedPod({ namespace: SERVICE_NAMESPACE, name: victim!.metadata!.name!, gracePeriodSeconds: 1 })
     for (;;) {
-      const pods = (await core.listNamespacedPod({ namespace: SYSTEM_NAMESPACE, labelSelector: selector })).items
+      const pods = (await core.listNamespacedPod({ namespace: SERVICE_NAMESPACE, labelSelector: selector })).items
       const fresh = pods.filter((p) => p.metadata?.uid !== victim!.metadata?.uid)
       if (fresh.length === clusterNodes().length && fresh.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))) return
       await sleep(50)
     }
   })
   note('a service pod deleted until its replacement is Ready (init container, start, readiness probe)', seconds(restartMs))
-  const replacement = (await core.listNamespacedPod({ namespace: SYSTEM_NAMESPACE, labelSelector: selector, fieldSelector: `spec.nodeName=${victim!.spec!.nodeName}` })).items[0]!
-  const log = await kubectl(['-n', SYSTEM_NAMESPACE, 'logs', replacement.metadata!.name!, '-c', 'spinneret'])
+  const replacement = (await core.listNamespacedPod({ namespace: SERVICE_NAMESPACE, labelSelector: selector, fieldSelector: `spec.nodeName=${victim!.spec!.nodeName}` })).items[0]!
+  const log = await kubectl(['-n', SERVICE_NAMESPACE, 'logs', replacement.metadata!.name!, '-c', 'spinneret'])
   const times = log.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { time: string; msg: string })
   const ready = times.find((l) => l.msg === 'ready')
   if (ready && times[0]) note("the service's first log line to ready", `${Date.parse(ready.time) - Date.parse(times[0].time)} ms`)

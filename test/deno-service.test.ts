@@ -1,10 +1,14 @@
 // The same service code served by Deno answers the same API (the design runs on Node and Deno).
 import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { applyManifests, createNode, createPod, createPool, kubeConfig, readPool, terminatePod, unique } from './support/cluster.ts'
+import * as k8s from '@kubernetes/client-node'
+import { applyManifests, cleanUp, createNode, createPod, createPool, kubeConfig, readPool, terminatePod, unique } from './support/cluster.ts'
 import { ipamCall, startService, type RunningService } from './support/service.ts'
+import { startWebhooks } from './support/webhooks.ts'
 
 const kc = kubeConfig()
+const zone = unique('deno')
+const pool = `${zone}-pool`
 let deno: RunningService
 
 beforeAll(async () => {
@@ -17,13 +21,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await deno?.stop()
+  // Its pool must go: a later pool of the same addresses would find this one's claim standing.
+  await kc.makeApiClient(k8s.CoreV1Api).deleteNamespacedPod({ namespace: 'default', name: `${zone}-pod`, gracePeriodSeconds: 0 }).catch(() => undefined)
+  await cleanUp(kc, { pools: [pool], nodes: [`${zone}-node`] })
 })
 
 describe('service on Deno', () => {
   it('allocates and releases through the unix socket like the Node service', async () => {
-    const zone = unique('deno')
     await createNode(kc, `${zone}-node`, { zone })
-    const pool = `${zone}-pool`
     await createPool(kc, pool, { subnet: '198.18.200.0/24', ips: ['198.18.200.10-198.18.200.19'], gateway: '198.18.200.1', nodeAffinity: { matchLabels: { zone } } })
     const pod = await createPod(kc, { name: `${zone}-pod`, nodeName: `${zone}-node`, annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) } })
     const body = { containerID: 'c', ifName: 'eth0', podNamespace: 'default', podName: pod.metadata?.name, podUID: pod.metadata?.uid }
@@ -48,5 +53,17 @@ describe('service on Deno', () => {
     const bad = await ipamCall(deno.socket, 'POST', '/v1/ipam/ip', { nonsense: true })
     expect(bad.status).toBe(400)
     expect(bad.body.code).toBe('invalid-request')
+  })
+
+  it('serves the admission webhooks over TLS with the certificate it made itself', async () => {
+    // startWebhooks returns once the API server, trusting the caBundle the service set, had the
+    // webhooks refuse a pool through them.
+    const webhooks = await startWebhooks(kc, unique('deno-webhooks'), { RESYNC_SECONDS: '3600' }, 'deno')
+    try {
+      expect(webhooks.service.output()).toMatch(/"msg":"admission webhooks listening".*"runtime":"deno"/)
+      expect(webhooks.service.output()).toMatch(/"msg":"admission refused"/)
+    } finally {
+      await webhooks.remove()
+    }
   })
 })

@@ -1,6 +1,7 @@
 // The service run with the ServiceAccount of manifests/deploy/rbac.yaml and nothing else: its
-// ClusterRole must cover every call an ADD, a DEL, the dispatcher's watches and the leak scan
-// make. A ServiceAccount without it is refused with the API server's own words.
+// ClusterRole and Role must cover every call an ADD, a DEL (claims included), the dispatcher's
+// watches, the leak scan and the admission webhooks (certificate Secret, caBundle, the reads a
+// judgement needs) make. A ServiceAccount without them is refused with the API server's own words.
 import * as k8s from '@kubernetes/client-node'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -8,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { applyManifests, cleanUp, createNamespace, createNode, createPod, createPool, kubeConfig, poolRecords, readPool, terminatePod, unique } from './support/cluster.ts'
 import { ipamCall, startService, type RunningService } from './support/service.ts'
+import { startWebhooks } from './support/webhooks.ts'
 
 const kc = kubeConfig()
 const core = kc.makeApiClient(k8s.CoreV1Api)
@@ -39,6 +41,8 @@ async function kubeconfigFor(account: string): Promise<string> {
 }
 
 beforeAll(async () => {
+  // The namespace and the RBAC alone: webhooks.yaml would register webhooks for a service this
+  // control plane does not run, and the DaemonSet would wait forever for nodes.
   await applyManifests(kc, 'manifests/crds', 'manifests/deploy/namespace.yaml', 'manifests/deploy/rbac.yaml')
   await createNamespace(kc, ns)
   await createNode(kc, node, { zone: 'z' })
@@ -73,7 +77,7 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
   })
 
   it('lets the service allocate, release, watch and collect leaks with exactly the role', async () => {
-    const service = await startService({ KUBECONFIG: await kubeconfigFor('spinneret'), NODE_NAME: node, RESYNC_SECONDS: '3600' })
+    const service = await startService({ KUBECONFIG: await kubeconfigFor('spinneret'), NODE_NAME: node, RESYNC_SECONDS: '3600', SERVICE_NAMESPACE: SYSTEM_NS })
     services.push(service)
     const set = await apps.createNamespacedStatefulSet({
       namespace: ns,
@@ -107,5 +111,18 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
     await core.deleteNamespacedPod({ namespace: ns, name: 'leaked', gracePeriodSeconds: 0 })
     await vi.waitFor(async () => expect(await holders()).toEqual(['db-0']), { timeout: 30_000, interval: 500 })
     expect(service.output()).not.toMatch(/forbidden|\(403\)/i)
+  })
+
+  it('serves the admission webhooks with exactly the role: certificate Secret, caBundle, judgement', async () => {
+    // The configurations are the ones the role names; startWebhooks waits until the service has
+    // made its certificate, set their caBundle and refused a bad pool through the API server.
+    const webhooks = await startWebhooks(kc, 'spinneret', { KUBECONFIG: await kubeconfigFor('spinneret'), WEBHOOK_TLS_SECRET: 'spinneret-webhook-tls', SERVICE_NAMESPACE: SYSTEM_NS })
+    try {
+      const secret = await core.readNamespacedSecret({ namespace: SYSTEM_NS, name: 'spinneret-webhook-tls' })
+      expect(Object.keys(secret.data ?? {}).sort()).toEqual(['ca.crt', 'ca.key', 'tls.crt', 'tls.key'])
+      expect(webhooks.service.output()).not.toMatch(/forbidden|\(403\)/i)
+    } finally {
+      await webhooks.remove()
+    }
   })
 })

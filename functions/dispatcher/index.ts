@@ -53,9 +53,17 @@ export const startDispatcher = async ({ store, source, log, poolWriter, nodeName
   })
   leaks.start()
   const unwatch = nodeName === undefined ? () => {} : dispatcher.onPod(leaks.onPod)
+  // The claims of deleted pools, once a resync interval (after a start, as the leak scan).
+  const pruning = setInterval(() => {
+    poolWriter.claims.prune().then(
+      (dropped) => dropped > 0 && log?.info('claims of deleted pools dropped', { dropped }),
+      (error: unknown) => log?.warn('could not drop the claims of deleted pools, will retry', { error }),
+    )
+  }, tuning.resyncIntervalMs ?? 600_000)
   return {
     ...dispatcher,
     stop: async () => {
+      clearInterval(pruning)
       unwatch()
       await leaks.stop()
       await dispatcher.stop()

@@ -6,6 +6,7 @@ import { releaseInPool, type ReleaseRequest } from '../../shared/allocate/releas
 import { IpamError } from '../../shared/errors.ts'
 import { retryOnConflict, type RetryOptions } from '../../shared/store/retry-on-conflict.ts'
 import type { Store } from '../../shared/store/store.ts'
+import { PoolClaims } from './pool-claims.ts'
 
 /** What an assignment gets back: the outcome plus the pool as written, for gateway and routes. */
 export type PoolAssignment =
@@ -48,10 +49,12 @@ export interface PoolWriterOptions {
  * requests that arrive while a round is in flight wait for the next round, which reads the pool
  * once, decides for all of them (shared/allocate) and writes once, conditional on the
  * resourceVersion it read. Other processes stay correct through that condition alone: a lost race
- * re-reads and decides again. Nothing is remembered between rounds.
+ * re-reads and decides again. Nothing of a pool's status is remembered between rounds; which pools
+ * are claimed in the claim registry is (see PoolClaims: a pool hands out nothing before it is).
  */
 export class PoolWriter {
   readonly metrics: PoolWriterMetrics = { rounds: 0, writes: 0, conflicts: 0, jobs: 0 }
+  readonly claims: PoolClaims
   private readonly queues = new Map<string, Job[]>()
   private readonly groupCommit: boolean
   private readonly maxBatch: number
@@ -62,6 +65,7 @@ export class PoolWriter {
   ) {
     this.groupCommit = options.groupCommit ?? true
     this.maxBatch = options.maxBatch ?? 256
+    this.claims = new PoolClaims(store, options.retry ? { retry: options.retry } : {})
   }
 
   assign(pool: string, request: AssignRequest, seen?: Seen): Promise<PoolAssignment> {
@@ -159,7 +163,8 @@ export class PoolWriter {
       parseAllocatedIPs(pool.status.allocatedIPs, poolName),
       releases.map((job) => job.request),
     )
-    const refusal = unavailableReason(pool)
+    // A pool hands out nothing before its addresses are claimed (PoolClaims).
+    const refusal = unavailableReason(pool) ?? (assigns.length === 0 ? undefined : await this.claims.check(pool))
     const assigned =
       assigns.length === 0 || refusal
         ? undefined

@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { IpamError } from '../../shared/errors.ts'
 import { parseInput } from '../lib/parse-body.ts'
 
 const Flag = v.pipe(
@@ -13,12 +14,39 @@ export const ServiceConfigSchema = v.object({
   HTTP_PORT: v.optional(Port, '5710'),
   HTTP_HOST: v.optional(v.string(), '127.0.0.1'),
   NODE_NAME: v.optional(v.string()),
+  /** Where bare Multus network names (`macvlan-conf`) live. */
   SYSTEM_NAMESPACE: v.optional(v.string(), 'kube-system'),
+  /** The service's own namespace: its claim registry, webhook certificate and Service. */
+  SERVICE_NAMESPACE: v.optional(v.string(), 'kube-system'),
   GROUP_COMMIT: v.optional(Flag, 'true'),
   LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error']), 'info'),
   RESYNC_SECONDS: v.optional(v.pipe(v.string(), v.transform(Number), v.number(), v.minValue(1)), '600'),
+  /** The admission webhooks (HTTPS); 0 turns them off. */
+  WEBHOOK_PORT: v.optional(Port, '5712'),
+  WEBHOOK_HOST: v.optional(v.string(), '127.0.0.1'),
+  /** A certificate and key the user brings; both or neither. Without them the service makes its own. */
+  WEBHOOK_TLS_CERT_FILE: v.optional(v.string()),
+  WEBHOOK_TLS_KEY_FILE: v.optional(v.string()),
+  /** The CA of a brought certificate, to keep the webhook configurations' caBundle current. */
+  WEBHOOK_TLS_CA_FILE: v.optional(v.string()),
+  WEBHOOK_TLS_SECRET: v.optional(v.string(), 'spinneret-webhook-tls'),
+  WEBHOOK_SERVICE: v.optional(v.string(), 'spinneret-webhook'),
+  /** Comma-separated names and IP addresses the certificate must name besides the Service's. */
+  WEBHOOK_CERT_HOSTS: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((s) => s.split(',').map((h) => h.trim()).filter((h) => h !== '')),
+    ),
+    '',
+  ),
+  WEBHOOK_CONFIGURATION: v.optional(v.string(), 'spinneret'),
 })
 export type ServiceConfig = v.InferOutput<typeof ServiceConfigSchema>
 
-export const readServiceConfig = (env: Record<string, string | undefined>): ServiceConfig =>
-  parseInput(ServiceConfigSchema, Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== '')), 'environment')
+export const readServiceConfig = (env: Record<string, string | undefined>): ServiceConfig => {
+  const config = parseInput(ServiceConfigSchema, Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== '')), 'environment')
+  if ((config.WEBHOOK_TLS_CERT_FILE === undefined) !== (config.WEBHOOK_TLS_KEY_FILE === undefined)) {
+    throw new IpamError('invalid-request', 'invalid environment: WEBHOOK_TLS_CERT_FILE and WEBHOOK_TLS_KEY_FILE are given together or not at all')
+  }
+  return config
+}

@@ -4,14 +4,14 @@ import { wireService } from './wire.ts'
 
 declare const Deno: {
   env: { toObject(): Record<string, string> }
-  serve(options: Record<string, unknown>, handler: (request: Request) => Response | Promise<Response>): unknown
+  serve(options: Record<string, unknown>, handler: (request: Request) => Response | Promise<Response>): { shutdown(): Promise<void> }
   removeSync(path: string): void
   mkdirSync(path: string, options: { recursive: boolean }): void
   chmodSync(path: string, mode: number): void
 }
 
 const config = readServiceConfig(Deno.env.toObject())
-const { ipam, ops, log, readiness, startDispatcher } = wireService(config)
+const { ipam, ops, admission, log, readiness, startDispatcher, startWebhookTls } = wireService(config)
 void readiness.start()
 
 Deno.mkdirSync(config.IPAM_SOCKET.replace(/\/[^/]*$/, '') || '/', { recursive: true })
@@ -39,4 +39,24 @@ Deno.serve(
   },
   ops.fetch,
 )
+if (config.WEBHOOK_PORT > 0) {
+  const serveWebhooks = (cert: string, key: string) =>
+    Deno.serve(
+      {
+        hostname: config.WEBHOOK_HOST,
+        port: config.WEBHOOK_PORT,
+        cert,
+        key,
+        onListen: ({ port }: { port: number }) => log.info('admission webhooks listening', { host: config.WEBHOOK_HOST, port, runtime: 'deno' }),
+      },
+      admission.fetch,
+    )
+  // Deno cannot swap a listener's certificate: a renewed one gets a new listener on the same port.
+  let webhooks: { shutdown(): Promise<void> } | undefined
+  const tls = await startWebhookTls(async (renewed) => {
+    await webhooks?.shutdown()
+    webhooks = serveWebhooks(renewed.cert, renewed.key)
+  })
+  webhooks = serveWebhooks(tls.cert, tls.key)
+}
 await startDispatcher()

@@ -1,5 +1,6 @@
 import { createAdaptorServer } from '@hono/node-server'
 import { chmodSync, mkdirSync, rmSync } from 'node:fs'
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import { dirname } from 'node:path'
 import { readServiceConfig } from './config.ts'
 import { wireService } from './wire.ts'
@@ -7,10 +8,11 @@ import { wireService } from './wire.ts'
 /**
  * `npm start`: every function in one process on Node. The IPAM API listens on a unix socket
  * (reachable from the CNI plugin in any network namespace, only by root: mode 0600); health and
- * metrics on loopback TCP; the dispatcher runs the reconcile functions.
+ * metrics on loopback TCP; the admission webhooks on HTTPS (WEBHOOK_PORT, 0 = off); the
+ * dispatcher runs the reconcile functions.
  */
 const config = readServiceConfig(process.env)
-const { ipam, ops, log, readiness, startDispatcher } = wireService(config)
+const { ipam, ops, admission, log, readiness, startDispatcher, startWebhookTls } = wireService(config)
 void readiness.start()
 
 mkdirSync(dirname(config.IPAM_SOCKET), { recursive: true })
@@ -27,6 +29,25 @@ opsServer.listen(config.HTTP_PORT, config.HTTP_HOST, () => {
   const port = typeof address === 'object' && address ? address.port : config.HTTP_PORT
   log.info('health and metrics listening', { host: config.HTTP_HOST, port })
 })
+let webhookServer: HttpsServer | undefined
+let stopWebhookTls = () => {}
+if (config.WEBHOOK_PORT > 0) {
+  // A renewed certificate is swapped in for new connections, without a restart.
+  const tls = await startWebhookTls((renewed) => webhookServer?.setSecureContext(renewed))
+  stopWebhookTls = tls.stop
+  webhookServer = createAdaptorServer({
+    fetch: admission.fetch,
+    createServer: createHttpsServer,
+    serverOptions: { cert: tls.cert, key: tls.key },
+  }) as HttpsServer
+  webhookServer.on('error', (error) => {
+    log.error('admission webhooks cannot listen', { host: config.WEBHOOK_HOST, port: config.WEBHOOK_PORT, error })
+    process.exit(1)
+  })
+  webhookServer.listen(config.WEBHOOK_PORT, config.WEBHOOK_HOST, () =>
+    log.info('admission webhooks listening', { host: config.WEBHOOK_HOST, port: config.WEBHOOK_PORT, runtime: 'node' }),
+  )
+}
 const dispatcher = await startDispatcher()
 
 // Leaving a reconcile or scan half done is safe (every write is conditional and the next pass
@@ -36,6 +57,8 @@ const stop = async () => {
   readiness.stop()
   ipamServer.close()
   opsServer.close()
+  webhookServer?.close()
+  stopWebhookTls()
   rmSync(config.IPAM_SOCKET, { force: true })
   await Promise.race([dispatcher.stop(), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS))])
   process.exit(0)

@@ -4,6 +4,8 @@ import { coalescedReads } from '../../shared/store/coalesced-reads.ts'
 import { KubeHttp } from '../../shared/store/kube-http.ts'
 import { KubeStore } from '../../shared/store/kube-store.ts'
 import { KubeWatch, kubeWatchTransport } from '../../shared/store/kube-watch.ts'
+import { createAdmissionApp } from '../admission/app.ts'
+import { startWebhookTls, type ServedCertificate } from '../admission/tls/webhook-tls.ts'
 import { startDispatcher } from '../dispatcher/index.ts'
 import type { Deps } from '../lib/deps.ts'
 import { PoolWriter } from '../lib/pool-writer.ts'
@@ -13,7 +15,8 @@ import { createReadiness } from './readiness.ts'
 
 /**
  * Everything both runtimes serve, built from the configuration: the IPAM API, health and metrics,
- * and the dispatcher that runs the reconcile functions. Listening is the entry point's job.
+ * the admission webhooks and their certificate, and the dispatcher that runs the reconcile
+ * functions. Listening is the entry point's job.
  */
 export function wireService(config: ServiceConfig) {
   const log = createLogger({ level: config.LOG_LEVEL as LogLevel })
@@ -21,7 +24,7 @@ export function wireService(config: ServiceConfig) {
   kubeConfig.loadFromDefault()
   // One HTTP client (one connection pool) for the functions' reads and writes and the watches.
   const http = new KubeHttp(kubeConfig)
-  const kube = new KubeStore(http)
+  const kube = new KubeStore(http, { serviceNamespace: config.SERVICE_NAMESPACE })
   const store = coalescedReads(kube)
   const poolWriter = new PoolWriter(kube, { groupCommit: config.GROUP_COMMIT })
   const deps: Deps = { store, poolWriter, config: { systemNamespace: config.SYSTEM_NAMESPACE, ...(config.NODE_NAME ? { nodeName: config.NODE_NAME } : {}) } }
@@ -44,7 +47,27 @@ export function wireService(config: ServiceConfig) {
     log,
     readiness,
     ipam: createIpamApp(deps, readiness),
-    ops: createOpsApp({ api: kube.metrics, pool_writer: poolWriter.metrics }, readiness),
+    ops: createOpsApp({ api: kube.metrics, pool_writer: poolWriter.metrics, ip_claims: poolWriter.claims.metrics }, readiness),
+    /** Judged on reads of the latest state (not coalesced): see handlers.ts. */
+    admission: createAdmissionApp({ store: kube, log }),
+    /** The certificate to serve the webhooks with; `onRenewed` gets a renewed one. */
+    startWebhookTls: (onRenewed: (served: ServedCertificate) => void) =>
+      startWebhookTls(
+        {
+          store: kube,
+          namespace: config.SERVICE_NAMESPACE,
+          secretName: config.WEBHOOK_TLS_SECRET,
+          serviceName: config.WEBHOOK_SERVICE,
+          extraHosts: config.WEBHOOK_CERT_HOSTS,
+          configurationName: config.WEBHOOK_CONFIGURATION,
+          ...(config.WEBHOOK_TLS_CERT_FILE && config.WEBHOOK_TLS_KEY_FILE
+            ? { files: { certFile: config.WEBHOOK_TLS_CERT_FILE, keyFile: config.WEBHOOK_TLS_KEY_FILE, ...(config.WEBHOOK_TLS_CA_FILE ? { caFile: config.WEBHOOK_TLS_CA_FILE } : {}) } }
+            : {}),
+          intervalMs: config.RESYNC_SECONDS * 1000,
+          log,
+        },
+        onRenewed,
+      ),
     startDispatcher: async () => {
       const dispatcher = await startDispatcher({
         store: kube,

@@ -11,7 +11,7 @@ import { CLUSTER_DIR, nodeDir } from './paths.ts'
 import { containerdSocketOf, importImage } from './node.ts'
 
 export const LOCAL_OVERLAY = path.join(REPO_ROOT, 'manifests', 'local')
-export const SYSTEM_NAMESPACE = 'spinneret-system'
+export const SERVICE_NAMESPACE = 'spinneret-system'
 
 /**
  * kubectl's environment for the local cluster: its kubeconfig, and its discovery cache inside
@@ -59,6 +59,6 @@ export async function installSpinneret({ overlay = LOCAL_OVERLAY, timeoutMs = 18
   await importIntoNodes(image.archive, image.id)
   const t0 = Date.now()
   await kubectl(['apply', '-k', overlay])
-  await kubectl(['-n', SYSTEM_NAMESPACE, 'rollout', 'status', 'daemonset/spinneret', `--timeout=${Math.round(timeoutMs / 1000)}s`], timeoutMs + 10_000)
+  await kubectl(['-n', SERVICE_NAMESPACE, 'rollout', 'status', 'daemonset/spinneret', `--timeout=${Math.round(timeoutMs / 1000)}s`], timeoutMs + 10_000)
   return { image, rolloutMs: Date.now() - t0 }
 }

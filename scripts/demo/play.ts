@@ -9,7 +9,7 @@ import * as k8s from '@kubernetes/client-node'
 import { cidrContainsIp, parseCidr, parseIp } from '../../shared/ip/index.ts'
 import { binariesFresh } from '../control-plane/build.ts'
 import { up } from '../cluster/cluster.ts'
-import { installSpinneret, kubectl, SYSTEM_NAMESPACE } from '../cluster/install.ts'
+import { installSpinneret, kubectl, SERVICE_NAMESPACE } from '../cluster/install.ts'
 import { saveRecord, type DemoRecord } from './record.ts'
 import { readSeed, refOf, type SeedFile } from './seed.ts'
 
@@ -101,7 +101,7 @@ export async function play(session: Session, say: Narrator): Promise<Played> {
   const installed = await installSpinneret()
   say.detail(`image ${installed.image.ref} (${(installed.image.bytes / 1024 / 1024).toFixed(1)} MiB), imported into every node's containerd (no registry here)`)
   say.detail(`the DaemonSet's service was ready on every node ${seconds(installed.rolloutMs)} after kubectl apply -k`)
-  await shown(say, ['-n', SYSTEM_NAMESPACE, 'get', 'pods', '-o', 'wide'])
+  await shown(say, ['-n', SERVICE_NAMESPACE, 'get', 'pods', '-o', 'wide'])
   checkpoint()
 
   say.step('applying the seed (manifests/examples/seed): SpiderSubnets, SpiderIPPools, the NetworkAttachmentDefinition')

@@ -76,13 +76,13 @@ describe('parseCanonicalCidr', () => {
     ['fd00::1/127', 'fd00::/127'],
   ])('refuses %s with the Spiderpool hint', (text, canonical) => {
     expect(() => parseCanonicalCidr(text)).toThrow(
-      new IpamError('invalid-resource', `invalid subnet ${text}, please change it to ${canonical}`),
+      new IpamError('invalid-resource', `unformatted subnet ${text}, please change it to ${canonical}`),
     )
   })
 
   it('gives the exact hint for the documented example', () => {
     expect(() => parseCanonicalCidr('10.0.0.1/24')).toThrow(
-      'invalid subnet 10.0.0.1/24, please change it to 10.0.0.0/24',
+      'unformatted subnet 10.0.0.1/24, please change it to 10.0.0.0/24',
     )
   })
 })

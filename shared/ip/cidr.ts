@@ -29,7 +29,7 @@ export const formatCidr = (cidr: Cidr): string =>
 /**
  * A subnet as Spiderpool accepts it: the text must be exactly the canonical form, because pools are
  * matched to subnets (and labelled) by comparing this text. `10.0.0.1/24`, `FD00::/64` and
- * `10.0.0.0/024` are refused with the form to use instead.
+ * `10.0.0.0/024` are refused with the form to use instead, in Spiderpool's words (IsFormatCIDR).
  */
 export const parseCanonicalCidr = (text: string): Cidr => {
   const cidr = parseCidr(text)
@@ -37,7 +37,7 @@ export const parseCanonicalCidr = (text: string): Cidr => {
   if (canonical !== text) {
     throw new IpamError(
       'invalid-resource',
-      `invalid subnet ${text}, please change it to ${canonical}`,
+      `unformatted subnet ${text}, please change it to ${canonical}`,
     )
   }
   return cidr

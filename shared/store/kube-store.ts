@@ -14,10 +14,13 @@ import {
   type SubnetStatus,
   type SpiderSubnet,
 } from '../api/index.ts'
+import type { WebhookConfiguration } from '../admission/ca-bundle.ts'
+import { parseClaims, serializeClaims, type ClaimRegistry } from '../claims/index.ts'
 import { IpamError } from '../errors.ts'
 import { KubeApiError, KubeHttp, type KubeRequest } from './kube-http.ts'
-import { StoreConflict, type Freshness, type Store } from './store.ts'
-import { toControllerView, toNamespaceView, toNodeView, toPodView, type RawObject } from './to-views.ts'
+import { StoreConflict, type Freshness, type Store, type WebhookConfigurationKind, type WebhookStore } from './store.ts'
+import { secretBody, toControllerView, toNamespaceView, toNodeView, toPodView, toSecretView, type RawObject, type RawSecret } from './to-views.ts'
+import type { SecretView } from './views.ts'
 
 /** Counted so the service can report API traffic per allocation (and the benchmark can print it). */
 export interface StoreMetrics {
@@ -46,17 +49,39 @@ const CONTROLLER_PATHS: Record<string, string> = {
 
 type List = { items?: unknown[] }
 
+/** The ConfigMap in the service's namespace that holds the IP claim registry (shared/claims). */
+export const CLAIMS_CONFIGMAP = 'spinneret-ip-claims'
+
+type RawConfigMap = { metadata?: { resourceVersion?: string }; data?: Record<string, string> }
+
+const WEBHOOK_PLURAL: Record<WebhookConfigurationKind, string> = {
+  ValidatingWebhookConfiguration: 'validatingwebhookconfigurations',
+  MutatingWebhookConfiguration: 'mutatingwebhookconfigurations',
+}
+const webhookPath = (kind: WebhookConfigurationKind, name: string) => `/apis/admissionregistration.k8s.io/v1/${WEBHOOK_PLURAL[kind]}/${enc(name)}`
+
+export interface KubeStoreOptions {
+  /** Where the claim registry lives: the service's own namespace. Default `kube-system`. */
+  serviceNamespace?: string
+}
+
 /**
  * The one module that talks to Kubernetes (over kube-http.ts). Everything read is parsed at this
  * edge (CRDs with the valibot schemas, core objects into views); every write is conditional on
  * the resourceVersion of the object the caller read.
  */
-export class KubeStore implements Store {
+export class KubeStore implements Store, WebhookStore {
   readonly metrics: StoreMetrics = { reads: 0, writes: 0, conflicts: 0 }
+  private readonly claimsPath: string
 
-  constructor(private readonly http: KubeHttp) {}
+  constructor(
+    private readonly http: KubeHttp,
+    options: KubeStoreOptions = {},
+  ) {
+    this.claimsPath = `/api/v1/namespaces/${enc(options.serviceNamespace ?? 'kube-system')}/configmaps`
+  }
 
-  static fromKubeConfig = (kubeConfig: KubeConfig) => new KubeStore(new KubeHttp(kubeConfig))
+  static fromKubeConfig = (kubeConfig: KubeConfig, options?: KubeStoreOptions) => new KubeStore(new KubeHttp(kubeConfig), options)
 
   private async read<T>(what: string, path: string, query?: KubeRequest['query']): Promise<T | undefined> {
     this.metrics.reads++
@@ -160,7 +185,49 @@ export class KubeStore implements Store {
   replaceSubnetFinalizers = async (subnet: SpiderSubnet, finalizers: string[]) =>
     parseSpiderSubnet(await this.replaceClusterObject(KIND.subnet, PLURAL.subnet, withFinalizers(subnet, finalizers)))
 
-  listReservedIPs = async () => (await this.listCluster(PLURAL.reservedIP, 'cached')).map(parseSpiderReservedIP)
+  listReservedIPs = async (freshness: Freshness = 'cached') => (await this.listCluster(PLURAL.reservedIP, freshness)).map(parseSpiderReservedIP)
+
+  getClaims = async (freshness: Freshness = 'latest'): Promise<ClaimRegistry> => {
+    const object = await this.read<RawConfigMap>('get the IP claim registry', `${this.claimsPath}/${CLAIMS_CONFIGMAP}`, queryFor(freshness))
+    return object ? toClaimRegistry(object) : { claims: {} }
+  }
+
+  writeClaims = async (registry: ClaimRegistry): Promise<ClaimRegistry> => {
+    const { resourceVersion } = registry
+    const body = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: CLAIMS_CONFIGMAP, ...(resourceVersion === undefined ? {} : { resourceVersion }) },
+      data: serializeClaims(registry.claims),
+    }
+    const written = resourceVersion === undefined
+      ? await this.write<RawConfigMap>('ConfigMap', CLAIMS_CONFIGMAP, 'POST', this.claimsPath, { body })
+      : await this.write<RawConfigMap>('ConfigMap', CLAIMS_CONFIGMAP, 'PUT', `${this.claimsPath}/${CLAIMS_CONFIGMAP}`, { body })
+    return toClaimRegistry(written)
+  }
+
+  getSecret = async (namespace: string, name: string) =>
+    mapDefined(await this.read<RawSecret>(`get secret ${namespace}/${name}`, `/api/v1/namespaces/${enc(namespace)}/secrets/${enc(name)}`), toSecretView)
+
+  createSecret = async (secret: SecretView) =>
+    toSecretView(
+      await this.write<RawSecret>('Secret', `${secret.namespace}/${secret.name}`, 'POST', `/api/v1/namespaces/${enc(secret.namespace)}/secrets`, { body: secretBody(secret) }),
+    )
+
+  replaceSecret = async (secret: SecretView) =>
+    toSecretView(
+      await this.write<RawSecret>('Secret', `${secret.namespace}/${secret.name}`, 'PUT', `/api/v1/namespaces/${enc(secret.namespace)}/secrets/${enc(secret.name)}`, {
+        body: secretBody(secret),
+      }),
+    )
+
+  getWebhookConfiguration = async (kind: WebhookConfigurationKind, name: string) =>
+    this.read<WebhookConfiguration>(`get ${kind} ${name}`, webhookPath(kind, name))
+
+  replaceWebhookConfiguration = async (kind: WebhookConfigurationKind, config: WebhookConfiguration) =>
+    this.write<WebhookConfiguration>(kind, config.metadata.name, 'PUT', webhookPath(kind, config.metadata.name), {
+      body: { ...config, apiVersion: 'admissionregistration.k8s.io/v1', kind },
+    })
 
   getEndpoint = async (namespace: string, name: string) =>
     mapDefined(
@@ -215,6 +282,11 @@ export class KubeStore implements Store {
       body: { apiVersion: `${GROUP}/${VERSION}`, kind, ...body },
     })
 }
+
+const toClaimRegistry = (object: RawConfigMap): ClaimRegistry => ({
+  ...(object.metadata?.resourceVersion === undefined ? {} : { resourceVersion: object.metadata.resourceVersion }),
+  claims: parseClaims(object.data),
+})
 
 const queryFor = (freshness: Freshness) => (freshness === 'cached' ? FROM_CACHE : undefined)
 

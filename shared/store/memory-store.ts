@@ -1,6 +1,8 @@
+import type { WebhookConfiguration } from '../admission/ca-bundle.ts'
 import type { IPPoolStatus, SpiderEndpoint, SpiderIPPool, SpiderReservedIP, SpiderSubnet, SubnetStatus } from '../api/index.ts'
-import { StoreConflict, type Freshness, type Store } from './store.ts'
-import type { ControllerView, NamespaceView, NodeView, PodView } from './views.ts'
+import type { ClaimRegistry } from '../claims/index.ts'
+import { StoreConflict, type Freshness, type Store, type WebhookConfigurationKind, type WebhookStore } from './store.ts'
+import type { ControllerView, NamespaceView, NodeView, PodView, SecretView } from './views.ts'
 
 type Versioned = { metadata: { name: string; namespace?: string; resourceVersion?: string } }
 
@@ -9,7 +11,7 @@ type Versioned = { metadata: { name: string; namespace?: string; resourceVersion
  * correctness: every write is refused with StoreConflict unless it carries the current
  * resourceVersion. The integration tests prove the same behaviour against a real API server.
  */
-export class MemoryStore implements Store {
+export class MemoryStore implements Store, WebhookStore {
   private version = 1
   readonly pods = new Map<string, PodView>()
   readonly nodes = new Map<string, NodeView>()
@@ -19,6 +21,9 @@ export class MemoryStore implements Store {
   readonly subnets = new Map<string, SpiderSubnet>()
   readonly reservedIPs = new Map<string, SpiderReservedIP>()
   readonly endpoints = new Map<string, SpiderEndpoint>()
+  claims: ClaimRegistry = { claims: {} }
+  readonly secrets = new Map<string, SecretView>()
+  readonly webhookConfigurations = new Map<string, WebhookConfiguration>()
   /** Status and object writes that reached the store, conflicts excluded. */
   writes = 0
 
@@ -40,7 +45,15 @@ export class MemoryStore implements Store {
   }
 
   // Seeding helpers for tests: they bypass the conditional-write rule.
-  putPool = (pool: SpiderIPPool) => this.pools.set(pool.metadata.name, this.stamp(pool))
+  /** Like the API server: a UID once, and a generation that counts spec changes. */
+  putPool = (pool: SpiderIPPool) => {
+    const previous = this.pools.get(pool.metadata.name)
+    const generation = previous
+      ? (previous.metadata.generation ?? 1) + (JSON.stringify(previous.spec) === JSON.stringify(pool.spec) ? 0 : 1)
+      : (pool.metadata.generation ?? 1)
+    const uid = pool.metadata.uid ?? previous?.metadata.uid ?? `uid-${pool.metadata.name}`
+    return this.pools.set(pool.metadata.name, this.stamp({ ...pool, metadata: { ...pool.metadata, uid, generation } }))
+  }
   putSubnet = (subnet: SpiderSubnet) => this.subnets.set(subnet.metadata.name, this.stamp(subnet))
   putReservedIP = (r: SpiderReservedIP) => this.reservedIPs.set(r.metadata.name, this.stamp(r))
   putPod = (pod: PodView) => this.pods.set(`${pod.namespace}/${pod.name}`, structuredClone(pod))
@@ -73,7 +86,34 @@ export class MemoryStore implements Store {
       metadata: { ...subnet.metadata, finalizers },
     })
 
-  listReservedIPs = async () => [...this.reservedIPs.values()].map((r) => structuredClone(r))
+  listReservedIPs = async (_freshness?: Freshness) => [...this.reservedIPs.values()].map((r) => structuredClone(r))
+
+  getClaims = async (_freshness?: Freshness) => structuredClone(this.claims)
+  writeClaims = async (registry: ClaimRegistry) => {
+    if (registry.resourceVersion !== this.claims.resourceVersion) throw new StoreConflict('ConfigMap', 'claims')
+    this.claims = { resourceVersion: String(++this.version), claims: structuredClone(registry.claims) }
+    this.writes++
+    return structuredClone(this.claims)
+  }
+
+  getSecret = async (namespace: string, name: string) => clone(this.secrets.get(`${namespace}/${name}`))
+  createSecret = async (secret: SecretView) => {
+    const key = `${secret.namespace}/${secret.name}`
+    if (this.secrets.has(key)) throw new StoreConflict('Secret', key)
+    const stored = { ...structuredClone(secret), resourceVersion: String(++this.version) }
+    this.secrets.set(key, stored)
+    return structuredClone(stored)
+  }
+  replaceSecret = async (secret: SecretView) => {
+    const key = `${secret.namespace}/${secret.name}`
+    if (this.secrets.get(key)?.resourceVersion !== secret.resourceVersion) throw new StoreConflict('Secret', key)
+    const stored = { ...structuredClone(secret), resourceVersion: String(++this.version) }
+    this.secrets.set(key, stored)
+    return structuredClone(stored)
+  }
+  getWebhookConfiguration = async (kind: WebhookConfigurationKind, name: string) => clone(this.webhookConfigurations.get(`${kind}/${name}`))
+  replaceWebhookConfiguration = async (kind: WebhookConfigurationKind, config: WebhookConfiguration) =>
+    this.replace(this.webhookConfigurations, `${kind}/${config.metadata.name}`, kind, config)
 
   getEndpoint = async (namespace: string, name: string) => clone(this.endpoints.get(`${namespace}/${name}`))
   listEndpoints = async () => [...this.endpoints.values()].map((e) => structuredClone(e))

@@ -1,5 +1,7 @@
 import type { IPPoolStatus, SpiderEndpoint, SpiderIPPool, SpiderReservedIP, SpiderSubnet, SubnetStatus } from '../api/index.ts'
-import type { ControllerView, NamespaceView, NodeView, PodView } from './views.ts'
+import type { WebhookConfiguration } from '../admission/ca-bundle.ts'
+import type { ClaimRegistry } from '../claims/index.ts'
+import type { ControllerView, NamespaceView, NodeView, PodView, SecretView } from './views.ts'
 
 /**
  * Everything Spinneret reads from and writes to Kubernetes. The real implementation
@@ -25,13 +27,20 @@ export interface Store {
   /** Replaces metadata.finalizers only. @throws StoreConflict */
   replacePoolFinalizers(pool: SpiderIPPool, finalizers: string[]): Promise<SpiderIPPool>
 
+  /** Always 'latest'. */
   listSubnets(): Promise<SpiderSubnet[]>
   /** @throws StoreConflict */
   replaceSubnetStatus(subnet: SpiderSubnet, status: SubnetStatus): Promise<SpiderSubnet>
   /** @throws StoreConflict */
   replaceSubnetFinalizers(subnet: SpiderSubnet, finalizers: string[]): Promise<SpiderSubnet>
 
-  listReservedIPs(): Promise<SpiderReservedIP[]>
+  /** Default 'cached': reserved IPs only narrow future allocations (see Freshness). */
+  listReservedIPs(freshness?: Freshness): Promise<SpiderReservedIP[]>
+
+  /** The IP claim registry (shared/claims); empty and without resourceVersion until first written. */
+  getClaims(freshness?: Freshness): Promise<ClaimRegistry>
+  /** Creates the registry (no resourceVersion) or replaces it conditionally. @returns it as written. @throws StoreConflict */
+  writeClaims(registry: ClaimRegistry): Promise<ClaimRegistry>
 
   getEndpoint(namespace: string, name: string): Promise<SpiderEndpoint | undefined>
   listEndpoints(): Promise<SpiderEndpoint[]>
@@ -41,6 +50,25 @@ export interface Store {
   replaceEndpoint(endpoint: SpiderEndpoint): Promise<SpiderEndpoint>
   /** Removes the finalizer, then deletes, both conditional; gone already counts as done. @throws StoreConflict */
   deleteEndpoint(endpoint: SpiderEndpoint): Promise<void>
+}
+
+/** The kinds of webhook configuration whose `caBundle` the service keeps current. */
+export type WebhookConfigurationKind = 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration'
+
+/**
+ * What the admission webhooks' TLS bootstrap reads and writes: the Secret that holds the CA and
+ * serving certificate (shared by every replica) and the webhook configurations that must trust
+ * that CA. Apart from Store because only the service's startup needs it.
+ */
+export interface WebhookStore {
+  getSecret(namespace: string, name: string): Promise<SecretView | undefined>
+  /** @throws StoreConflict when a Secret of that name exists already */
+  createSecret(secret: SecretView): Promise<SecretView>
+  /** Conditional on secret.resourceVersion. @throws StoreConflict */
+  replaceSecret(secret: SecretView): Promise<SecretView>
+  getWebhookConfiguration(kind: WebhookConfigurationKind, name: string): Promise<WebhookConfiguration | undefined>
+  /** Conditional on config.metadata.resourceVersion. @throws StoreConflict */
+  replaceWebhookConfiguration(kind: WebhookConfigurationKind, config: WebhookConfiguration): Promise<WebhookConfiguration>
 }
 
 /**

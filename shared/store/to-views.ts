@@ -1,5 +1,6 @@
 import type { OwnerReference } from '../api/index.ts'
-import type { ControllerView, NamespaceView, NodeView, PodView } from './views.ts'
+import { fromBase64, toBase64 } from '../base64.ts'
+import type { ControllerView, NamespaceView, NodeView, PodView, SecretView } from './views.ts'
 
 /**
  * A core object as the API server sends it (JSON), typed loosely: only the fields read here.
@@ -77,3 +78,29 @@ export const toControllerView = (
   if (object.spec?.ordinals?.start !== undefined) view.ordinalsStart = object.spec.ordinals.start
   return view
 }
+
+export interface RawSecret {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string }
+  type?: string
+  data?: Record<string, string>
+}
+
+export const toSecretView = (secret: RawSecret): SecretView => ({
+  namespace: secret.metadata?.namespace ?? '',
+  name: secret.metadata?.name ?? '',
+  ...(secret.metadata?.resourceVersion === undefined ? {} : { resourceVersion: secret.metadata.resourceVersion }),
+  ...(secret.type === undefined ? {} : { type: secret.type }),
+  data: Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, fromBase64(value)])),
+})
+
+export const secretBody = (secret: SecretView) => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: {
+    name: secret.name,
+    namespace: secret.namespace,
+    ...(secret.resourceVersion === undefined ? {} : { resourceVersion: secret.resourceVersion }),
+  },
+  ...(secret.type === undefined ? {} : { type: secret.type }),
+  data: Object.fromEntries(Object.entries(secret.data).map(([key, value]) => [key, toBase64(value)])),
+})

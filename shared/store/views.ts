@@ -45,3 +45,13 @@ export interface ControllerView {
   /** A StatefulSet's spec.ordinals.start: its pods are numbered from here (default 0). */
   ordinalsStart?: number
 }
+
+/** A Secret with its `data` decoded from base64 (the service keeps PEM text there). */
+export interface SecretView {
+  namespace: string
+  name: string
+  resourceVersion?: string
+  /** e.g. `kubernetes.io/tls` */
+  type?: string
+  data: Record<string, string>
+}

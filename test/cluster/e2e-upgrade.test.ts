@@ -5,7 +5,7 @@ import * as k8s from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clusterNodes } from '../../scripts/cluster/cluster.ts'
 import { run } from '../../scripts/cluster/exec.ts'
-import { LOCAL_OVERLAY, SYSTEM_NAMESPACE } from '../../scripts/cluster/install.ts'
+import { LOCAL_OVERLAY, SERVICE_NAMESPACE } from '../../scripts/cluster/install.ts'
 import { containerdSocketOf } from '../../scripts/cluster/node.ts'
 import { IMAGE_NAME, IMAGE_REF } from '../../scripts/image/build-image.ts'
 import { createPool, deleteClusterObjects, poolRecords, readPool, unique } from '../support/cluster.ts'
@@ -56,7 +56,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // Back to the installed state for the next test file.
   await kubectl(['apply', '-k', LOCAL_OVERLAY])
-  await kubectl(['-n', SYSTEM_NAMESPACE, 'rollout', 'status', 'daemonset/spinneret', '--timeout=120s'], { timeoutMs: 130_000 })
+  await kubectl(['-n', SERVICE_NAMESPACE, 'rollout', 'status', 'daemonset/spinneret', '--timeout=120s'], { timeoutMs: 130_000 })
   await removeNamespace?.()
   await deleteClusterObjects(kc, 'spiderippools', pools)
 })
@@ -68,12 +68,12 @@ describe('rolling the DaemonSet to a new image tag', () => {
     const before = await runningPods(kc, ns, 'app=before', 4)
     const addressOf = new Map(before.map((p) => [p.metadata!.uid!, p.status!.podIP!]))
 
-    const oldServices = (await runningPods(kc, SYSTEM_NAMESPACE, 'app.kubernetes.io/name=spinneret', clusterNodes().length)).map((p) => p.metadata!.uid)
-    await kubectl(['-n', SYSTEM_NAMESPACE, 'set', 'image', 'daemonset/spinneret', `spinneret=${NEXT_REF}`, `install-cni=${NEXT_REF}`])
+    const oldServices = (await runningPods(kc, SERVICE_NAMESPACE, 'app.kubernetes.io/name=spinneret', clusterNodes().length)).map((p) => p.metadata!.uid)
+    await kubectl(['-n', SERVICE_NAMESPACE, 'set', 'image', 'daemonset/spinneret', `spinneret=${NEXT_REF}`, `install-cni=${NEXT_REF}`])
     // Pods created while one node's service is being replaced: the runtime retries ("try again").
     await scale('during', 4)
-    await kubectl(['-n', SYSTEM_NAMESPACE, 'rollout', 'status', 'daemonset/spinneret', '--timeout=120s'], { timeoutMs: 130_000 })
-    const newServices = await runningPods(kc, SYSTEM_NAMESPACE, 'app.kubernetes.io/name=spinneret', clusterNodes().length)
+    await kubectl(['-n', SERVICE_NAMESPACE, 'rollout', 'status', 'daemonset/spinneret', '--timeout=120s'], { timeoutMs: 130_000 })
+    const newServices = await runningPods(kc, SERVICE_NAMESPACE, 'app.kubernetes.io/name=spinneret', clusterNodes().length)
     for (const service of newServices) {
       expect(service.spec?.containers[0]?.image).toBe(NEXT_REF)
       expect(oldServices).not.toContain(service.metadata?.uid)

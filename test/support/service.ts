@@ -39,7 +39,8 @@ export async function startService(
       : [join(root, 'node_modules/.bin/deno'), ['run', '-A', '--quiet', join(root, 'functions/service/main-deno.ts')]]
   const child = spawn(cmd, args, {
     cwd: root,
-    env: { ...process.env, IPAM_SOCKET: socket, HTTP_PORT: '0', ...env },
+    // Webhooks off unless a test asks: they bind a port and keep a Secret in the cluster.
+    env: { ...process.env, IPAM_SOCKET: socket, HTTP_PORT: '0', WEBHOOK_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest'
+import { readServiceConfig } from './config.ts'
+
+describe('readServiceConfig: the webhook settings', () => {
+  it('serves the webhooks on 127.0.0.1:5712 with a certificate of its own unless told otherwise', () => {
+    expect(readServiceConfig({})).toMatchObject({
+      WEBHOOK_PORT: 5712,
+      WEBHOOK_HOST: '127.0.0.1',
+      WEBHOOK_TLS_SECRET: 'spinneret-webhook-tls',
+      WEBHOOK_SERVICE: 'spinneret-webhook',
+      WEBHOOK_CERT_HOSTS: [],
+      WEBHOOK_CONFIGURATION: 'spinneret',
+    })
+    expect(readServiceConfig({}).WEBHOOK_TLS_CERT_FILE).toBeUndefined()
+  })
+
+  it('reads the extra certificate names as a comma list, and port 0 as off', () => {
+    expect(readServiceConfig({ WEBHOOK_CERT_HOSTS: ' 127.0.0.1, ::1 ,webhook.example.org,', WEBHOOK_PORT: '0' })).toMatchObject({
+      WEBHOOK_CERT_HOSTS: ['127.0.0.1', '::1', 'webhook.example.org'],
+      WEBHOOK_PORT: 0,
+    })
+  })
+
+  it.each([
+    [{ WEBHOOK_TLS_CERT_FILE: '/tls/tls.crt' }, 'invalid environment: WEBHOOK_TLS_CERT_FILE and WEBHOOK_TLS_KEY_FILE are given together or not at all'],
+    [{ WEBHOOK_TLS_KEY_FILE: '/tls/tls.key' }, 'invalid environment: WEBHOOK_TLS_CERT_FILE and WEBHOOK_TLS_KEY_FILE are given together or not at all'],
+    [{ WEBHOOK_PORT: 'https' }, 'invalid environment: WEBHOOK_PORT: must be a port number'],
+    [{ WEBHOOK_PORT: '70000' }, /^invalid environment: WEBHOOK_PORT: /],
+  ])('refuses %j, naming the variable', (env, message) => {
+    expect(() => readServiceConfig(env)).toThrow(message)
+  })
+})
