@@ -14,7 +14,7 @@ import { describeCluster, type ClusterDescription, type NodeDescription } from '
 import { ensureClusterImages } from './images.ts'
 import { clusterNetns, ensureNodeNetwork, ensureZones, removeAllNetworks, KUBERNETES_SERVICE_IP } from './network.ts'
 import { NODE_PATHS, containerdOf, kubeletOf, releaseNsDir, startNode, stopNode, type NodeNetworkConfig } from './node.ts'
-import { CLUSTER_DIR, CLUSTER_ENV_MARK, IMAGES_DIR, NODES_DIR, NS_DIR, OWNER_FILE, STATE_FILE, clusterCgroupDirs, markedEnv } from './paths.ts'
+import { CLUSTER_DIR, CLUSTER_ENV_MARK, CLUSTER_ID, IMAGES_DIR, NODES_DIR, NS_DIR, REGISTRY_DIR, REGISTRY_ENTRY, SHARED_MOUNTPOINTS_FILE, STATE_FILE, clusterCgroupDirs, markedEnv } from './paths.ts'
 import { ensureClusterPrerequisites } from '../host-packages.ts'
 
 export const clusterControlPlane = new ControlPlane({
@@ -29,8 +29,6 @@ export const NODE_NETWORK_SOURCE = path.join(REPO_ROOT, 'manifests/examples/seed
 
 interface ClusterState {
   nodes: NodeDescription[]
-  /** Host folders `up` created as mount points for the nodes' paths (removed by `down`). */
-  createdPaths: string[]
 }
 
 const readState = (): ClusterState | undefined => {
@@ -51,29 +49,43 @@ const withLock = <T>(fn: () => Promise<T>) => {
   return withDirLock(path.join(CLUSTER_DIR, 'lock'), 60 * 60_000, say, fn)
 }
 
-/** The cluster folder of another checkout whose cluster is on this machine, if any. */
-function otherOwner(): string | undefined {
-  const owner = fs.existsSync(OWNER_FILE) ? fs.readFileSync(OWNER_FILE, 'utf8').trim() : undefined
-  return owner && owner !== CLUSTER_DIR && fs.existsSync(path.join(owner, 'state.json')) ? owner : undefined
+/** The folders of other checkouts' clusters on this machine. */
+function otherClusters(): string[] {
+  if (!fs.existsSync(REGISTRY_DIR)) return []
+  return fs
+    .readdirSync(REGISTRY_DIR)
+    .filter((entry) => entry !== CLUSTER_ID && entry !== path.basename(SHARED_MOUNTPOINTS_FILE))
+    .map((entry) => fs.readFileSync(path.join(REGISTRY_DIR, entry), 'utf8').trim())
+    .filter((dir) => dir !== CLUSTER_DIR && fs.existsSync(path.join(dir, 'state.json')))
 }
 
-/** Refuses when another checkout's cluster runs here; else marks the machine as this one's. */
-function claimMachine(): void {
-  const owner = otherOwner()
-  if (owner) throw new Error(`the local cluster of ${path.dirname(path.dirname(owner))} runs on this machine (one at a time): take it down there first (npm run cluster:down)`)
-  fs.writeFileSync(OWNER_FILE, `${CLUSTER_DIR}\n`)
+const register = () => {
+  fs.mkdirSync(REGISTRY_DIR, { recursive: true })
+  fs.writeFileSync(REGISTRY_ENTRY, `${CLUSTER_DIR}\n`)
 }
 
-function releaseMachine(): void {
-  const owner = fs.existsSync(OWNER_FILE) ? fs.readFileSync(OWNER_FILE, 'utf8').trim() : undefined
-  if (owner === CLUSTER_DIR) fs.rmSync(OWNER_FILE, { force: true })
+/** The node paths' mount points the clusters created on the host, machine-wide. */
+const sharedMountpoints = (): string[] => (fs.existsSync(SHARED_MOUNTPOINTS_FILE) ? fs.readFileSync(SHARED_MOUNTPOINTS_FILE, 'utf8').split('\n').filter(Boolean) : [])
+
+/** The last cluster to go removes the mount points the clusters created (those still empty). */
+function removeSharedMountpoints(): void {
+  if (otherClusters().length > 0) return
+  for (const p of sharedMountpoints().reverse()) {
+    try {
+      fs.rmdirSync(p)
+    } catch (e) {
+      // Something else put files there since: it is not ours to remove.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') say(`left ${p}: ${(e as Error).message}`)
+    }
+  }
+  fs.rmSync(SHARED_MOUNTPOINTS_FILE, { force: true })
 }
 
 /** The nodes of the cluster that `up` made (running or not). */
 export const clusterNodes = (): NodeDescription[] => readState()?.nodes ?? []
 
-/** Creates the node paths' mount points on the host; returns the folders it had to create. */
-function ensureHostMountpoints(): string[] {
+/** Creates the node paths' mount points on the host, noting the folders it had to create. */
+function ensureHostMountpoints(): void {
   const created: string[] = []
   for (const nodePath of NODE_PATHS) {
     const missing: string[] = []
@@ -83,7 +95,7 @@ function ensureHostMountpoints(): string[] {
       created.push(p)
     }
   }
-  return created
+  if (created.length > 0) fs.writeFileSync(SHARED_MOUNTPOINTS_FILE, [...sharedMountpoints(), ...created].map((p) => `${p}\n`).join(''))
 }
 
 function nodeNetworkConfig(): NodeNetworkConfig {
@@ -172,16 +184,14 @@ export async function up({ nodes = 2, readyTimeoutMs = 90_000 }: { nodes?: numbe
         return { kubeconfigPath: clusterControlPlane.kubeconfigPath, started: false, description }
       }
     }
-    claimMachine()
+    register()
     // Saved before anything is made, so `down` can remove a half-made cluster.
-    const next: ClusterState = { nodes: [...description.nodes], createdPaths: [...(state?.createdPaths ?? [])] }
-    writeState(next)
+    writeState({ nodes: [...description.nodes] })
     await ensureZones(description)
     for (const [index, node] of description.nodes.entries()) await ensureNodeNetwork(description, node, index)
     writeEgressSelectorConfig()
     await clusterControlPlane.up()
-    next.createdPaths.push(...ensureHostMountpoints())
-    writeState(next)
+    ensureHostMountpoints()
     await ensureGateway(clusterControlPlane, description.nodes)
     await ensureControllers(clusterControlPlane)
 
@@ -203,7 +213,6 @@ export async function up({ nodes = 2, readyTimeoutMs = 90_000 }: { nodes?: numbe
 /** Removes everything `up` made (the build caches stay: binaries and images). */
 export function down(): Promise<void> {
   return withLock(async () => {
-    if (otherOwner()) return // nothing of this checkout's can be up: the machine's names are another's
     const state = readState()
     const nodes = new Set([...(state?.nodes.map((n) => n.name) ?? []), ...(fs.existsSync(NODES_DIR) ? fs.readdirSync(NODES_DIR) : [])])
     for (const node of nodes) await stopNode(node)
@@ -211,14 +220,13 @@ export function down(): Promise<void> {
     await clusterControlPlane.down()
     await removeAllNetworks()
     await releaseNsDir()
-    releaseMachine()
-    for (const p of [...(state?.createdPaths ?? [])].reverse()) {
-      try {
-        fs.rmdirSync(p)
-      } catch (e) {
-        // Something else put files there since: it is not ours to remove.
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') say(`left ${p}: ${(e as Error).message}`)
-      }
+    fs.rmSync(STATE_FILE, { force: true })
+    removeSharedMountpoints()
+    fs.rmSync(REGISTRY_ENTRY, { force: true })
+    try {
+      fs.rmdirSync(REGISTRY_DIR) // only when no cluster is left in it
+    } catch {
+      /* another cluster's entry, or gone already */
     }
     for (const entry of fs.existsSync(CLUSTER_DIR) ? fs.readdirSync(CLUSTER_DIR) : []) {
       if (path.join(CLUSTER_DIR, entry) !== IMAGES_DIR && entry !== 'lock') fs.rmSync(path.join(CLUSTER_DIR, entry), { recursive: true, force: true })
@@ -229,9 +237,7 @@ export function down(): Promise<void> {
 /** What of a cluster exists on the machine; empty after `down`. */
 export function leftovers(): string[] {
   const found: string[] = []
-  // The machine-wide names (namespaces, cgroups) are another checkout's while its cluster runs.
-  const mine = otherOwner() === undefined
-  if (mine) for (const name of clusterNetns()) found.push(`network namespace ${name}`)
+  for (const name of clusterNetns()) found.push(`network namespace ${name}`)
   for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const mountPoint = line.split(' ')[4]
     if (mountPoint?.startsWith(CLUSTER_DIR)) found.push(`mount ${mountPoint}`)
@@ -251,9 +257,10 @@ export function leftovers(): string[] {
     if (livePid(t) !== undefined) found.push(`process ${path.basename(t.exe)}`)
   }
   if (fs.existsSync(NODES_DIR)) for (const node of fs.readdirSync(NODES_DIR)) found.push(`node folder ${node}`)
-  if (mine) for (const dir of clusterCgroupDirs()) found.push(`cgroup ${dir}`)
+  for (const dir of clusterCgroupDirs()) found.push(`cgroup ${dir}`)
   if (fs.existsSync(NS_DIR)) found.push(`folder ${NS_DIR}`)
-  if (fs.existsSync(OWNER_FILE) && fs.readFileSync(OWNER_FILE, 'utf8').trim() === CLUSTER_DIR) found.push(`file ${OWNER_FILE}`)
+  if (fs.existsSync(REGISTRY_ENTRY)) found.push(`file ${REGISTRY_ENTRY}`)
+  if (otherClusters().length === 0) for (const p of sharedMountpoints()) if (fs.existsSync(p)) found.push(`mount point ${p}`)
   if (fs.existsSync(STATE_FILE)) found.push(`state ${STATE_FILE}`)
   return found
 }
