@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -30,6 +30,7 @@ const exec = (binary: string, env: Record<string, string | undefined>, stdin = '
 // The compiled binary is what runtimes execute: build it for real (bun missing = failure, not skip).
 describe('the compiled plugin (bun build --compile)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'spinneret-bin-'))
+  const logFile = () => join(dir, 'log', 'spiderpool.log')
   const socketPath = join(dir, 'ipam.sock')
   const bodies: string[] = []
   const server = createServer((req, res) => {
@@ -72,7 +73,7 @@ describe('the compiled plugin (bun build --compile)', () => {
   })
 
   it('runs ADD and DEL over the unix socket (Bun fetch, DELETE with a body)', async () => {
-    const stdin = confFor('0.3.1', { ipam_unix_socket_path: socketPath, log_level: 'error' })
+    const stdin = confFor('0.3.1', { ipam_unix_socket_path: socketPath, log_level: 'error', log_file_path: logFile() })
     const added = await exec(built.binary, envFor('ADD') as Record<string, string>, stdin)
     expect(added.code).toBe(0)
     expect(JSON.parse(added.stdout)).toEqual({
@@ -91,7 +92,7 @@ describe('the compiled plugin (bun build --compile)', () => {
   })
 
   it('gives 11 when the service does not answer within timeout_seconds (Bun fetch deadline)', async () => {
-    const stdin = confFor('1.0.0', { ipam_unix_socket_path: socketPath, timeout_seconds: 0.3, log_level: 'error' })
+    const stdin = confFor('1.0.0', { ipam_unix_socket_path: socketPath, timeout_seconds: 0.3, log_level: 'error', log_file_path: logFile() })
     const env = envFor('ADD', { CNI_ARGS: 'K8S_POD_NAMESPACE=team-a;K8S_POD_NAME=hang;K8S_POD_UID=uid-2' })
     const ran = await exec(built.binary, env as Record<string, string>, stdin)
     expect(ran.code).toBe(1)
@@ -109,9 +110,12 @@ describe('the compiled plugin (bun build --compile)', () => {
   })
 
   it('reports STATUS 50 when nothing listens on the socket', async () => {
-    const stdin = confFor('1.1.0', { ipam_unix_socket_path: join(dir, 'absent.sock') })
+    const stdin = confFor('1.1.0', { ipam_unix_socket_path: join(dir, 'absent.sock'), log_file_path: logFile() })
     const ran = await exec(built.binary, { CNI_COMMAND: 'STATUS' }, stdin)
     expect(ran.code).toBe(1)
     expect(JSON.parse(ran.stdout)).toMatchObject({ code: 50 })
+    // Once the config is read, the log goes to its log_file_path (Spiderpool's default otherwise), not stderr.
+    expect(ran.stderr).toBe('')
+    expect(JSON.parse(readFileSync(logFile(), 'utf8').trim().split('\n').at(-1) ?? '')).toMatchObject({ level: 'error', code: 50 })
   })
 })

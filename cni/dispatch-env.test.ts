@@ -137,19 +137,23 @@ describe('dispatch: network config (code 7)', () => {
     expect(out.calls).toHaveLength(0)
   })
 
-  it("reads Spiderpool's keys and ignores the ones it does not use", async () => {
-    const stdin = confFor('0.3.1', {
-      log_level: 'DEBUG',
-      log_file_path: '',
-      log_file_max_size: 100,
-      log_file_max_age: 30,
-      log_file_max_count: 10,
-      ipam_unix_socket_path: '',
-    })
+  it("reads Spiderpool's keys with its defaults: socket, log file, rotation", async () => {
+    const stdin = confFor('0.3.1', { log_level: 'DEBUG', log_file_path: '', ipam_unix_socket_path: '' })
     const out = await run(envFor('ADD'), stdin, ok)
     expect(out.exitCode).toBe(0)
     expect(out.calls[0]?.socketPath).toBe('/var/run/spidernet/spiderpool.sock')
-    expect(out.logFilePath).toBeUndefined()
+    expect(out.logFilePath).toBe('/var/log/spidernet/spiderpool.log')
+    expect(out.logRotation).toEqual({ maxSizeMiB: 100, maxAgeDays: 30, maxCount: 7 })
+  })
+
+  it('reads the rotation keys as numbers, or as the strings Spiderpool documents', async () => {
+    const stdin = confFor('1.0.0', { log_file_path: '/tmp/x.log', log_file_max_size: '10', log_file_max_age: 0, log_file_max_count: 3 })
+    const out = await run(envFor('ADD'), stdin, ok)
+    expect(out.logFilePath).toBe('/tmp/x.log')
+    expect(out.logRotation).toEqual({ maxSizeMiB: 10, maxAgeDays: 0, maxCount: 3 })
+    const bad = await run(envFor('ADD'), confFor('1.0.0', { log_file_max_size: 'lots' }), ok)
+    expect(errorOf(bad)).toMatchObject({ code: 7 })
+    expect(errorOf(bad).msg).toContain('log_file_max_size')
   })
 })
 

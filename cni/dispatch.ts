@@ -13,6 +13,7 @@ import { createLogger, renderLog, type Logger } from './logger.ts'
 import type { LogLevel } from './net-conf-schema.ts'
 import { timeoutFor } from './timeouts.ts'
 import type { Connect } from './transport.ts'
+import type { LogRotation } from './write-log.ts'
 import type { Verb } from './verb.ts'
 import { atLeast, type CniVersion } from './versions.ts'
 
@@ -33,8 +34,12 @@ export interface DispatchOutput {
   readonly exitCode: number
   /** Structured log lines, already filtered by `ipam.log_level`. */
   readonly logLines: readonly string[]
-  /** Where the log lines go (`ipam.log_file_path`); stderr when absent. */
+  /**
+   * Where the log lines go once the config is read (`ipam.log_file_path`, by default
+   * Spiderpool's /var/log/spidernet/spiderpool.log), and how that file rotates; stderr before.
+   */
   readonly logFilePath?: string
+  readonly logRotation?: LogRotation
 }
 
 const VERBS: Readonly<Record<Exclude<Command, 'VERSION'>, Verb>> = {
@@ -76,6 +81,7 @@ export const dispatch = async (input: DispatchInput, deps: DispatchDeps): Promis
   const log = createLogger(deps.now ?? (() => new Date()))
   let level: LogLevel = 'info'
   let logFilePath: string | undefined
+  let logRotation: LogRotation | undefined
   // Once the request is known, errors are logged with its pod and container too.
   let scoped: Logger = log
   const finish = (stdout: string, exitCode: number): DispatchOutput => ({
@@ -83,6 +89,7 @@ export const dispatch = async (input: DispatchInput, deps: DispatchDeps): Promis
     exitCode,
     logLines: renderLog(log.entries, level),
     ...(logFilePath ? { logFilePath } : {}),
+    ...(logRotation ? { logRotation } : {}),
   })
   try {
     const command = parseCommand(input.env)
@@ -92,7 +99,12 @@ export const dispatch = async (input: DispatchInput, deps: DispatchDeps): Promis
     const raw = decodeStdin(input.stdin)
     const { conf, version } = loadNetConf(raw)
     level = conf.ipam.log_level
-    logFilePath = conf.ipam.log_file_path || undefined
+    logFilePath = conf.ipam.log_file_path
+    logRotation = {
+      maxSizeMiB: conf.ipam.log_file_max_size,
+      maxAgeDays: conf.ipam.log_file_max_age,
+      maxCount: conf.ipam.log_file_max_count,
+    }
     requireVersionFor(command, version)
     const socketPath = conf.ipam.ipam_unix_socket_path
     const client = ipamClient(deps.connect(socketPath), socketPath, timeoutFor(command, conf))

@@ -1,3 +1,4 @@
+import { ERROR_FORMAT_HEADER, STRUCTURED_ERRORS } from '../shared/error-format.ts'
 import { TransportError, type Connect } from './transport.ts'
 
 /** Bun's fetch takes the socket to connect to as `unix`; no other runtime knows this option. */
@@ -27,6 +28,7 @@ export const fetchUnixTransport: Connect = (socketPath) => ({
       signal,
       headers: {
         accept: 'application/json',
+        [ERROR_FORMAT_HEADER]: STRUCTURED_ERRORS,
         connection: 'close',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },

@@ -17,6 +17,7 @@ export interface AllocateRequest {
   readonly defaultIPv4IPPool?: readonly string[]
   readonly defaultIPv6IPPool?: readonly string[]
   readonly cleanGateway?: boolean
+  readonly matchMasterSubnet?: boolean
   /** The CNI network name, so the service can scope GC to one network. */
   readonly network: string
 }

@@ -39,7 +39,7 @@ const stdin = command && command !== 'VERSION' ? await readStdin() : ''
 
 const out = await dispatch({ env: process.env, stdin }, { connect })
 const written: Promise<void>[] = []
-writeLog(out.logLines, out.logFilePath, (text) => written.push(writeFd(2, text)))
+writeLog(out.logLines, out.logFilePath, (text) => written.push(writeFd(2, text)), out.logRotation)
 written.push(writeFd(1, out.stdout))
 // Exit as soon as the answer is written (libcni reads it from the pipe): nothing else is awaited,
 // neither the socket's close nor a pending timer.

@@ -1,6 +1,8 @@
 import * as v from 'valibot'
 
 export const DEFAULT_SOCKET_PATH = '/var/run/spidernet/spiderpool.sock'
+/** Where Spiderpool's plugin logs when `log_file_path` is absent or "" (its docs and its code agree). */
+export const DEFAULT_LOG_FILE_PATH = '/var/log/spidernet/spiderpool.log'
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -22,9 +24,21 @@ const emptyAsDefault = (fallback: string) =>
 
 const PoolNamesSchema = v.array(v.string(), 'expected an array of IPPool names')
 
+// Spiderpool documents the log_file_max_* keys as strings ("100") while its plugin reads
+// integers; both are read here. The defaults are the documented ones.
+const LogLimitSchema = (fallback: number) =>
+  v.optional(
+    v.pipe(
+      v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number))], 'expected a whole number'),
+      v.integer('expected a whole number'),
+      v.minValue(0, 'expected 0 or more'),
+    ),
+    fallback,
+  )
+
 /**
- * The `ipam` object, keys as Spiderpool's plugin spells them. Unknown keys (log_file_max_size...)
- * are accepted and ignored. `timeout_seconds` is ours: an upper bound for every call to the service.
+ * The `ipam` object, keys as Spiderpool's plugin spells them; unknown keys are accepted and
+ * ignored. `timeout_seconds` is ours: an upper bound for every call to the service.
  */
 export const IpamConfSchema = v.object(
   {
@@ -32,9 +46,16 @@ export const IpamConfSchema = v.object(
     default_ipv4_ippool: v.optional(PoolNamesSchema),
     default_ipv6_ippool: v.optional(PoolNamesSchema),
     clean_gateway: v.optional(v.boolean('expected a boolean')),
+    match_master_subnet: v.optional(v.boolean('expected a boolean')),
     ipam_unix_socket_path: emptyAsDefault(DEFAULT_SOCKET_PATH),
     log_level: v.optional(LogLevelSchema, 'info'),
-    log_file_path: v.optional(v.string()),
+    log_file_path: emptyAsDefault(DEFAULT_LOG_FILE_PATH),
+    /** Rotate once the file would pass this many MiB (0: the default). */
+    log_file_max_size: LogLimitSchema(100),
+    /** Remove rotated files older than this many days (0: keep them). */
+    log_file_max_age: LogLimitSchema(30),
+    /** Keep this many rotated files (0: all). */
+    log_file_max_count: LogLimitSchema(7),
     timeout_seconds: v.optional(
       v.pipe(v.number('expected a number of seconds'), v.gtValue(0, 'expected more than 0 seconds')),
     ),

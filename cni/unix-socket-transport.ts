@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer'
+import { ERROR_FORMAT_HEADER, STRUCTURED_ERRORS } from '../shared/error-format.ts'
 import { TransportError, type Connect, type TransportResponse } from './transport.ts'
 
 /**
@@ -22,6 +23,7 @@ export const unixSocketTransport: Connect = (socketPath) => ({
         agent: false,
         headers: {
           accept: 'application/json',
+          [ERROR_FORMAT_HEADER]: STRUCTURED_ERRORS,
           connection: 'close',
           ...(payload === undefined
             ? {}

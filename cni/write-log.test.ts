@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -22,6 +22,24 @@ describe('writeLog', () => {
     writeLog(['{"a":1}'], undefined, (t) => stderr.push(t))
     writeLog([], undefined, (t) => stderr.push(t))
     expect(stderr).toEqual(['{"a":1}\n'])
+  })
+
+  it("rotates as Spiderpool's plugin does: past max size renamed with a time stamp, old and surplus backups removed", () => {
+    const logs = join(dir, 'rotating')
+    const file = join(logs, 'spiderpool.log')
+    const line = 'x'.repeat(400 * 1024) // 3 lines pass 1 MiB
+    const rotation = { maxSizeMiB: 1, maxAgeDays: 30, maxCount: 2 }
+    const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute))
+    for (let i = 0; i < 12; i++) writeLog([line], file, () => {}, rotation, at(i))
+    const names = readdirSync(logs).sort()
+    // Two lines fit in 1 MiB: every second write rotates (at minutes 2, 4, ... 10); two backups stay.
+    expect(names).toEqual(['spiderpool-2026-01-01T00-08-00.000.log', 'spiderpool-2026-01-01T00-10-00.000.log', 'spiderpool.log'])
+    expect(statSync(file).size).toBe(2 * (line.length + 1))
+    // Older than max age: gone at the next rotation, whatever max count says.
+    const old = join(logs, 'spiderpool-2025-01-01T00-00-00.000.log')
+    writeFileSync(old, 'old')
+    writeLog([line], file, () => {}, { ...rotation, maxCount: 0 }, new Date())
+    expect(existsSync(old)).toBe(false)
   })
 
   it('falls back to stderr, with a warning, when the file cannot be written', () => {

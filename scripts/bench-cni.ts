@@ -8,10 +8,11 @@
  *
  * `--target real` (the default): the real service (functions/service, as a child process) against
  * the test control plane, which is started if it is not running. A fresh namespace, node, pool and
- * `--total` Pod objects are created; every ADD is a fresh allocation for a distinct pod (the
- * sequential runs' pods are released again before the concurrent run), then everything is
- * released through the binary (DEL round trip measured too), the pool is verified empty, and the
- * objects are deleted. When the control plane cannot be started, it says why and stops.
+ * `--total` + `--runs` + 1 Pod objects are created; every ADD is a fresh allocation for a distinct
+ * pod (the sequential runs have pods of their own), then everything is released through the
+ * binary (DEL round trip measured too) once its pods are terminating, as a runtime sends DEL (a
+ * DEL while the pod lives on keeps its address), the pool is verified empty, and the objects are
+ * deleted. When the control plane cannot be started, it says why and stops.
  * `--target stub`: ADD goes to a stub in this process that answers at once: process start +
  * client + transport only, never the IPAM service.
  * `--socket PATH`: a service you run yourself; pass a pod that exists (`--pod-namespace`,
@@ -39,6 +40,7 @@ import {
   kubeConfig,
   poolRecords,
   readPool,
+  terminatePod,
   unique,
 } from '../test/support/cluster.ts'
 import { ensureControlPlane } from '../test/support/control-plane.ts'
@@ -64,7 +66,6 @@ const total = Number(opts.total)
 const concurrency = Number(opts.concurrency)
 const targetKind = opts.socket ? 'socket' : opts.target
 if (!['real', 'stub', 'socket'].includes(targetKind ?? '')) throw new Error(`--target must be real or stub, not ${opts.target}`)
-if (targetKind === 'real' && total < runs + 1) throw new Error(`--total (${total}) must be larger than --runs (${runs})`)
 
 const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ')
 
@@ -231,6 +232,8 @@ interface Target extends Observed {
   readonly real: boolean
   /** Allocation count and records left in the pool, for the final check. */
   poolState?(): Promise<{ allocated: number; records: number }>
+  /** Starts the graceful deletion of these calls' pods, so that their DEL releases. */
+  terminate?(calls: readonly number[]): Promise<void>
   close(): Promise<void>
 }
 
@@ -326,7 +329,7 @@ const realTarget = async (): Promise<Target> => {
   })
   const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) }
   const pods = await inParallel(
-    Array.from({ length: total }, (_, i) => i),
+    Array.from({ length: total + runs + 1 }, (_, i) => i),
     25,
     async (i): Promise<PodRef> => {
       const pod = await createPod(kc, { namespace: tag, name: `p-${i}`, nodeName: node, annotations })
@@ -348,7 +351,7 @@ const realTarget = async (): Promise<Target> => {
     const settledMs = await settle(service.process.pid ?? 0)
     out(
       `real target: control plane ${started ? 'started' : 'reused'} (${kubeconfigPath}); namespace ${tag}, pool ${pool}, ` +
-        `${total} pods on ${node}: set up in ${(setupMs / 1000).toFixed(1)} s; service settled after ${(settledMs / 1000).toFixed(1)} s`,
+        `${pods.length} pods on ${node}: set up in ${(setupMs / 1000).toFixed(1)} s; service settled after ${(settledMs / 1000).toFixed(1)} s`,
     )
   } catch (e) {
     await removeObjects().catch(() => {})
@@ -359,6 +362,9 @@ const realTarget = async (): Promise<Target> => {
     label: 'the real IPAM service',
     socketPath: running.socket,
     pod: (i) => pods[i] ?? fixedPod,
+    terminate: async (calls) => {
+      await inParallel(calls, 25, (i) => terminatePod(kc, tag, `p-${i}`))
+    },
     watched: { service: running.process.pid, 'kube-apiserver': planePid('kube-apiserver'), etcd: planePid('etcd') },
     real: true,
     counters: async () => {
@@ -405,7 +411,8 @@ const main = async (): Promise<void> => {
     cniVersion: opts['cni-version'],
     name: 'bench',
     type: 'macvlan',
-    ipam: { type: 'spiderpool', ipam_unix_socket_path: target.socketPath, log_level: 'error' },
+    // A failure's log lines beside the bench's other files, not in this machine's /var/log/spidernet.
+    ipam: { type: 'spiderpool', ipam_unix_socket_path: target.socketPath, log_level: 'error', log_file_path: join(tmpdir(), 'spinneret-bench-cni.log') },
   })
   const version = () => exec(built.binary, { CNI_COMMAND: 'VERSION' }, '').then((r) => checked('VERSION', r))
   const add = (i: number) => exec(built.binary, cniEnv('ADD', i, target.pod(i)), stdin).then((r) => checked('ADD', r))
@@ -420,18 +427,21 @@ const main = async (): Promise<void> => {
     const cold = await withCpu(runs, { watched: {} }, () => sequential(Array.from({ length: runs }, (_, i) => i), version))
     out(`cold start, VERSION, ${runs} sequential runs: ${summary(cold.result.map((r) => r.ms))}; ${cold.cpu}`)
 
-    // The real target: pod 0 warms the service up, pods 1..runs are the sequential fresh ADDs.
-    const seq = Array.from({ length: runs }, (_, i) => (target.real ? i + 1 : i))
+    // The real target: pod `total` warms the service up, the next `runs` are the sequential fresh
+    // ADDs; pods 0..total-1 are the concurrent run's.
+    const warm = target.real ? total : 0
+    const seq = Array.from({ length: runs }, (_, i) => (target.real ? total + 1 + i : i))
     const taking = (i: number) => {
       if (target.real) allocated.add(i)
       return add(i)
     }
-    await taking(0)
+    await taking(warm)
     const trip = await withCpu(runs, target, () => sequential(seq, taking))
     const freshness = target.real ? `${runs} distinct pods, fresh allocations` : `${runs} sequential runs`
     out(`ADD round trip against ${target.label}, ${freshness}: ${summary(trip.result.map((r) => r.ms))}; ${trip.cpu}`)
     if (target.real) {
-      const back = await withCpu(runs + 1, target, () => sequential([0, ...seq], del))
+      await target.terminate?.([warm, ...seq])
+      const back = await withCpu(runs + 1, target, () => sequential([warm, ...seq], del))
       allocated = new Set()
       out(`DEL round trip, the same ${runs + 1} pods: ${summary(back.result.map((r) => r.ms))}; ${back.cpu}`)
     }
@@ -451,6 +461,7 @@ const main = async (): Promise<void> => {
       const addresses = adds.result.runs.map((r) => (JSON.parse(r.stdout) as { ips: { address: string }[] }).ips[0]?.address)
       const distinct = new Set(addresses).size
       if (distinct !== total) throw new Error(`${total} ADDs gave ${distinct} distinct addresses`)
+      await target.terminate?.(Array.from({ length: total }, (_, i) => i))
       const releases = await withCpu(total, target, () => parallel(total, concurrency, del))
       allocated = new Set()
       out(lineFor('DEL', releases.result.wallMs, releases.result.runs.map((r) => r.ms), releases.cpu))
@@ -464,6 +475,7 @@ const main = async (): Promise<void> => {
   } finally {
     if (allocated.size > 0) {
       // A failed run still gives back what it took, so the shared control plane stays clean.
+      await target.terminate?.([...allocated]).catch(() => {})
       await inParallel([...allocated], concurrency, (i) => exec(built.binary, cniEnv('DEL', i, target.pod(i)), stdin))
     }
     await target.close()

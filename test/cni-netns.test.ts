@@ -19,6 +19,7 @@ import {
   kubeConfig,
   poolRecords,
   readPool,
+  terminatePod,
   unique,
 } from './support/cluster.ts'
 import { startService, type RunningService } from './support/service.ts'
@@ -35,6 +36,8 @@ import {
 } from './support/underlay.ts'
 
 const kc = kubeConfig()
+// The plugin's log, not in this machine's /var/log/spidernet (its default, as Spiderpool's).
+const pluginLog = join(tmpdir(), `${unique('spinneret-e2e')}.log`)
 const distDir = resolve(import.meta.dirname, '../dist/cni')
 const cniPath = [referencePluginDir, distDir]
 const run = unique('e2e')
@@ -85,6 +88,7 @@ afterAll(async () => {
     }
   }
   await attempt(() => underlay?.teardown())
+  rmSync(pluginLog, { force: true })
   await attempt(() => service?.stop())
   await attempt(() => deleteClusterObjects(kc, 'spiderippools', poolNames))
   const core = kc.makeApiClient(k8s.CoreV1Api)
@@ -119,7 +123,7 @@ const netConf = (socket: string, prevResult?: unknown) => ({
   type: 'macvlan',
   master: underlay!.master,
   mode: 'bridge',
-  ipam: { type: 'spinneret', ipam_unix_socket_path: socket },
+  ipam: { type: 'spinneret', ipam_unix_socket_path: socket, log_file_path: pluginLog },
   ...(prevResult ? { prevResult } : {}),
 })
 
@@ -211,7 +215,21 @@ describe('macvlan + spinneret across two zones', () => {
     }
   })
 
-  it('DEL releases: the interface, the addresses and the endpoints go; a second DEL succeeds', async () => {
+  it('DEL while the pod lives on removes the interface but keeps the address for its next sandbox', async () => {
+    const p = pods[0]!
+    const outcome = await macvlan('DEL', p.pod, p.zone, service!.socket, p.result)
+    expect(outcome.exitCode, explain(outcome)).toBe(0)
+    expect(await addressesOf(p.pod.netns, 'eth0')).toEqual([])
+    expect(await allocatedCount(poolNames[0]!)).toBe(1)
+    // The runtime sets the pod up again (a new sandbox): the same address.
+    const again = await macvlan('ADD', p.pod, p.zone, service!.socket)
+    expect(again.exitCode, explain(again)).toBe(0)
+    expect(again.json.ips[0].address).toBe(p.result.ips[0].address)
+    p.result = again.json
+  })
+
+  it('DEL of a terminating pod releases: the interface, the addresses and the endpoints go; a second DEL succeeds', async () => {
+    for (const p of pods) await terminatePod(kc, namespace, p.pod.name)
     for (const p of pods) {
       const outcome = await macvlan('DEL', p.pod, p.zone, service!.socket, p.result)
       expect(outcome.exitCode, explain(outcome)).toBe(0)
@@ -241,6 +259,7 @@ describe('DEL while the service is down', () => {
       expect(await allocatedCount(poolNames[0]!)).toBe(1)
 
       await throwaway.stop()
+      await terminatePod(kc, namespace, pod.name)
       const del = await macvlan('DEL', pod, zone, socket, add.json)
       expect(del.exitCode, explain(del)).not.toBe(0)
       expect(del.json).toMatchObject({ code: 11 })

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as k8s from '@kubernetes/client-node'
-import { applyManifests, cleanUp, createNode, createPod, createPool, kubeConfig, readPool, unique } from './support/cluster.ts'
+import { applyManifests, cleanUp, createNode, createPod, createPool, kubeConfig, readPool, terminatePod, unique } from './support/cluster.ts'
 import { ipamCall, startService, type RunningService } from './support/service.ts'
 import { startWebhooks } from './support/webhooks.ts'
 
@@ -41,8 +41,14 @@ describe('service on Deno', () => {
       routes: [{ ifName: 'eth0', dst: '0.0.0.0/0', gw: '198.18.200.1' }],
     })
     expect((await readPool(kc, pool)).status.allocatedIPCount).toBe(1)
+    await terminatePod(kc, 'default', pod.metadata?.name ?? '')
     expect((await ipamCall(deno.socket, 'DELETE', '/v1/ipam/ip', body)).status).toBe(200)
     expect((await readPool(kc, pool)).status.allocatedIPCount).toBe(0)
+
+    // Spiderpool's plugin: an empty Host header, answers in the shape of Spiderpool's agent API.
+    expect((await ipamCall(deno.socket, 'GET', '/v1/ipam/healthy', undefined, { as: 'spiderpool' })).status).toBe(200)
+    const refused = await ipamCall(deno.socket, 'POST', '/v1/ipam/ip', { ...body, defaultIPv4IPPool: null }, { as: 'spiderpool' })
+    expect([refused.status, refused.body]).toEqual([500, `pod default/${pod.metadata?.name} is terminating`])
 
     const bad = await ipamCall(deno.socket, 'POST', '/v1/ipam/ip', { nonsense: true })
     expect(bad.status).toBe(400)

@@ -13,6 +13,7 @@ import {
   kubeConfig,
   poolRecords,
   readPool,
+  terminatePod,
   unique,
 } from './support/cluster.ts'
 import { ipamCall, startService, type RunningService } from './support/service.ts'
@@ -61,9 +62,14 @@ describe('seed scenario', () => {
       [''],
     ])
 
-    // CNI ADD is retried: same pod, same answer; DEL twice is fine and empties the pools.
+    // CNI ADD is retried: same pod, same answer. A DEL while the pod lives on keeps its address
+    // (Spiderpool's rule: the pod's next sandbox gets it back).
     expect((await ipamCall(services[1]!.socket, 'POST', '/v1/ipam/ip', addBody(a))).body).toEqual(ra.body)
+    expect((await ipamCall(services[0]!.socket, 'DELETE', '/v1/ipam/ip', addBody(a))).body).toEqual({ released: [], kept: true })
+    expect((await readPool(kc, 'test-ippool-6')).status.allocatedIPCount).toBe(1)
+    // Once the pods are terminating, DEL releases; twice is fine; the pools are empty.
     for (const pod of [a, b]) {
+      await terminatePod(kc, 'default', pod.metadata?.name ?? '')
       for (let i = 0; i < 2; i++) expect((await ipamCall(services[0]!.socket, 'DELETE', '/v1/ipam/ip', addBody(pod))).status).toBe(200)
     }
     for (const name of ['test-ippool-6', 'test-ippool-7']) {
@@ -81,6 +87,14 @@ describe('bad input', () => {
     const ghost = await ipamCall(socket, 'POST', '/v1/ipam/ip', { containerID: 'c', ifName: 'eth0', podNamespace: 'default', podName: 'ghost', podUID: 'u' })
     expect(ghost.status).toBe(404)
     expect(ghost.body).toEqual({ code: 'not-found', message: 'pod default/ghost not found' })
+  })
+
+  it("answers Spiderpool's plugin (empty Host header) in the shape of Spiderpool's agent API", async () => {
+    const socket = services[0]!.socket
+    expect((await ipamCall(socket, 'GET', '/v1/ipam/healthy', undefined, { as: 'spiderpool' })).status).toBe(200)
+    const body = { containerID: 'c', ifName: 'eth0', netNamespace: '/x', podNamespace: 'default', podName: 'ghost', podUID: 'u', defaultIPv4IPPool: null }
+    const ghost = await ipamCall(socket, 'POST', '/v1/ipam/ip', body, { as: 'spiderpool' })
+    expect([ghost.status, ghost.body]).toEqual([500, 'pod default/ghost not found'])
   })
 })
 
@@ -120,6 +134,7 @@ describe('two service processes under contention', () => {
       }
     }
 
+    await inParallel(first400, 25, (pod) => terminatePod(kc, ns, pod.metadata?.name ?? ''))
     const released = await Promise.all(first400.map((pod, i) => ipamCall(services[i % 2]!.socket, 'DELETE', '/v1/ipam/ip', addBody(pod))))
     expect(released.filter((r) => r.status !== 200).map((r) => r.body)).toEqual([])
     for (const name of pools) {

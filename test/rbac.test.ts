@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { applyManifests, cleanUp, createNamespace, createNode, createPod, createPool, kubeConfig, poolRecords, readPool, unique } from './support/cluster.ts'
+import { applyManifests, cleanUp, createNamespace, createNode, createPod, createPool, kubeConfig, poolRecords, readPool, terminatePod, unique } from './support/cluster.ts'
 import { ipamCall, startService, type RunningService } from './support/service.ts'
 import { startWebhooks } from './support/webhooks.ts'
 
@@ -100,6 +100,8 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
       expect(answer.status, JSON.stringify(answer.body)).toBe(200)
     }
     for (const pod of [plain, member]) {
+      // A runtime's DEL comes once the pod is terminating (a DEL before keeps the address).
+      await terminatePod(kc, ns, pod.metadata?.name ?? '')
       const answer = await ipamCall(service.socket, 'DELETE', '/v1/ipam/ip', bodyFor(pod))
       expect(answer.status, JSON.stringify(answer.body)).toBe(200)
     }

@@ -45,7 +45,7 @@ function pluginAdd(pod: k8s.V1Pod): Promise<{ exitCode: number | null; answer: {
     CNI_PATH: '/usr/lib/cni',
     CNI_ARGS: `K8S_POD_NAMESPACE=${pod.metadata?.namespace};K8S_POD_NAME=${pod.metadata?.name};K8S_POD_UID=${pod.metadata?.uid}`,
   }
-  const conf = { cniVersion: '1.0.0', name: 'readiness', type: 'macvlan', ipam: { type: 'spinneret', ipam_unix_socket_path: service.socket } }
+  const conf = { cniVersion: '1.0.0', name: 'readiness', type: 'macvlan', ipam: { type: 'spinneret', ipam_unix_socket_path: service.socket, log_file_path: join(dir, 'cni.log') } }
   return new Promise((resolve, reject) => {
     const child = spawn(plugin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''

@@ -1,13 +1,14 @@
 import { ANNOTATION, type IPAllocationDetail, type SpiderEndpoint, type SpiderIPPool, type SpiderReservedIP } from '../../shared/api/index.ts'
-import { multusNetworkOf, parseRoutesAnnotation } from '../../shared/annotations/index.ts'
+import { isUnclaimedNic, multusNetworkOf, parseRoutesAnnotation, unclaimedPosition } from '../../shared/annotations/index.ts'
 import { nextEndpoint } from '../../shared/allocate/endpoint-record.ts'
 import { ipamResponse, type IpamResponse } from '../../shared/allocate/ipam-response.ts'
-import { nicDetail, type AssignedIP } from '../../shared/allocate/nic-detail.ts'
+import { annotationRoutesByNic, nicDetail, type AssignedIP } from '../../shared/allocate/nic-detail.ts'
 import { keepsStatefulSetIPs } from '../../shared/allocate/pod-rules.ts'
 import { IpamError } from '../../shared/errors.ts'
 import {
   allFilteredOut,
   filterCandidates,
+  missingPool,
   poolViewOf,
   poolsNamedByPod,
   poolsToRead,
@@ -19,9 +20,12 @@ import { retryOnConflict } from '../../shared/store/retry-on-conflict.ts'
 import type { Deps } from '../lib/deps.ts'
 import { readLivePod, readPodSurroundings, type PodContext } from '../lib/pod-context.ts'
 import type { AllocateRequest } from './allocate-request.ts'
+import { answerByCallOrder } from './call-order.ts'
+import { endpointFacts } from './endpoint-facts.ts'
 
 type Family = 4 | 6
 interface Taken extends AssignedIP {
+  nic: string
   fresh: boolean
 }
 
@@ -32,6 +36,15 @@ interface Taken extends AssignedIP {
  * addresses this call took are released again, so a partial success never leaks.
  */
 export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise<IpamResponse> {
+  if (request.matchMasterSubnet) {
+    // Spiderpool keeps only pools whose subnet is on the host's physical function of an SR-IOV
+    // VF, read inside the pod's netns. Ignoring the flag could hand out an address the VF cannot
+    // reach; refusing says so before anything is written.
+    throw new IpamError(
+      'invalid-request',
+      'match_master_subnet is not supported: Spinneret does not filter pools by the subnet of an SR-IOV VF\'s physical function; remove it from the IPAM config',
+    )
+  }
   const pod = await readLivePod(deps.store, { namespace: request.podNamespace, name: request.podName, uid: request.podUID })
   // When the pod's annotations name its pools, they are read alongside node and namespace.
   const named = poolsNamedByPod(pod.annotations, request.ifName)
@@ -40,7 +53,11 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
     named === undefined ? undefined : readCandidatePools(deps, named),
     deps.store.listReservedIPs(),
   ])
-  // Only a StatefulSet pod's endpoint was read; when it is this pod's, it answers a retried ADD.
+  const byCallOrder = await answerByCallOrder(deps, ctx, request)
+  if (byCallOrder && 'answer' in byCallOrder) return byCallOrder.answer
+  if (byCallOrder?.endpoint) ctx.endpoint = byCallOrder.endpoint
+  // Only a StatefulSet pod's endpoint was read (and one with unnamed ippools entries); when it
+  // is this pod's, it answers a retried ADD.
   const held = ctx.endpoint?.status.current.uid === ctx.pod.uid ? ctx.endpoint.status.current.ips : []
   if (held.some((d) => d.interface === request.ifName)) return ipamResponse(held)
 
@@ -68,22 +85,37 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
       multusNetworkOf(ctx.pod.annotations, nic, { podNamespace: ctx.pod.namespace, systemNamespace: deps.config.systemNamespace }),
   }
   const heldNics = new Set(held.map((d) => d.interface))
-  const nics = candidates.nics
-    .filter((n) => !heldNics.has(n.nic))
-    .map((n) => filterCandidates(n, views, filterContext))
+  const pending = candidates.nics.filter((n) => !heldNics.has(n.nic))
+  // Every NIC's candidates must exist before any NIC is filtered, as in Spiderpool's precheck.
+  for (const n of pending) {
+    const missing = missingPool(n, views)
+    if (missing) throw missing
+  }
+  const nics = pending.map((n) => filterCandidates(n, views, filterContext))
   const routesAnnotation = ctx.pod.annotations[ANNOTATION.routes]
   const annotationRoutes = routesAnnotation ? parseRoutesAnnotation(routesAnnotation) : []
 
   const taken: Taken[] = []
+  const seen = { pools, reservedIPs, endpoint: endpointReader(deps, ctx) }
   try {
-    const details: IPAllocationDetail[] = []
+    const assigned: { nic: FilteredNic; v4?: Taken; v6?: Taken }[] = []
     for (const nic of nics) {
-      const [v4, v6] = await Promise.all([
-        takeFamily(deps, ctx, nic, 4, taken, { pools, reservedIPs }),
-        takeFamily(deps, ctx, nic, 6, taken, { pools, reservedIPs }),
-      ])
-      details.push(nicDetail(nic.nic, { ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) }, nic.cleanGateway, annotationRoutes))
+      const [v4, v6] = await Promise.all([takeFamily(deps, ctx, nic, 4, taken, seen), takeFamily(deps, ctx, nic, 6, taken, seen)])
+      assigned.push({ nic, ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) })
     }
+    const routes = annotationRoutesByNic(
+      assigned.map((a) => ({ nic: a.nic.nic, pools: [a.v4?.pool, a.v6?.pool].filter((p): p is SpiderIPPool => p !== undefined) })),
+      annotationRoutes,
+    )
+    // A NIC the endpoint records with these addresses (a retried ADD, the next sandbox of a pod
+    // that lives on) is answered as recorded, as Spiderpool answers it from the endpoint: a
+    // pool's gateway or routes changed since then apply to new pods only.
+    const recorded = taken.some((t) => !t.fresh) ? recordedEntries(await seen.endpoint(), ctx.pod.uid) : []
+    const details: IPAllocationDetail[] = assigned.map(
+      ({ nic, v4, v6 }) =>
+        recorded.find((d) => d.interface === nic.nic && holds(d, v4, v6)) ??
+        nicDetail(nic.nic, { ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) }, nic.cleanGateway, routes.get(nic.nic) ?? []),
+    )
     const endpoint = await recordEndpoint(deps, ctx, request, details)
     return ipamResponse(endpoint.status.current.ips)
   } catch (e) {
@@ -104,6 +136,28 @@ async function readCandidatePools(deps: Deps, wanted: readonly string[] | 'all')
   return pools.filter((pool): pool is SpiderIPPool => pool !== undefined)
 }
 
+const recordedEntries = (endpoint: SpiderEndpoint | undefined, uid: string): IPAllocationDetail[] =>
+  endpoint?.status.current.uid === uid ? endpoint.status.current.ips : []
+
+const addressOf = (cidr: string | undefined): string | undefined => cidr?.split('/')[0]
+const holds = (d: IPAllocationDetail, v4: Taken | undefined, v6: Taken | undefined): boolean =>
+  addressOf(d.ipv4) === v4?.ip && addressOf(d.ipv6) === v6?.ip
+
+// The pod's endpoint, read once and only when a pool's records leave open which NIC holds what.
+function endpointReader(deps: Deps, ctx: PodContext): () => Promise<SpiderEndpoint | undefined> {
+  let read: Promise<SpiderEndpoint | undefined> | undefined
+  return () => (read ??= deps.store.getEndpoint(ctx.pod.namespace, ctx.pod.name))
+}
+
+// What the pod's other NICs hold: this call's takes and, once read, its endpoint's entries.
+function othersOf(ctx: PodContext, nic: string, taken: readonly Taken[], endpoint: SpiderEndpoint | undefined): string[] {
+  const recorded = endpoint?.status.current.uid === ctx.pod.uid ? endpoint.status.current.ips : []
+  return [
+    ...taken.filter((t) => t.nic !== nic).map((t) => t.ip),
+    ...recorded.filter((d) => d.interface !== nic).flatMap((d) => [d.ipv4, d.ipv6].flatMap((cidr) => (cidr ? [cidr.split('/')[0] ?? ''] : []))),
+  ]
+}
+
 // Tries the NIC's pools of one family in the user's order; the first with a free address wins.
 async function takeFamily(
   deps: Deps,
@@ -111,7 +165,7 @@ async function takeFamily(
   nic: FilteredNic,
   family: Family,
   taken: Taken[],
-  seen: { pools: readonly SpiderIPPool[]; reservedIPs: SpiderReservedIP[] },
+  seen: { pools: readonly SpiderIPPool[]; reservedIPs: SpiderReservedIP[]; endpoint: () => Promise<SpiderEndpoint | undefined> },
 ): Promise<Taken | undefined> {
   const names = family === 4 ? nic.ipv4 : nic.ipv6
   if (!names) return undefined
@@ -125,9 +179,15 @@ async function takeFamily(
       ...(previous?.pool === name ? { previous: { ip: previous.ip, podUid: previous.podUid } } : {}),
     }
     const pool = seen.pools.find((p) => p.metadata.name === name)
-    const assignment = await deps.poolWriter.assign(name, request, { ...(pool ? { pool } : {}), reservedIPs: seen.reservedIPs })
+    const hint = { ...(pool ? { pool } : {}), reservedIPs: seen.reservedIPs }
+    let assignment = await deps.poolWriter.assign(name, request, hint)
+    if (!assignment.ok && assignment.reason === 'unknown-owner') {
+      // The pool holds an address of this pod already (a retried ADD, or another NIC's).
+      const others = othersOf(ctx, nic.nic, taken, await seen.endpoint())
+      assignment = await deps.poolWriter.assign(name, { ...request, others }, hint)
+    }
     if (assignment.ok) {
-      const got = { ip: assignment.ip, pool: assignment.pool, fresh: assignment.how === 'fresh' }
+      const got = { ip: assignment.ip, pool: assignment.pool, nic: nic.nic, fresh: assignment.how === 'fresh' }
       taken.push(got)
       return got
     }
@@ -146,7 +206,9 @@ function previousAddresses(ctx: PodContext, nic: string, family: Family) {
   if (!endpoint || endpoint.status.current.uid === ctx.pod.uid) return undefined
   const set = ctx.statefulSet
   if (!set || !keepsStatefulSetIPs(ctx.pod.name, set)) return undefined
-  const detail = endpoint.status.current.ips.find((d) => d.interface === nic)
+  // An unclaimed ippools entry stands where its predecessor's was: entries keep their order.
+  const ips = endpoint.status.current.ips
+  const detail = isUnclaimedNic(nic) ? ips[unclaimedPosition(nic)] : ips.find((d) => d.interface === nic)
   const cidr = family === 4 ? detail?.ipv4 : detail?.ipv6
   const pool = family === 4 ? detail?.ipv4Pool : detail?.ipv6Pool
   if (!cidr || !pool) return undefined
@@ -155,14 +217,7 @@ function previousAddresses(ctx: PodContext, nic: string, family: Family) {
 
 async function recordEndpoint(deps: Deps, ctx: PodContext, request: AllocateRequest, details: IPAllocationDetail[]): Promise<SpiderEndpoint> {
   const { pod } = ctx
-  const facts = {
-    pod,
-    node: ctx.node.name,
-    owner: ctx.app,
-    outlivesPod: ctx.statefulSet !== undefined,
-    attachment: request,
-    now: new Date().toISOString(),
-  }
+  const facts = endpointFacts(ctx, request)
   // The first try decides on what was read with the pod (for most pods: nothing, so a create);
   // a conflict re-reads the endpoint and decides again.
   let first = true

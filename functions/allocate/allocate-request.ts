@@ -1,13 +1,15 @@
 import * as v from 'valibot'
-import { NonEmpty, PodRequestFields } from '../lib/pod-request-fields.ts'
+import { absentOrNull, NonEmpty, PodRequestFields } from '../lib/pod-request-fields.ts'
 
-/** POST /v1/ipam/ip, as Spiderpool's IPAM plugin sends it. */
+/** POST /v1/ipam/ip, as Spiderpool's IPAM plugin sends it (its IpamAddArgs). */
 export const AllocateRequestSchema = v.object({
   ...PodRequestFields,
-  defaultIPv4IPPool: v.optional(v.array(NonEmpty)),
-  defaultIPv6IPPool: v.optional(v.array(NonEmpty)),
-  cleanGateway: v.optional(v.boolean()),
+  defaultIPv4IPPool: absentOrNull(v.array(NonEmpty)),
+  defaultIPv6IPPool: absentOrNull(v.array(NonEmpty)),
+  cleanGateway: absentOrNull(v.boolean()),
+  /** The plugin's `match_master_subnet` (SR-IOV only in Spiderpool): refused, see allocateIPs. */
+  matchMasterSubnet: absentOrNull(v.boolean()),
   /** The CNI network's name; recorded so that CNI GC of one network leaves the others alone. */
-  network: v.optional(v.string()),
+  network: absentOrNull(v.string()),
 })
 export type AllocateRequest = v.InferOutput<typeof AllocateRequestSchema>

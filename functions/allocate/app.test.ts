@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { parseAllocatedIPs } from '../../shared/api/index.ts'
+import { ERROR_FORMAT_HEADER, STRUCTURED_ERRORS } from '../../shared/error-format.ts'
 import type { MemoryStore } from '../../shared/store/memory-store.ts'
 import { createReleaseApp } from '../release/app.ts'
 import { addRequest, depsFor, ipPool, pod, seedStore } from '../lib/memory-fixtures.testkit.ts'
 import { createAllocateApp } from './app.ts'
 
+// As Spinneret's plugin asks: structured errors (spiderpool-api.test.ts covers Spiderpool's client).
+const headers = { 'content-type': 'application/json', [ERROR_FORMAT_HEADER]: STRUCTURED_ERRORS }
 const post = (app: ReturnType<typeof createAllocateApp>, body: unknown) =>
-  app.request('/v1/ipam/ip', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+  app.request('/v1/ipam/ip', { method: 'POST', body: JSON.stringify(body), headers })
 const del = (app: ReturnType<typeof createReleaseApp>, body: unknown) =>
-  app.request('/v1/ipam/ip', { method: 'DELETE', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+  app.request('/v1/ipam/ip', { method: 'DELETE', body: JSON.stringify(body), headers })
 const records = (store: MemoryStore, name: string) => parseAllocatedIPs(store.pools.get(name)?.status.allocatedIPs, name)
 
 describe('POST /v1/ipam/ip', () => {
@@ -62,13 +65,42 @@ describe('POST /v1/ipam/ip', () => {
     expect(store.writes).toBe(writes)
   })
 
+  it("answers an allocation the endpoint records as recorded: a pool's new routes are for new pods (Spiderpool D00002)", async () => {
+    const store = seedStore()
+    const app = createAllocateApp(depsFor(store))
+    const a = pod('a', 'controller-node-1')
+    store.putPod(a)
+    const first = await (await post(app, addRequest(a))).json()
+    const pool = store.pools.get('test-ippool-6')!
+    store.putPool({ ...pool, spec: { ...pool.spec, routes: [{ dst: '172.16.0.0/16', gw: '10.6.0.254' }] } })
+    expect(await (await post(app, { ...addRequest(a), containerID: 'next-sandbox' })).json()).toEqual(first)
+    expect(store.endpoints.get('default/a')?.status.current.ips[0]?.routes).toBeUndefined()
+    const b = pod('b', 'controller-node-1')
+    store.putPod(b)
+    expect((await (await post(app, addRequest(b))).json()).routes).toContainEqual({ ifName: 'eth0', dst: '172.16.0.0/16', gw: '10.6.0.254' })
+  })
+
+  it("multi-NIC: a NIC whose pool is used out takes nothing from the other NICs' pools (Spiderpool A00016)", async () => {
+    const store = seedStore()
+    store.putPool(ipPool('tiny', { subnet: '10.8.0.0/24', ips: ['10.8.0.2'] }))
+    const app = createAllocateApp(depsFor(store))
+    const annotations = { 'ipam.spidernet.io/ippools': '[{"interface":"eth0","ipv4":["test-ippool-6"]},{"interface":"net1","ipv4":["tiny"]}]' }
+    const [a, b] = [pod('a', 'controller-node-1', { annotations }), pod('b', 'controller-node-1', { annotations })]
+    store.putPod(a)
+    store.putPod(b)
+    expect((await post(app, addRequest(a))).status).toBe(200)
+    const refused = await post(app, addRequest(b))
+    expect([refused.status, (await refused.json()).message]).toEqual([409, 'failed to allocate IPv4 IP to net1 from IPPools [tiny]: all IP addresses used out'])
+    expect(Object.values(records(store, 'test-ippool-6')).map((r) => r.pod)).toEqual(['default/a'])
+  })
+
   it('refuses a malformed body naming the field, and writes nothing', async () => {
     const store = seedStore()
     const app = createAllocateApp(depsFor(store))
     const bad = await post(app, { containerID: 'c', ifName: 'eth0', podNamespace: 'default', podName: 'x' })
     expect(bad.status).toBe(400)
     expect((await bad.json()).message).toMatch(/podUID/)
-    const garbage = await app.request('/v1/ipam/ip', { method: 'POST', body: '{nope' })
+    const garbage = await app.request('/v1/ipam/ip', { method: 'POST', body: '{nope', headers })
     expect(garbage.status).toBe(400)
     expect(store.writes).toBe(0)
   })
@@ -151,6 +183,81 @@ describe('POST /v1/ipam/ip', () => {
     expect(store.writes).toBe(writes)
   })
 
+  it('unnamed ippools entries go by call order: the first ADD takes all, each later NIC claims the next', async () => {
+    const store = seedStore()
+    store.putPool(ipPool('net1-pool', { subnet: '10.8.0.0/24', ips: ['10.8.0.2-10.8.0.9'] }))
+    store.putPool(ipPool('net2-pool', { subnet: '10.9.0.0/24', ips: ['10.9.0.2-10.9.0.9'] }))
+    const deps = depsFor(store)
+    const app = createAllocateApp(deps)
+    const release = createReleaseApp(deps)
+    const a = pod('a', 'controller-node-1', {
+      annotations: { 'ipam.spidernet.io/ippools': '[{"ipv4":["test-ippool-6"]},{"ipv4":["net1-pool"]},{"ipv4":["net2-pool"]}]' },
+    })
+    store.putPod(a)
+    const first = await (await post(app, addRequest(a, 'eth0'))).json()
+    expect(first.ips.map((i: { nic: string; address: string }) => [i.nic, i.address])).toEqual([
+      ['eth0', '10.6.168.61/16'],
+      ['', '10.8.0.2/24'],
+      ['', '10.9.0.2/24'],
+    ])
+    const interfaces = () => store.endpoints.get('default/a')?.status.current.ips.map((d) => d.interface)
+    expect(interfaces()).toEqual(['eth0', '', ''])
+    // Multus names the NICs after the pod's networks, here eth1 then eth2: whatever comes next claims.
+    const eth1 = await (await post(app, addRequest(a, 'eth1'))).json()
+    expect(eth1.ips.filter((i: { nic: string }) => i.nic === 'eth1').map((i: { address: string }) => i.address)).toEqual(['10.8.0.2/24'])
+    expect(interfaces()).toEqual(['eth0', 'eth1', ''])
+    const writes = store.writes
+    expect(await (await post(app, addRequest(a, 'eth1'))).json()).toEqual(eth1)
+    expect(store.writes).toBe(writes)
+    await post(app, addRequest(a, 'eth2'))
+    const extra = await post(app, addRequest(a, 'eth3'))
+    expect(extra.status).toBe(400)
+    expect((await extra.json()).message).toBe(
+      'invalid annotation ipam.spidernet.io/ippools: interface eth3 has no entry: its 3 unnamed entries are taken by eth0, eth1, eth2',
+    )
+    store.putPod({ ...a, deletionTimestamp: '2026-01-01T00:00:00Z' })
+    expect(await (await del(release, addRequest(a, 'eth1'))).json()).toEqual({ released: ['10.8.0.2'], kept: false })
+    expect(interfaces()).toEqual(['eth0', 'eth2'])
+  })
+
+  it('unnamed ippools entries nobody claimed go with the last claimed NIC', async () => {
+    const store = seedStore()
+    store.putPool(ipPool('net1-pool', { subnet: '10.8.0.0/24', ips: ['10.8.0.2-10.8.0.9'] }))
+    const deps = depsFor(store)
+    const a = pod('a', 'controller-node-1', { annotations: { 'ipam.spidernet.io/ippools': '[{"ipv4":["test-ippool-6"]},{"ipv4":["net1-pool"]}]' } })
+    store.putPod(a)
+    await post(createAllocateApp(deps), addRequest(a, 'eth0'))
+    store.putPod({ ...a, deletionTimestamp: '2026-01-01T00:00:00Z' })
+    const released = await (await del(createReleaseApp(deps), addRequest(a, 'eth0'))).json()
+    expect(released).toEqual({ released: ['10.6.168.61', '10.8.0.2'], kept: false })
+    expect(store.endpoints.has('default/a')).toBe(false)
+  })
+
+  it('multi-NIC from one pool: each NIC its own address, though the records do not name NICs', async () => {
+    const store = seedStore()
+    const deps = depsFor(store)
+    const app = createAllocateApp(deps)
+    const release = createReleaseApp(deps)
+    const a = pod('a', 'controller-node-1', {
+      annotations: {
+        'ipam.spidernet.io/ippools':
+          '[{"interface":"eth0","ipv4":["test-ippool-6"]},{"interface":"net1","ipv4":["test-ippool-6"],"cleangateway":true}]',
+      },
+    })
+    store.putPod(a)
+    const first = await (await post(app, addRequest(a, 'eth0'))).json()
+    const byNic = Object.fromEntries(first.ips.map((i: { nic: string; address: string }) => [i.nic, i.address]))
+    expect(byNic).toEqual({ eth0: '10.6.168.61/16', net1: '10.6.168.62/16' })
+    expect(records(store, 'test-ippool-6')['10.6.168.62']).toEqual({ pod: 'default/a', podUid: a.uid })
+    const writes = store.writes
+    expect(await (await post(app, addRequest(a, 'net1'))).json()).toEqual(first)
+    expect(store.writes).toBe(writes)
+    // Releasing one NIC leaves the other's address, which the pool record alone could not tell apart.
+    store.putPod({ ...a, deletionTimestamp: '2026-01-01T00:00:00Z' })
+    expect(await (await del(release, addRequest(a, 'net1'))).json()).toEqual({ released: ['10.6.168.62'], kept: false })
+    expect(Object.keys(records(store, 'test-ippool-6'))).toEqual(['10.6.168.61'])
+  })
+
   it('gives a StatefulSet pod its predecessor address back while its ordinal is wanted', async () => {
     const store = seedStore()
     store.putController({ kind: 'StatefulSet', namespace: 'default', name: 'db', uid: 's1', ownerReferences: [], replicas: 2 })
@@ -162,7 +269,8 @@ describe('POST /v1/ipam/ip', () => {
     store.putPod(old)
     const before = (await (await post(app, addRequest(old))).json()).ips[0].address
     expect(store.endpoints.get('default/db-1')?.metadata.ownerReferences).toEqual([])
-    // CNI DEL of a wanted StatefulSet pod keeps its address.
+    // CNI DEL of a wanted StatefulSet pod keeps its address, even once the pod is going.
+    store.putPod({ ...old, deletionTimestamp: '2026-01-01T00:00:00Z' })
     expect(await (await del(release, addRequest(old))).json()).toEqual({ released: [], kept: true })
     store.putPod(filler)
     await post(app, addRequest(filler))
@@ -174,6 +282,23 @@ describe('POST /v1/ipam/ip', () => {
 })
 
 describe('DELETE /v1/ipam/ip', () => {
+  it('keeps the addresses of a pod that lives on for its next sandbox, as Spiderpool does', async () => {
+    const store = seedStore()
+    const deps = depsFor(store)
+    const app = createAllocateApp(deps)
+    const release = createReleaseApp(deps)
+    const a = pod('a', 'controller-node-1')
+    store.putPod(a)
+    const first = await (await post(app, addRequest(a))).json()
+    expect(await (await del(release, addRequest(a))).json()).toEqual({ released: [], kept: true })
+    // The runtime restarts the sandbox: a new container, the same pod, the same address.
+    const again = await post(app, { ...addRequest(a), containerID: 'ctr-new-sandbox' })
+    expect(await again.json()).toEqual(first)
+    // Finished for good: the next DEL releases.
+    store.putPod({ ...a, phase: 'Failed', reason: 'Evicted' })
+    expect(await (await del(release, addRequest(a))).json()).toEqual({ released: ['10.6.168.61'], kept: false })
+  })
+
   it('releases only with a matching UID, is idempotent, and succeeds for unknown pods', async () => {
     const store = seedStore()
     const deps = depsFor(store)
@@ -185,6 +310,7 @@ describe('DELETE /v1/ipam/ip', () => {
     const stale = await del(release, { ...addRequest(a), podUID: 'old-incarnation' })
     expect(await stale.json()).toEqual({ released: [], kept: false })
     expect(Object.keys(records(store, 'test-ippool-6'))).toHaveLength(1)
+    store.putPod({ ...a, deletionTimestamp: '2026-01-01T00:00:00Z' })
     expect(await (await del(release, addRequest(a))).json()).toEqual({ released: ['10.6.168.61'], kept: false })
     expect(store.pools.get('test-ippool-6')?.status.allocatedIPCount).toBe(0)
     expect(store.endpoints.has('default/a')).toBe(false)

@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { ERROR_FORMAT_HEADER, STRUCTURED_ERRORS } from '../../shared/error-format.ts'
 import { IpamError, isIpamError, type IpamErrorCode } from '../../shared/errors.ts'
 
 /**
@@ -29,9 +30,24 @@ export const errorBody = (e: IpamError): ErrorBody => ({
   ...(e.details ? { details: e.details } : {}),
 })
 
-/** hono onError: IpamErrors keep their code; anything else is a bug, answered as try-again. */
+/** Spiderpool's agent API (its OpenAPI spec): every refusal is 500 with the message as a JSON string. */
+export const spiderpoolErrorText = (e: IpamError): string =>
+  e.details ? `${e.message}: ${e.details.split('\n').join('; ')}` : e.message
+
+// The routes Spiderpool's agent API defines; GC and CHECK are Spinneret's own and always structured.
+const SPIDERPOOL_ROUTES = new Set(['GET /v1/ipam/healthy', 'POST /v1/ipam/ip', 'DELETE /v1/ipam/ip'])
+
+export const wantsStructuredErrors = (c: Context): boolean =>
+  c.req.header(ERROR_FORMAT_HEADER) === STRUCTURED_ERRORS || !SPIDERPOOL_ROUTES.has(`${c.req.method} ${c.req.path}`)
+
+/**
+ * hono onError: IpamErrors keep their code; anything else is a bug, answered as try-again.
+ * On Spiderpool's routes, without the structured-errors header, the answer is the one
+ * Spiderpool's agent would give (shared/error-format.ts says why).
+ */
 export const onIpamError = (err: Error, c: Context) => {
-  if (isIpamError(err)) return c.json(errorBody(err), STATUS_OF[err.code])
-  const wrapped = new IpamError('try-again', `internal error: ${err.message}`)
-  return c.json(errorBody(wrapped), 500)
+  const known = isIpamError(err)
+  const e = known ? err : new IpamError('try-again', `internal error: ${err.message}`)
+  if (!wantsStructuredErrors(c)) return c.json(spiderpoolErrorText(e), 500)
+  return c.json(errorBody(e), known ? STATUS_OF[e.code] : 500)
 }

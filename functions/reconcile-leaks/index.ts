@@ -36,11 +36,17 @@ export async function collectLeakedIPs(deps: LeakDeps): Promise<LeakOutcome> {
       .filter((e) => e.status.ownerControllerType === 'StatefulSet')
       .map((e) => `${e.metadata.namespace}/${e.status.ownerControllerName}`),
   )
-  const statefulSets = new Map<string, { name: string; replicas?: number }>()
+  const statefulSets = new Map<string, { name: string; replicas?: number; ordinalsStart?: number }>()
   for (const key of setKeys) {
     const [namespace = '', name = ''] = key.split('/')
     const set = await store.getController('StatefulSet', namespace, name)
-    if (set) statefulSets.set(key, { name: set.name, ...(set.replicas === undefined ? {} : { replicas: set.replicas }) })
+    if (set) {
+      statefulSets.set(key, {
+        name: set.name,
+        ...(set.replicas === undefined ? {} : { replicas: set.replicas }),
+        ...(set.ordinalsStart === undefined ? {} : { ordinalsStart: set.ordinalsStart }),
+      })
+    }
   }
   const now = (deps.now?.() ?? new Date()).toISOString()
   const leaks = leakedIPs({ pools, endpoints, pods, statefulSets, now, ...(deps.nodeName === undefined ? {} : { node: deps.nodeName }) })

@@ -8,25 +8,29 @@ const post = (app: { request: (path: string, init: RequestInit) => Response | Pr
   app.request(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
 
 describe('CNI GC', () => {
-  it('releases this node’s attachments of the network that the runtime no longer lists', async () => {
+  it('releases this node’s attachments of the network that the runtime no longer lists, unless their pod lives on', async () => {
     const store = seedStore()
     const deps = { ...depsFor(store), config: { systemNamespace: 'kube-system', nodeName: 'controller-node-1' } }
     const app = createAllocateApp(deps)
-    const [kept, gone, gone2, elsewhere] = ['kept', 'gone', 'gone2', 'elsewhere'].map((n) =>
+    const [kept, gone, gone2, alive, elsewhere] = ['kept', 'gone', 'gone2', 'alive', 'elsewhere'].map((n) =>
       pod(n, n === 'elsewhere' ? 'worker-node-1' : 'controller-node-1'),
     )
-    for (const p of [kept!, gone!, gone2!, elsewhere!]) {
+    for (const p of [kept!, gone!, gone2!, alive!, elsewhere!]) {
       store.putPod(p)
       expect((await post(app, '/v1/ipam/ip', { ...addRequest(p), network: 'macvlan-conf' })).status).toBe(200)
     }
+    // One pod is terminating, one is gone; `alive` lost its sandbox only: its next one gets the address back.
+    store.putPod({ ...gone!, deletionTimestamp: '2026-01-01T00:00:00Z' })
+    store.pods.delete('default/gone2')
     const later = Date.now() + GC_GRACE_MS + 1000
     const validAttachments = [{ containerID: `ctr-${kept!.uid}`, ifName: 'eth0' }]
     const result = await collectGarbage({ network: 'macvlan-conf', validAttachments }, deps, later)
     expect(result.released.sort()).toEqual(['10.6.168.62', '10.6.168.63'])
     expect(store.endpoints.has('default/kept')).toBe(true)
     expect(store.endpoints.has('default/gone')).toBe(false)
+    expect(store.endpoints.has('default/alive')).toBe(true)
     expect(store.endpoints.has('default/elsewhere')).toBe(true)
-    expect(store.pools.get('test-ippool-6')?.status.allocatedIPCount).toBe(1)
+    expect(store.pools.get('test-ippool-6')?.status.allocatedIPCount).toBe(2)
 
     // Another network's GC touches nothing; attachments younger than the grace period are kept.
     const other = await collectGarbage({ network: 'other', validAttachments: [] }, deps, later)

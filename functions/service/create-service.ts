@@ -3,22 +3,24 @@ import { createAllocateApp } from '../allocate/app.ts'
 import type { Deps } from '../lib/deps.ts'
 import { createReleaseApp } from '../release/app.ts'
 import { IpamError } from '../../shared/errors.ts'
-import { STATUS_OF, errorBody } from '../lib/http-errors.ts'
+import { onIpamError } from '../lib/http-errors.ts'
 import type { Readiness } from './readiness.ts'
 
 /**
  * The node-local IPAM API: the allocate and release functions behind one router. While the
  * service is not ready (API server unreachable, CRDs missing, watches not yet listed) every call,
  * the health check included, is answered "try again": the runtime retries, and nothing is
- * decided on a world the service cannot see.
+ * decided on a world the service cannot see. In the shape the caller reads (see onIpamError):
+ * Spiderpool's plugin gets the 500 its agent gives when unhealthy.
  */
 export function createIpamApp(deps: Deps, readiness?: Pick<Readiness, 'current'>) {
   const app = new Hono()
+  app.onError(onIpamError)
   if (readiness) {
-    app.use(async (c, next) => {
+    app.use(async (_c, next) => {
       const { ready, problems } = readiness.current()
-      if (ready) return next()
-      return c.json(errorBody(new IpamError('try-again', `IPAM service not ready: ${problems.join('; ')}`)), STATUS_OF['try-again'])
+      if (!ready) throw new IpamError('try-again', `IPAM service not ready: ${problems.join('; ')}`)
+      await next()
     })
   }
   app.route('/', createAllocateApp(deps))

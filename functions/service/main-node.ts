@@ -17,7 +17,8 @@ void readiness.start()
 
 mkdirSync(dirname(config.IPAM_SOCKET), { recursive: true })
 rmSync(config.IPAM_SOCKET, { force: true })
-const ipamServer = createAdaptorServer({ fetch: ipam.fetch })
+// Spiderpool's Go client dials the socket with an empty Host header; `hostname` stands in for it.
+const ipamServer = createAdaptorServer({ fetch: ipam.fetch, hostname: 'localhost' })
 ipamServer.listen(config.IPAM_SOCKET, () => {
   chmodSync(config.IPAM_SOCKET, 0o600)
   log.info('IPAM API listening', { socket: config.IPAM_SOCKET, runtime: 'node' })

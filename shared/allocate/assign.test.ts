@@ -14,20 +14,43 @@ const req = (name: string, nic = 'eth0', extra: Partial<AssignRequest> = {}): As
 })
 
 describe('assignInPool', () => {
-  it('hands out the lowest free address and records pod, uid and NIC', () => {
+  it("hands out the lowest free address and records pod and uid, as Spiderpool v1.2 does (no NIC)", () => {
     const records: AllocatedIPs = { '10.6.0.1': { pod: 'default/x', podUid: 'uid-x' } }
     const d = assignInPool(4, records, v4('10.6.0.1-10.6.0.3'), [req('a')])
     expect(d.outcomes).toEqual([{ ok: true, ip: '10.6.0.2', how: 'fresh' }])
-    expect(d.records['10.6.0.2']).toEqual({ interface: 'eth0', pod: 'default/a', podUid: 'uid-a' })
+    expect(d.records['10.6.0.2']).toEqual({ pod: 'default/a', podUid: 'uid-a' })
     expect(d.changed).toBe(true)
     expect(Object.keys(records)).toEqual(['10.6.0.1'])
   })
 
-  it('gives the same pod NIC the same address again without a change', () => {
+  it('gives the same pod NIC the same address again without a change, once told what its other NICs hold', () => {
     const first = assignInPool(4, {}, v4('10.6.0.1-10.6.0.3'), [req('a')])
-    const again = assignInPool(4, first.records, v4('10.6.0.1-10.6.0.3'), [req('a')])
+    // The record does not say which NIC holds it: the caller must read the endpoint first.
+    const unsure = assignInPool(4, first.records, v4('10.6.0.1-10.6.0.3'), [req('a')])
+    expect(unsure.outcomes).toEqual([{ ok: false, reason: 'unknown-owner' }])
+    expect(unsure.changed).toBe(false)
+    const again = assignInPool(4, first.records, v4('10.6.0.1-10.6.0.3'), [req('a', 'eth0', { others: [] })])
     expect(again.outcomes).toEqual([{ ok: true, ip: '10.6.0.1', how: 'existing' }])
     expect(again.changed).toBe(false)
+  })
+
+  it("never gives a NIC an address that the pod's other NIC holds", () => {
+    const records: AllocatedIPs = { '10.6.0.1': { pod: 'default/a', podUid: 'uid-a' } }
+    const d = assignInPool(4, records, v4('10.6.0.1-10.6.0.3'), [req('a', 'net1', { others: ['10.6.0.1'] })])
+    expect(d.outcomes).toEqual([{ ok: true, ip: '10.6.0.2', how: 'fresh' }])
+  })
+
+  it('still reads the NIC of records that name it (written by earlier Spinneret versions)', () => {
+    const records: AllocatedIPs = {
+      '10.6.0.1': { interface: 'eth0', pod: 'default/a', podUid: 'uid-a' },
+      '10.6.0.2': { interface: 'net1', pod: 'default/a', podUid: 'uid-a' },
+    }
+    const d = assignInPool(4, records, v4('10.6.0.1-10.6.0.3'), [req('a', 'net1'), req('a', 'eth0')])
+    expect(d.outcomes).toEqual([
+      { ok: true, ip: '10.6.0.2', how: 'existing' },
+      { ok: true, ip: '10.6.0.1', how: 'existing' },
+    ])
+    expect(d.changed).toBe(false)
   })
 
   it('gives a second NIC of the same pod its own address', () => {
@@ -100,7 +123,13 @@ describe('releaseInPool', () => {
     expect(Object.keys(d.records)).toEqual(['10.6.0.2', '10.6.0.3'])
   })
 
-  it('releases by NIC, and is idempotent', () => {
+  it('keeps the addresses of the other NICs when a NIC is released without its address', () => {
+    const plain: AllocatedIPs = { '10.6.0.1': { pod: 'default/a', podUid: 'uid-a' }, '10.6.0.2': { pod: 'default/a', podUid: 'uid-a' } }
+    const d = releaseInPool(plain, [{ podUid: 'uid-a', nic: 'net1', keep: ['10.6.0.1'] }])
+    expect(d.released).toEqual([['10.6.0.2']])
+  })
+
+  it('releases by NIC where records name it, and is idempotent', () => {
     const d = releaseInPool(records, [{ podUid: 'uid-a', nic: 'net1' }, { podUid: 'uid-a', nic: 'net1' }])
     expect(d.released).toEqual([['10.6.0.2'], []])
     expect(releaseInPool(d.records, [{ podUid: 'uid-a', nic: 'net1' }]).changed).toBe(false)

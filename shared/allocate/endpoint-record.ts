@@ -1,4 +1,5 @@
 import { FINALIZER, type IPAllocationDetail, type SpiderEndpoint } from '../api/index.ts'
+import { isUnclaimedNic } from '../annotations/multi-nic.ts'
 import { ATTACHMENTS_ANNOTATION, parseAttachments, recordAttachments } from './attachments.ts'
 
 export interface EndpointFacts {
@@ -27,15 +28,45 @@ export function nextEndpoint(
   const { pod } = facts
   const ours = existing?.status.current.uid === pod.uid ? existing : undefined
   const nics = new Set(details.map((d) => d.interface))
-  const kept = ours ? ours.status.current.ips.filter((d) => !nics.has(d.interface)) : []
+  // Unclaimed `ippools` entries are recorded with an empty interface, in entry order (Spiderpool's
+  // shape); a write that carries them replaces those recorded before.
+  const unclaimed = [...nics].some(isUnclaimedNic)
+  const kept = ours ? ours.status.current.ips.filter((d) => !nics.has(d.interface) && !(unclaimed && d.interface === '')) : []
+  const written = details.map((d) => (isUnclaimedNic(d.interface) ? { ...d, interface: '' } : d))
   const status = {
-    current: { uid: pod.uid, node: facts.node, ips: [...kept, ...details] },
+    current: { uid: pod.uid, node: facts.node, ips: [...kept, ...written] },
     ownerControllerType: facts.owner.kind,
     ownerControllerName: facts.owner.name,
   }
   const knownAttachments = parseAttachments(ours?.metadata.annotations)
-  const attachments = recordAttachments(knownAttachments, [...nics], facts.attachment, facts.now)
+  const attachments = recordAttachments(knownAttachments, [...nics].filter((nic) => !isUnclaimedNic(nic)), facts.attachment, facts.now)
   if (ours && sameContent(byNic(ours.status), byNic(status)) && sameContent(knownAttachments, attachments)) return undefined
+  return withAttachments(existing, facts, status, attachments)
+}
+
+/**
+ * A later ADD of a pod whose `ippools` entries are unnamed: its NIC takes the first entry no NIC
+ * has claimed (Spiderpool's UpdateAllocationNICName). Undefined when the NIC holds an entry
+ * already (nothing to write) or when no entry is left (the caller refuses).
+ */
+export function claimUnclaimedEntry(existing: SpiderEndpoint, facts: EndpointFacts): SpiderEndpoint | undefined {
+  const nic = facts.attachment.ifName
+  const ips = existing.status.current.ips
+  const free = ips.findIndex((d) => d.interface === '')
+  if (ips.some((d) => d.interface === nic) || free < 0) return undefined
+  const claimed = ips.map((d, i) => (i === free ? { ...d, interface: nic } : d))
+  const status = { ...existing.status, current: { ...existing.status.current, ips: claimed } }
+  const attachments = recordAttachments(parseAttachments(existing.metadata.annotations), [nic], facts.attachment, facts.now)
+  return withAttachments(existing, facts, status, attachments)
+}
+
+function withAttachments(
+  existing: SpiderEndpoint | undefined,
+  facts: EndpointFacts,
+  status: SpiderEndpoint['status'],
+  attachments: ReturnType<typeof recordAttachments>,
+): SpiderEndpoint {
+  const { pod } = facts
   return {
     metadata: {
       ...(existing?.metadata ?? {}),

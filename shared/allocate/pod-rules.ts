@@ -10,8 +10,14 @@ export const deadPodReason = (pod: PodView): string | undefined => {
   const restart = pod.restartPolicy ?? 'Always'
   if (pod.phase === 'Succeeded' && restart !== 'Always') return `pod ${pod.namespace}/${pod.name} has succeeded`
   if (pod.phase === 'Failed' && restart === 'Never') return `pod ${pod.namespace}/${pod.name} has failed`
+  // The kubelet never restarts an evicted pod, whatever its restartPolicy says.
+  if (pod.phase === 'Failed' && pod.reason === 'Evicted') return `pod ${pod.namespace}/${pod.name} was evicted`
   return undefined
 }
+
+/** The pod of this UID exists and is neither terminating nor finished for good. */
+export const isLivePod = (pod: PodView | undefined, uid: string): boolean =>
+  pod !== undefined && pod.uid === uid && deadPodReason(pod) === undefined
 
 export const controllerRef = (refs: readonly OwnerReference[]): OwnerReference | undefined =>
   refs.find((r) => r.controller) ?? undefined
@@ -25,10 +31,14 @@ export const statefulSetOrdinal = (podName: string, setName: string): number | u
 
 /**
  * A StatefulSet pod keeps its addresses across restarts while its ordinal is still wanted: the
- * set exists and is scaled above that ordinal.
+ * set exists and its ordinals, from `spec.ordinals.start` on, reach that ordinal.
  */
-export const keepsStatefulSetIPs = (podName: string, set: { name: string; replicas?: number } | undefined): boolean => {
+export const keepsStatefulSetIPs = (
+  podName: string,
+  set: { name: string; replicas?: number; ordinalsStart?: number } | undefined,
+): boolean => {
   if (!set) return false
   const ordinal = statefulSetOrdinal(podName, set.name)
-  return ordinal !== undefined && ordinal < (set.replicas ?? 1)
+  const start = set.ordinalsStart ?? 0
+  return ordinal !== undefined && ordinal >= start && ordinal < start + (set.replicas ?? 1)
 }

@@ -3,8 +3,11 @@ import type { AllocatedIPs } from '../api/index.ts'
 /** Frees what one pod NIC holds in one pool; `ip` narrows it to one address. */
 export interface ReleaseRequest {
   podUid: string
+  /** Only records that name their NIC (written before Spinneret followed Spiderpool's shape) can tell. */
   nic?: string
   ip?: string
+  /** Addresses of the pod's other NICs, which stay: records do not say which NIC holds them. */
+  keep?: readonly string[]
 }
 
 export interface ReleaseDecision {
@@ -26,6 +29,7 @@ export function releaseInPool(records: Readonly<AllocatedIPs>, requests: readonl
       if (record.podUid !== request.podUid) continue
       if (request.ip !== undefined && request.ip !== ip) continue
       if (request.nic !== undefined && record.interface !== undefined && record.interface !== request.nic) continue
+      if (request.keep?.includes(ip)) continue
       delete next[ip]
       freed.push(ip)
     }

@@ -1,8 +1,8 @@
 export { AnnotationKey, type Annotations } from './keys.ts'
 export { invalidAnnotation } from './parse-json.ts'
-export { positionalNicName, type MultiNic } from './multi-nic.ts'
+export { isUnclaimedNic, positionalNicName, unclaimedNic, unclaimedPosition, type MultiNic } from './multi-nic.ts'
 export { IPPoolAnnotationSchema, parseIPPoolAnnotation, type IPPoolAnnotation } from './ippool.ts'
-export { IPPoolsAnnotationSchema, parseIPPoolsAnnotation, type IPPoolsAnnotation, type NicPools } from './ippools.ts'
+export { hasUnnamedIPPools, IPPoolsAnnotationSchema, parseIPPoolsAnnotation, type IPPoolsAnnotation, type NicPools } from './ippools.ts'
 export {
   SubnetAnnotationSchema,
   SubnetsAnnotationSchema,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { unclaimedNic } from './multi-nic.ts'
 import { multusNetworkOf, type MultusDefaults } from './multus-network.ts'
 import { refusal } from './refusal.testkit.ts'
 
@@ -24,6 +25,8 @@ describe('multusNetworkOf', () => {
     [{ [NETWORKS]: '[{"name":"m1","namespace":"x","interface":"ens1"},{"name":"m2"}]' }, 'ens1', defaults, 'x/m1'],
     [{ [NETWORKS]: '[{"name":"m1","namespace":"x","interface":"ens1"},{"name":"m2"}]' }, 'net2', defaults, 'app/m2'],
     [{}, 'net1', defaults, undefined],
+    // An unclaimed unnamed ippools entry i is the i-th element, whatever it names its NIC.
+    [{ [NETWORKS]: 'macvlan-a@eth1,other/macvlan-b@eth2' }, unclaimedNic(2), defaults, 'other/macvlan-b'],
   ])('%j on %s', (annotations, nic, d, want) => {
     expect(multusNetworkOf(annotations, nic, d)).toBe(want)
   })

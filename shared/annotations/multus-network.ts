@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import { jsonObject } from './json-object-schema.ts'
 import { AnnotationKey, type Annotations } from './keys.ts'
+import { isUnclaimedNic, unclaimedPosition } from './multi-nic.ts'
 import { invalidAnnotation, parseJsonAnnotation } from './parse-json.ts'
 
 export interface MultusDefaults {
@@ -59,7 +60,8 @@ const parseNetworks = (raw: string): NetworkRef[] => {
  * The NetworkAttachmentDefinition (`ns/name`) that configures `nic`, read the way Spiderpool
  * matches a pool's `multusName`: the first NIC (`eth0`) from `v1.multus-cni.io/default-network`
  * or else Multus' cluster network; any other NIC from `k8s.v1.cni.cncf.io/networks`, where an
- * element without `@if` is `net<position+1>`. Undefined when nothing names the NIC.
+ * element without `@if` is `net<position+1>`, and an unclaimed unnamed `ippools` entry i is the
+ * i-th element (Spiderpool matches its index name "i" the same way). Undefined when nothing names the NIC.
  */
 export const multusNetworkOf = (
   podAnnotations: Annotations,
@@ -76,7 +78,7 @@ export const multusNetworkOf = (
   const raw = podAnnotations[AnnotationKey.multusNetworks]
   if (raw === undefined || raw.trim() === '') return undefined
   const refs = parseNetworks(raw)
-  const position = refs.findIndex((ref, i) => (ref.interface || `net${i + 1}`) === nic)
+  const position = isUnclaimedNic(nic) ? unclaimedPosition(nic) - 1 : refs.findIndex((ref, i) => (ref.interface || `net${i + 1}`) === nic)
   const ref = refs[position]
   return ref === undefined ? undefined : `${ref.namespace || defaults.podNamespace}/${ref.name}`
 }

@@ -4,7 +4,6 @@
  */
 export * from './constants.ts'
 export { IPVersionSchema, type IPVersion } from './common/ip-version.ts'
-export { VlanSchema, type Vlan } from './common/vlan.ts'
 export { RouteSchema, type Route } from './common/route.ts'
 export {
   LabelSelectorSchema,

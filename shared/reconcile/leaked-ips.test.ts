@@ -80,6 +80,9 @@ describe('leakedIPs', () => {
     const pods = [livePod('web-1', 'u1-next')]
     expect(leaked({ pools, endpoints, pods, statefulSets })).toEqual(['p 10.1.0.2 u3: pod ns/web-3 no longer exists'])
     expect(leaked({ pools, endpoints, pods, statefulSets: new Map() })).toHaveLength(2)
+    // spec.ordinals.start 2: the set runs web-2 and web-3, so web-1's address goes.
+    const shifted = new Map([['ns/web', { name: 'web', replicas: 2, ordinalsStart: 2 }]])
+    expect(leaked({ pools, endpoints, pods, statefulSets: shifted })).toEqual(['p 10.1.0.1 u1: pod ns/web-1 is now another incarnation (UID u1-next, not u1)'])
   })
 
   it('scanning one node, judges only the records its endpoints place there', () => {

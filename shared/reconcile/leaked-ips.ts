@@ -8,7 +8,7 @@ export interface LeakScan {
   endpoints: readonly SpiderEndpoint[]
   pods: readonly PodView[]
   /** `namespace/name` → the StatefulSet, for the endpoints that name one; absent: the set is gone. */
-  statefulSets: ReadonlyMap<string, { name: string; replicas?: number }>
+  statefulSets: ReadonlyMap<string, { name: string; replicas?: number; ordinalsStart?: number }>
   /** RFC 3339, to tell a pod stuck terminating past its deadline. */
   now: string
   /**

@@ -149,6 +149,19 @@ describe('selectCandidates: pod annotations', () => {
     })
   })
 
+  it('a pool named twice for one NIC is refused, as Spiderpool does; a pattern that also matches it is not', () => {
+    expect(refusal(() => selectCandidates(request({ podAnnotations: { [IPPOOL]: '{"ipv4":["pod-a","pod-b","pod-a"]}' } })))).toEqual({
+      code: 'invalid-annotation',
+      message: `invalid annotation ${IPPOOL}: duplicate IPPool pod-a specified for NIC eth0`,
+    })
+    expect(
+      refusal(() => selectCandidates(request({ cniDefaultIPv4IPPool: ['cni-a', 'cni-a'] }))),
+    ).toEqual({ code: 'invalid-request', message: 'invalid CNI config default_ipv4_ippool/default_ipv6_ippool: duplicate IPPool cni-a specified for NIC eth0' })
+    // "This one first, then the others": the listed name keeps its first place.
+    const got = selectCandidates(request({ podAnnotations: { [IPPOOL]: '{"ipv4":["v4-y","v4-*"]}' } }))
+    expect(got.tier === 'subnet' ? undefined : got.current.ipv4).toEqual(['v4-y', 'v4-x'])
+  })
+
   it('a bad pattern is a malformed annotation', () => {
     expect(refusal(() => selectCandidates(request({ podAnnotations: { [IPPOOL]: '{"ipv4":["p]x["]}' } })))).toEqual({
       code: 'invalid-annotation',

@@ -8,7 +8,7 @@ import { invalidAnnotation } from '../annotations/parse-json.ts'
 import { parseIPPoolReclaim } from '../annotations/reclaim.ts'
 import { parseSubnetAnnotation, parseSubnetsAnnotation } from '../annotations/subnet.ts'
 import type { IPVersion, PoolView } from './pool-view.ts'
-import { expandPoolNames, WildcardSyntaxError } from './wildcard.ts'
+import { expandPoolNames, isWildcard, WildcardSyntaxError } from './wildcard.ts'
 
 /** Where a pod's candidate pools came from, highest priority first. */
 export type SelectionTier =
@@ -86,6 +86,9 @@ const expandFamily = (
   pools: readonly PoolView[],
 ): string[] | undefined => {
   if (names.length === 0) return undefined
+  // Spiderpool refuses a name listed twice for one NIC ("wrong input, duplicate IPPool").
+  const twice = names.find((name, i) => !isWildcard(name) && names.indexOf(name) !== i)
+  if (twice !== undefined) throw new IpamError(source.code, `${source.what}: duplicate IPPool ${twice} specified for NIC ${nic}`)
   // Spiderpool expands a pattern against the pools of the family it is listed for only.
   const existing = pools.filter((p) => p.ipVersion === version).map((p) => p.name)
   let expanded: string[]

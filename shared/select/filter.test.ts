@@ -157,9 +157,14 @@ describe('the seed scenario', () => {
 describe('filterCandidates', () => {
   const pools = [pool('a'), pool('b', 4, { disable: true }), pool('a6', 6), pool('b6', 6, { terminating: true })]
 
+  it("keeps both families, tried by Spiderpool's priority, the user's order among equals", () => {
+    const zoned = [...pools, pool('z', 4, { nodeName: ['worker-node-1'] }), pool('y', 4, { podAffinity: {} })]
+    expect(filterCandidates({ nic: 'eth0', ipv4: ['a', 'z', 'y'], cleanGateway: false }, zoned, ctx).ipv4).toEqual(['y', 'z', 'a'])
+  })
+
   it('keeps the user\'s order and both families', () => {
     expect(
-      filterCandidates({ nic: 'net1', ipv4: ['b', 'a', 'missing'], ipv6: ['b6', 'a6'], cleanGateway: true }, pools, ctx),
+      filterCandidates({ nic: 'net1', ipv4: ['b', 'a'], ipv6: ['b6', 'a6'], cleanGateway: true }, pools, ctx),
     ).toEqual({
       nic: 'net1',
       ipv4: ['a'],
@@ -167,9 +172,15 @@ describe('filterCandidates', () => {
       cleanGateway: true,
       rejected: [
         { pool: 'b', reason: 'disabled IPPool b' },
-        { pool: 'missing', reason: 'IPPool missing not found' },
         { pool: 'b6', reason: 'terminating IPPool b6' },
       ],
+    })
+  })
+
+  it('refuses a candidate that does not exist, even when another could serve (as Spiderpool)', () => {
+    expect(refusal(() => filterCandidates({ nic: 'eth0', ipv4: ['a', 'missing'], cleanGateway: false }, pools, ctx))).toEqual({
+      code: 'no-pool',
+      message: 'failed to get original IPPool missing: spiderippools.spiderpool.spidernet.io "missing" not found',
     })
   })
 
@@ -214,13 +225,14 @@ describe('filter properties', () => {
     version: fc.constantFrom(4 as const, 6 as const),
   })
 
-  it('the kept pools are a subsequence of the candidates, in the same order', () => {
+  it("the kept pools are the candidates' survivors, by Spiderpool's priority, in the user's order among equals", () => {
     fc.assert(
       fc.property(world, ({ pools, candidates, version }) => {
         const { kept } = filterFamily(version, candidates, 'eth0', pools, ctx)
-        let i = 0
-        for (const c of candidates) if (c === kept[i]) i += 1
-        return i === kept.length
+        const byName = new Map(pools.map((p) => [p.name, p]))
+        const survivors = candidates.filter((c) => kept.includes(c))
+        const first = (p: PoolView | undefined) => (p?.podAffinity ? 0 : (p?.nodeName?.length ?? 0) > 0 ? 1 : 2)
+        expect(kept).toEqual([0, 1, 2].flatMap((rank) => survivors.filter((c) => first(byName.get(c)) === rank)))
       }),
     )
   })
@@ -232,7 +244,7 @@ describe('filter properties', () => {
         const byName = new Map(pools.map((p) => [p.name, p]))
         const expectedKept = candidates.filter((c) => rejectionReason(version, c, byName.get(c), 'eth0', ctx) === undefined)
         return (
-          JSON.stringify(kept) === JSON.stringify(expectedKept) &&
+          JSON.stringify([...kept].sort()) === JSON.stringify([...expectedKept].sort()) &&
           kept.length + rejected.length === candidates.length &&
           rejected.every((r) => r.reason.includes(r.pool))
         )

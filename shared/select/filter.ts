@@ -3,6 +3,7 @@ import { appLabels, type AppRef } from './app-labels.ts'
 import type { NicCandidates } from './candidates.ts'
 import { labelSelectorProblems, matchesLabelSelector, type LabelSelector, type Labels } from './label-selector.ts'
 import type { IPVersion, PoolView } from './pool-view.ts'
+import { byPoolPriority } from './priority.ts'
 
 /** The facts a pool's affinities are judged against; all already read, nothing fetched here. */
 export interface FilterContext {
@@ -31,12 +32,12 @@ export interface Rejection {
 }
 
 export interface FamilyVerdict {
-  /** The surviving candidates, in the order given. */
+  /** The surviving candidates, in the order they are tried (see byPoolPriority). */
   readonly kept: readonly string[]
   readonly rejected: readonly Rejection[]
 }
 
-/** One NIC's usable pools, in the user's order, with why the others were dropped. */
+/** One NIC's usable pools, in the order they are tried, with why the others were dropped. */
 export interface FilteredNic {
   readonly nic: string
   readonly ipv4?: readonly string[]
@@ -118,7 +119,10 @@ export const rejectionReason = (
 const indexByName = (pools: readonly PoolView[]): ReadonlyMap<string, PoolView> =>
   new Map(pools.map((p) => [p.name, p]))
 
-/** Keep the candidates that may serve this NIC, in the order given (a stable filter). */
+/**
+ * Keep the candidates that may serve this NIC, in the order they are to be tried: Spiderpool's
+ * priority (podAffinity first ... the rest last), the user's order among equals.
+ */
 export const filterFamily = (
   version: IPVersion,
   names: readonly string[],
@@ -134,7 +138,7 @@ export const filterFamily = (
     if (reason === undefined) kept.push(name)
     else rejected.push({ pool: name, reason })
   }
-  return { kept, rejected }
+  return { kept: byPoolPriority(kept, byName), rejected }
 }
 
 // k8s.io/apimachinery's aggregate error text: one message alone, several as "[a, b]", no repeats.
@@ -157,14 +161,32 @@ export const allFilteredOut = (
   )
 
 /**
- * Filter one NIC's candidates. Each requested family must keep at least one pool, or the NIC
- * cannot be set up: IpamError 'no-pool' with every reason.
+ * Spiderpool reads every named candidate before it filters any: one that does not exist fails
+ * the whole allocation, even when another candidate could serve. Here too, so that a typo in a
+ * pool name is refused rather than silently routed to the next pool.
+ */
+export const missingPool = (candidates: NicCandidates, pools: readonly PoolView[]): IpamError | undefined => {
+  const known = new Set(pools.map((p) => p.name))
+  const missing = [...(candidates.ipv4 ?? []), ...(candidates.ipv6 ?? [])].find((name) => !known.has(name))
+  if (missing === undefined) return undefined
+  return new IpamError(
+    'no-pool',
+    `failed to get original IPPool ${missing}: spiderippools.spiderpool.spidernet.io "${missing}" not found`,
+  )
+}
+
+/**
+ * Filter one NIC's candidates. A candidate that does not exist refuses the NIC (see
+ * missingPool); each requested family must keep at least one pool, or the NIC cannot be set up:
+ * IpamError 'no-pool' with every reason.
  */
 export const filterCandidates = (
   candidates: NicCandidates,
   pools: readonly PoolView[],
   ctx: FilterContext,
 ): FilteredNic => {
+  const missing = missingPool(candidates, pools)
+  if (missing) throw missing
   const { nic } = candidates
   const rejected: Rejection[] = []
   const family = (version: IPVersion, names: readonly string[] | undefined) => {

@@ -23,6 +23,7 @@ export {
   allFilteredOut,
   filterCandidates,
   filterFamily,
+  missingPool,
   rejectionReason,
   type FamilyVerdict,
   type FilterContext,
@@ -30,4 +31,5 @@ export {
   type Rejection,
 } from './filter.ts'
 export { poolViewOf } from './pool-view-of.ts'
+export { byPoolPriority } from './priority.ts'
 export { poolsNamedByPod, poolsToRead } from './pools-to-read.ts'

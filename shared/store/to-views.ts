@@ -17,8 +17,8 @@ export interface RawObject {
     deletionTimestamp?: string
     deletionGracePeriodSeconds?: number
   }
-  spec?: { nodeName?: string; restartPolicy?: string; replicas?: number }
-  status?: { phase?: string; conditions?: Array<{ type: string; status: string }> }
+  spec?: { nodeName?: string; restartPolicy?: string; replicas?: number; ordinals?: { start?: number } }
+  status?: { phase?: string; reason?: string; conditions?: Array<{ type: string; status: string }> }
 }
 
 const owners = (refs: NonNullable<RawObject['metadata']>['ownerReferences']): OwnerReference[] =>
@@ -46,6 +46,7 @@ export const toPodView = (pod: RawObject): PodView => {
     view.deletionGracePeriodSeconds = pod.metadata.deletionGracePeriodSeconds
   }
   if (pod.status?.phase) view.phase = pod.status.phase
+  if (pod.status?.reason) view.reason = pod.status.reason
   if (pod.spec?.restartPolicy) view.restartPolicy = pod.spec.restartPolicy
   return view
 }
@@ -74,6 +75,7 @@ export const toControllerView = (
     ownerReferences: owners(object.metadata?.ownerReferences),
   }
   if (object.spec?.replicas !== undefined) view.replicas = object.spec.replicas
+  if (object.spec?.ordinals?.start !== undefined) view.ordinalsStart = object.spec.ordinals.start
   return view
 }
 

@@ -16,6 +16,8 @@ export interface PodView {
   deletionTimestamp?: string
   deletionGracePeriodSeconds?: number
   phase?: string
+  /** status.reason: `Evicted` for a pod the kubelet evicted. */
+  reason?: string
   restartPolicy?: string
 }
 
@@ -40,6 +42,8 @@ export interface ControllerView {
   ownerReferences: OwnerReference[]
   /** spec.replicas where the kind has it; a StatefulSet's decides which ordinals keep their IPs. */
   replicas?: number
+  /** A StatefulSet's spec.ordinals.start: its pods are numbered from here (default 0). */
+  ordinalsStart?: number
 }
 
 /** A Secret with its `data` decoded from base64 (the service keeps PEM text there). */

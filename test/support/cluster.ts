@@ -129,10 +129,15 @@ export async function createPool(kc: k8s.KubeConfig, name: string, spec: Record<
 /** A short random suffix so that tests sharing the one API server never collide. */
 export const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`
 
-export async function createNamespace(kc: k8s.KubeConfig, name: string, annotations: Record<string, string> = {}): Promise<void> {
+export async function createNamespace(
+  kc: k8s.KubeConfig,
+  name: string,
+  annotations: Record<string, string> = {},
+  labels: Record<string, string> = {},
+): Promise<void> {
   const core = kc.makeApiClient(k8s.CoreV1Api)
   try {
-    await core.createNamespace({ body: { metadata: { name, annotations } } })
+    await core.createNamespace({ body: { metadata: { name, annotations, labels } } })
   } catch (e) {
     if (!(e instanceof k8s.ApiException) || e.code !== 409) throw e
   }
@@ -182,4 +187,13 @@ export async function cleanUp(kc: k8s.KubeConfig, made: { namespace?: string; po
       if (!(e instanceof k8s.ApiException) || e.code !== 404) throw e
     })
   }
+}
+
+/**
+ * Starts a pod's graceful deletion, as `kubectl delete pod` does: with no kubelet to confirm it,
+ * the pod stays, terminating (deletionTimestamp set), which is when a runtime sends CNI DEL.
+ */
+export async function terminatePod(kc: k8s.KubeConfig, namespace: string, name: string): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api)
+  await core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 30 })
 }

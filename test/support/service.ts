@@ -5,6 +5,7 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { buildService } from '../../scripts/build-service.ts'
+import { ERROR_FORMAT_HEADER, STRUCTURED_ERRORS } from '../../shared/error-format.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 
@@ -79,12 +80,20 @@ export interface IpamAnswer {
   body: any
 }
 
-/** One call to the IPAM API over its unix socket, as the CNI plugin makes it. */
-export function ipamCall(socket: string, method: string, path: string, body?: unknown): Promise<IpamAnswer> {
+/**
+ * One call to the IPAM API over its unix socket, as Spinneret's CNI plugin makes it (asking for
+ * structured errors); `as: 'spiderpool'` calls it as Spiderpool's plugin does, with the empty Host
+ * header of its Go client.
+ */
+export function ipamCall(socket: string, method: string, path: string, body?: unknown, { as = 'spinneret' }: { as?: 'spinneret' | 'spiderpool' } = {}): Promise<IpamAnswer> {
   return new Promise((resolvePromise, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body)
+    const headers = {
+      ...(as === 'spinneret' ? { [ERROR_FORMAT_HEADER]: STRUCTURED_ERRORS } : { host: '', 'user-agent': 'Go-http-client/1.1', accept: 'application/json' }),
+      ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+    }
     const req = request(
-      { socketPath: socket, method, path, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {} },
+      { socketPath: socket, method, path, headers },
       (res) => {
         let text = ''
         res.on('data', (d) => (text += d))

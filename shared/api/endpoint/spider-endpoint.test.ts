@@ -45,6 +45,13 @@ describe('parseSpiderEndpoint', () => {
     expect(parseSpiderEndpoint(input).status.current.ips[0]).toEqual({ interface: 'net1', ipv6: 'fd00::5/64', vlan: 0 })
   })
 
+  it("keeps a NIC's mac, which Spiderpool v1.2 records for external systems", () => {
+    const e = endpoint()
+    const nic = { interface: 'eth0', ipv4: '10.6.0.5/16', mac: 'aa:bb:cc:dd:ee:ff', vlan: 12 }
+    const input = { ...e, status: { ...e.status, current: { ...e.status.current, ips: [nic] } } }
+    expect(parseSpiderEndpoint(input).status.current.ips[0]).toEqual(nic)
+  })
+
   it.each([
     [(e: ReturnType<typeof endpoint>) => ({ ...e, status: undefined }), 'status'],
     [(e: ReturnType<typeof endpoint>) => ({ ...e, status: { ...e.status, current: { ...e.status.current, uid: 1 } } }), 'status.current.uid'],

@@ -1,16 +1,14 @@
 import * as v from 'valibot'
 import { addressEntries } from '../common/address-entries.ts'
 import { LabelSelectorSchema } from '../common/label-selector.ts'
-import { VlanSchema } from '../common/vlan.ts'
 
 /**
  * `default` and `disable` default to false here as in the CRD (where the API server applies it),
- * so readers see a boolean whether or not the object went through the API server.
+ * so readers see a boolean whether or not the object went through the API server. No `vlan`, as
+ * in Spiderpool v1.2: an older object's is dropped on parse (and pruned by the API server).
  */
 export const IPPoolSpecSchema = v.object({
   ...addressEntries,
-  /** Deprecated in Spiderpool, kept so that its objects parse. */
-  vlan: v.optional(VlanSchema),
   podAffinity: v.optional(LabelSelectorSchema),
   namespaceAffinity: v.optional(LabelSelectorSchema),
   /** When non-empty it replaces `namespaceAffinity`. */

@@ -22,9 +22,10 @@ const subnet6 = {
 }
 
 describe('parseSpiderSubnet', () => {
-  it('reads a subnet of the seed scenario, defaulting vlan to 0 as the CRD does', () => {
+  it("reads a subnet of the seed scenario, and drops an older Spiderpool's vlan as v1.2's CRD does", () => {
     const subnet = parseSpiderSubnet(subnet6)
-    expect(subnet.spec).toEqual({ ...subnet6.spec, vlan: 0 })
+    expect(subnet.spec).toEqual(subnet6.spec)
+    expect(parseSpiderSubnet({ ...subnet6, spec: { ...subnet6.spec, vlan: 7 } }).spec).toEqual(subnet6.spec)
     expect(subnet.status).toEqual(subnet6.status)
   })
 

@@ -1,10 +1,9 @@
 import * as v from 'valibot'
 import { addressEntries } from '../common/address-entries.ts'
-import { VlanSchema } from '../common/vlan.ts'
 
-/** Spiderpool's CRD defaults a subnet's `vlan` to 0 (it does not for pools). */
-export const SubnetSpecSchema = v.object({
-  ...addressEntries,
-  vlan: v.optional(VlanSchema, 0),
-})
+/**
+ * As in Spiderpool v1.2 (no `vlan`: an older object's is dropped on parse, and the API server
+ * prunes it, as Spiderpool's CRD does).
+ */
+export const SubnetSpecSchema = v.object(addressEntries)
 export type SubnetSpec = v.InferOutput<typeof SubnetSpecSchema>
