@@ -25,6 +25,8 @@ export const NODE_PATHS = [
   '/var/lib/cni',
   '/var/log/pods',
   '/var/log/containers',
+  // The CNI plugin's log (Spiderpool's default path): each node keeps its own.
+  '/var/log/spidernet',
 ] as const
 
 /** The node's folder that appears at `nodePath` inside the node. */
