@@ -161,9 +161,13 @@ async function clusterRuns(state: ClusterState | undefined): Promise<boolean> {
   return state.nodes.every((n) => livePid(kubeletOf(n.name)) !== undefined && livePid(containerdOf(n.name)) !== undefined)
 }
 
-/** Brings the cluster up (building what is missing), or reuses the one that runs. */
-export async function up({ nodes = 2, readyTimeoutMs = 90_000 }: { nodes?: number; readyTimeoutMs?: number } = {}): Promise<ClusterUp> {
-  const description = describeCluster(nodes)
+/**
+ * Brings the cluster up (building what is missing), or reuses the one that runs. Without `nodes`
+ * a running cluster is reused as it is (2 nodes when none runs); with it, a running cluster with
+ * fewer nodes gets the missing ones, one with other nodes is refused.
+ */
+export async function up({ nodes, readyTimeoutMs = 90_000 }: { nodes?: number; readyTimeoutMs?: number } = {}): Promise<ClusterUp> {
+  const description = describeCluster(nodes ?? readState()?.nodes.length ?? 2)
   ensureClusterPrerequisites(say)
   if (await ensureBinaries('control-plane')) say('built kube-apiserver and etcd')
   if (await ensureBinaries('cluster')) say('built kubelet, kube-controller-manager, kube-scheduler, netns-gateway')
