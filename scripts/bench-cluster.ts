@@ -19,10 +19,10 @@ import path from 'node:path'
 import * as k8s from '@kubernetes/client-node'
 import { BIN_DIR, REPO_ROOT } from './control-plane/build.ts'
 import { clusterKubeConfig, clusterNodes, clusterControlPlane, down, up } from './cluster/cluster.ts'
-import { HOST_PROCESSES, hostProcessLog } from './cluster/controllers.ts'
+import { HOST_PROCESSES, hostProcessPid } from './cluster/controllers.ts'
 import { installSpinneret, kubectl, SERVICE_NAMESPACE } from './cluster/install.ts'
 import { containerdOf, kubeletOf, nodeProcesses } from './cluster/node.ts'
-import { IMAGES_DIR, RUN_DIR } from './cluster/paths.ts'
+import { IMAGES_DIR } from './cluster/paths.ts'
 import { livePid } from './control-plane/processes.ts'
 import { gzipSize } from './image/build-image.ts'
 
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   const processes: Array<[string, number | undefined]> = [
     ['etcd', livePid(cp.tracked('etcd'))],
     ['kube-apiserver', livePid(cp.tracked('kube-apiserver'))],
-    ...HOST_PROCESSES.map((name): [string, number | undefined] => [name, livePid({ pidFile: path.join(RUN_DIR, `${name}.pid`), exe: path.join(BIN_DIR, name), log: hostProcessLog(name) })]),
+    ...HOST_PROCESSES.map((name): [string, number | undefined] => [name, hostProcessPid(name)]),
   ]
   for (const node of clusterNodes()) {
     processes.push([`containerd (${node.name})`, livePid(containerdOf(node.name))], [`kubelet (${node.name})`, livePid(kubeletOf(node.name))])

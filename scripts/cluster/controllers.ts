@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { binPath } from '../control-plane/build.ts'
 import type { ControlPlane } from '../control-plane/control-plane.ts'
-import { freePort, livePid, sleep, startTracked, stopTracked, tail, type Tracked } from '../control-plane/processes.ts'
+import { SUPERVISOR, freePort, livePid, sleep, startTracked, stopTracked, supervised, tail, type Tracked } from '../control-plane/processes.ts'
 import { nodeIP, type NodeDescription } from './description.ts'
 import { KUBERNETES_SERVICE_IP } from './network.ts'
 import { CLUSTER_DIR, RUN_DIR, markedEnv, netnsPath, nodeNetns } from './paths.ts'
@@ -15,11 +15,18 @@ export const EGRESS_SOCKET = path.join(RUN_DIR, 'egress.sock')
 export const EGRESS_CONFIG = path.join(RUN_DIR, 'egress-selector.yaml')
 const GATEWAY_CONFIG = path.join(RUN_DIR, 'netns-gateway.json')
 
-const trackedOf = (name: 'kube-controller-manager' | 'kube-scheduler' | 'netns-gateway'): Tracked => ({
+const binaryOf = (name: 'kube-controller-manager' | 'kube-scheduler' | 'netns-gateway'): Tracked => ({
   pidFile: path.join(RUN_DIR, `${name}.pid`),
   exe: binPath(name),
   log: path.join(LOG_DIR, `${name}.log`),
 })
+// Supervised, as on a real control-plane node: kube-scheduler exits on purpose when it finds its
+// cache corrupted (a force-deleted StatefulSet pod back on another node) and expects a restart.
+const trackedOf = (name: 'kube-controller-manager' | 'kube-scheduler' | 'netns-gateway'): Tracked => supervised(binaryOf(name))
+
+/** Starts a control-plane binary under the supervisor. */
+const startSupervised = (name: 'kube-controller-manager' | 'kube-scheduler' | 'netns-gateway', args: string[]) =>
+  startTracked({ ...trackedOf(name), exe: SUPERVISOR[0] as string }, [...SUPERVISOR.slice(1), binPath(name), ...args], { env: markedEnv() })
 export const HOST_PROCESSES = ['netns-gateway', 'kube-controller-manager', 'kube-scheduler'] as const
 
 /** The API server dials kubelets and Service endpoints through netns-gateway. */
@@ -65,10 +72,11 @@ export async function ensureGateway(controlPlane: ControlPlane, nodes: readonly 
   fs.writeFileSync(GATEWAY_CONFIG, config)
   fs.mkdirSync(LOG_DIR, { recursive: true })
   if (running !== undefined) {
-    process.kill(running, 'SIGHUP')
+    // The supervisor's child is the gateway: SIGHUP it, not the shell.
+    for (const child of childrenOf(running)) process.kill(child, 'SIGHUP')
     return
   }
-  const pid = startTracked(gateway, ['--config', GATEWAY_CONFIG], { env: markedEnv() })
+  const pid = startSupervised('netns-gateway', ['--config', GATEWAY_CONFIG])
   for (let i = 0; i < 100 && !fs.existsSync(EGRESS_SOCKET); i++) {
     if (livePid(gateway) === undefined) break
     await sleep(100)
@@ -90,7 +98,7 @@ export async function ensureControllers(controlPlane: ControlPlane): Promise<voi
   ]
   const kcm = trackedOf('kube-controller-manager')
   if (livePid(kcm) === undefined) {
-    startTracked(kcm, [
+    startSupervised('kube-controller-manager', [
       ...common,
       `--secure-port=${await freePort()}`,
       `--cert-dir=${path.join(RUN_DIR, 'kcm-certs')}`,
@@ -100,11 +108,11 @@ export async function ensureControllers(controlPlane: ControlPlane): Promise<voi
       '--use-service-account-credentials=false',
       '--controllers=*',
       // No --allocate-node-cidrs: node IPAM would compete with the IPAM under test.
-    ], { env: markedEnv() })
+    ])
   }
   const scheduler = trackedOf('kube-scheduler')
   if (livePid(scheduler) === undefined) {
-    startTracked(scheduler, [...common, `--secure-port=${await freePort()}`, `--cert-dir=${path.join(RUN_DIR, 'scheduler-certs')}`], { env: markedEnv() })
+    startSupervised('kube-scheduler', [...common, `--secure-port=${await freePort()}`, `--cert-dir=${path.join(RUN_DIR, 'scheduler-certs')}`])
   }
 }
 
@@ -117,3 +125,21 @@ export async function stopHostProcesses(): Promise<void> {
 }
 
 export const hostProcessLog = (name: (typeof HOST_PROCESSES)[number]) => trackedOf(name).log
+
+/** The pid of the binary a supervisor runs now (for its memory, or a signal). */
+export const hostProcessPid = (name: (typeof HOST_PROCESSES)[number]): number | undefined => {
+  const supervisor = livePid(trackedOf(name))
+  return supervisor === undefined ? undefined : childrenOf(supervisor)[0]
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .map(Number)
+      .filter(Boolean)
+  } catch {
+    return []
+  }
+}

@@ -37,6 +37,8 @@ export interface Tracked {
   /** Absolute path of the executable; /proc/<pid>/exe must point at it. */
   exe: string
   log: string
+  /** Also required in /proc/<pid>/cmdline (for processes whose exe is a shell, e.g. a supervisor). */
+  argv?: string
 }
 
 /** The pid from the pid file, only if that process is alive and still runs `exe`. */
@@ -50,11 +52,28 @@ export function livePid(t: Tracked): number | undefined {
   if (!pid || !isAlive(pid)) return undefined
   try {
     if (fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '') !== t.exe) return undefined
+    if (t.argv !== undefined && !fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(t.argv)) return undefined
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || fs.existsSync('/proc/self/exe')) return undefined
   }
   return pid
 }
+
+/**
+ * A shell that runs a command again whenever it exits (1 s later), as a node's systemd or
+ * kubelet restarts a crashed control-plane component; SIGTERM stops the command and the shell.
+ * Usage: spawn(SUPERVISOR[0], [...SUPERVISOR.slice(1), binary, ...args]).
+ */
+export const SUPERVISOR = [
+  '/bin/sh',
+  '-c',
+  'trap \'kill "$child" 2>/dev/null; wait "$child"; exit 0\' TERM INT; ' +
+    'while :; do "$@" & child=$!; wait "$child"; echo "[supervisor] $1 exited with $?; starting it again in 1 s" >&2; sleep 1; done',
+  'supervise',
+]
+
+/** The Tracked of a supervised binary: the supervisor's pid, checked by the binary in its cmdline. */
+export const supervised = (t: Tracked): Tracked => ({ ...t, exe: fs.realpathSync(SUPERVISOR[0] as string), argv: t.exe })
 
 export interface StartOptions {
   /** Run under this wrapper (e.g. ['nsenter', '--net=...', '--']); exe is still what is tracked. */
@@ -94,7 +113,7 @@ export async function execed(t: Tracked, pid: number, timeoutMs = 5_000): Promis
   return false
 }
 
-/** TERM, wait up to `graceMs`, then KILL; resolves once the process is gone. */
+/** TERM, wait up to `graceMs`, then KILL (with 0: KILL at once); resolves once the process is gone. */
 export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
   const signal = (sig: NodeJS.Signals) => {
     try {
@@ -103,7 +122,7 @@ export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
       /* exited meanwhile */
     }
   }
-  signal('SIGTERM')
+  if (graceMs > 0) signal('SIGTERM')
   for (let waited = 0; waited < graceMs && isAlive(pid); waited += 100) await sleep(100)
   if (isAlive(pid)) signal('SIGKILL')
   for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100)
@@ -203,4 +222,36 @@ export async function withDirLock<T>(lockDir: string, timeoutMs: number, announc
   } finally {
     fs.rmSync(lockDir, { recursive: true, force: true })
   }
+}
+
+/**
+ * Restarts a tracked process exactly as it runs (same arguments, environment and log, appended
+ * to), for fault injection: kill (SIGKILL, as a crash) or stop (SIGTERM), wait `downMs`, start.
+ * A process started through a wrapper (nsenter) needs the same wrapper again. @returns the new pid
+ */
+export async function restartTracked(
+  t: Tracked,
+  { signal = 'SIGKILL', downMs = 0, wrapper }: { signal?: NodeJS.Signals; downMs?: number; wrapper?: string[] } = {},
+): Promise<number> {
+  const pid = livePid(t)
+  if (pid === undefined) throw new Error(`${t.exe} is not running (pid file ${t.pidFile})`)
+  const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(1, -1)
+  const env = Object.fromEntries(
+    fs
+      .readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  )
+  await stopPid(pid, signal === 'SIGKILL' ? 0 : 10_000)
+  if (downMs > 0) await sleep(downMs)
+  const out = fs.openSync(t.log, 'a')
+  const [cmd, ...cmdArgs] = [...(wrapper ?? []), t.exe, ...args] as [string, ...string[]]
+  const child = spawn(cmd, cmdArgs, { stdio: ['ignore', out, out], detached: true, env })
+  fs.closeSync(out)
+  child.unref()
+  if (child.pid === undefined) throw new Error(`could not start ${t.exe} again`)
+  fs.writeFileSync(t.pidFile, `${child.pid}\n`)
+  if (!(await execed(t, child.pid))) throw new Error(`${t.exe} did not start again; tail of ${t.log}:\n${tail(t.log)}`)
+  return child.pid
 }
