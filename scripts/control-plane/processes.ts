@@ -134,15 +134,33 @@ export async function stopTracked(t: Tracked, graceMs?: number): Promise<void> {
   fs.rmSync(t.pidFile, { force: true })
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A free loopback port below the kernel's ephemeral range: a server restarted on its port (a
+ * fault test kills kube-apiserver and starts it again) must not find it taken by some client's
+ * outgoing connection, which is what a port the kernel hands out for `listen(0)` risks.
+ */
+export async function freePort(): Promise<number> {
+  let ephemeralLow = 32768
+  try {
+    ephemeralLow = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow
+  } catch {
+    /* not Linux: keep the usual start of the range */
+  }
+  const low = 10_000
+  const high = Math.max(low + 1000, ephemeralLow - 1)
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low))
+    if (await canListen(port)) return port
+  }
+  throw new Error(`no free port on 127.0.0.1 between ${low} and ${high}`)
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer()
     srv.unref()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
+    srv.once('error', () => resolve(false))
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)))
   })
 }
 
