@@ -20,7 +20,8 @@ export function summary(r: ChaosReport): string {
     ['sandbox retries (FailedCreatePodSandBox events)', String(r.sandboxRetries)],
     ['leaks found (force-deleted pods holding an address)', String(r.leaks.found)],
     ['leaks collected', String(r.leaks.collected)],
-    ['max time to collect', `${(r.leaks.maxCollectMs / 1000).toFixed(1)} s`],
+    ['max time to collect (pods of Deployments)', `${(r.leaks.maxCollectMs / 1000).toFixed(1)} s`],
+    ["max time until a StatefulSet pod's successor takes its address over", `${(r.leaks.maxStatefulSetTakeoverMs / 1000).toFixed(1)} s`],
     ['time to settle after the churn', `${(r.settleMs / 1000).toFixed(1)} s`],
     ['violated invariants', String(r.violations.length)],
   ]

@@ -44,7 +44,7 @@ export interface ChaosReport {
   allocations: number
   conflicts: number
   sandboxRetries: number
-  leaks: { found: number; collected: number; maxCollectMs: number }
+  leaks: { found: number; collected: number; maxCollectMs: number; maxStatefulSetTakeoverMs: number }
   settleMs: number
   violations: Violation[]
   durationMs: number
@@ -114,7 +114,7 @@ export async function runChaos(size: ChaosSize, seed: number, log: (line: string
   // went: polled all along.
   const created = new Set<string>()
   const addressed = new Set<string>()
-  const forced: Array<{ uid: string; at: number; collectedAt?: number }> = []
+  const forced: Array<{ uid: string; at: number; statefulSet: boolean; collectedAt?: number }> = []
   let watching = true
   const watcher = (async () => {
     while (watching) {
@@ -137,7 +137,7 @@ export async function runChaos(size: ChaosSize, seed: number, log: (line: string
   const forceSome = async (count: number, onNode?: string) => {
     const candidates = (await podsOf()).filter((p) => p.status?.podIP && (!onNode || p.spec?.nodeName === onNode))
     const victims = candidates.sort(() => rand() - 0.5).slice(0, count)
-    for (const v of victims) forced.push({ uid: v.metadata!.uid!, at: Date.now() })
+    for (const v of victims) forced.push({ uid: v.metadata!.uid!, at: Date.now(), statefulSet: v.metadata?.ownerReferences?.some((o) => o.kind === 'StatefulSet') ?? false })
     await fault('force-delete pods', () => forceDelete(core, victims))
   }
 
@@ -200,7 +200,14 @@ export async function runChaos(size: ChaosSize, seed: number, log: (line: string
   watching = false
   await watcher
   const collected = forced.filter((f) => f.collectedAt !== undefined)
-  const leaks = { found: forced.length, collected: collected.length, maxCollectMs: Math.max(0, ...collected.map((f) => f.collectedAt! - f.at)) }
+  const time = (f: (typeof forced)[number]) => f.collectedAt! - f.at
+  const leaks = {
+    found: forced.length,
+    collected: collected.length,
+    maxCollectMs: Math.max(0, ...collected.filter((f) => !f.statefulSet).map(time)),
+    // A StatefulSet pod's address is kept for its successor (same ordinal), which takes it over.
+    maxStatefulSetTakeoverMs: Math.max(0, ...collected.filter((f) => f.statefulSet).map(time)),
+  }
 
   const metrics = await serviceMetrics(nodes, third.port)
   const sandboxRetries = snapshot.sandboxFailures.length
