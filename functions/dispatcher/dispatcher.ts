@@ -51,7 +51,7 @@ const subnetView = (pool: SpiderIPPool) =>
  * await dispatcher.start()
  */
 export const createDispatcher = (deps: DispatcherDeps): Dispatcher => {
-  const log = (deps.log ?? silentLogger).with({ function: 'dispatcher' })
+  const log = (deps.log ?? silentLogger).child({ function: 'dispatcher' })
   const queue = createWorkQueue({
     concurrency: deps.concurrency,
     retryDelayMs: deps.retryDelayMs,

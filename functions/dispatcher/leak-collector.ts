@@ -27,7 +27,7 @@ export interface LeakCollector {
  * not all scan the cluster at the same moment.
  */
 export const createLeakCollector = (options: LeakCollectorOptions): LeakCollector => {
-  const log = (options.log ?? silentLogger).with({ function: 'leak-collector' })
+  const log = (options.log ?? silentLogger).child({ function: 'leak-collector' })
   let running: Promise<void> | undefined
   let interval: ReturnType<typeof setInterval> | undefined
   let soon: ReturnType<typeof setTimeout> | undefined

@@ -28,7 +28,7 @@ export interface LeakOutcome {
  */
 export async function collectLeakedIPs(deps: LeakDeps): Promise<LeakOutcome> {
   const { store, poolWriter } = deps
-  const log = (deps.log ?? silentLogger).with({ function: 'reconcile-leaks' })
+  const log = (deps.log ?? silentLogger).child({ function: 'reconcile-leaks' })
   const [pools, endpoints] = await Promise.all([store.listPools('latest'), store.listEndpoints()])
   const pods = await store.listPods(deps.nodeName)
   const setKeys = new Set(

@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import { IpamError } from '../../shared/errors.ts'
 import { parseInput } from '../lib/parse-body.ts'
+import { LOG_LEVELS } from '../../shared/log.ts'
 
 const Flag = v.pipe(
   v.picklist(['true', 'false', '1', '0'], 'must be true or false'),
@@ -19,7 +20,7 @@ export const ServiceConfigSchema = v.object({
   /** The service's own namespace: its claim registry, webhook certificate and Service. */
   SERVICE_NAMESPACE: v.optional(v.string(), 'kube-system'),
   GROUP_COMMIT: v.optional(Flag, 'true'),
-  LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error']), 'info'),
+  LOG_LEVEL: v.optional(v.picklist([...LOG_LEVELS]), 'info'),
   RESYNC_SECONDS: v.optional(v.pipe(v.string(), v.transform(Number), v.number(), v.minValue(1)), '600'),
   /** The admission webhooks (HTTPS); 0 turns them off. */
   WEBHOOK_PORT: v.optional(Port, '5712'),

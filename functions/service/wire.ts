@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node'
-import { createLogger, type LogLevel } from '../../shared/log.ts'
+import { createLogger } from '../../shared/log.ts'
 import { coalescedReads } from '../../shared/store/coalesced-reads.ts'
 import { KubeHttp } from '../../shared/store/kube-http.ts'
 import { KubeStore } from '../../shared/store/kube-store.ts'
@@ -19,7 +19,7 @@ import { createReadiness } from './readiness.ts'
  * functions. Listening is the entry point's job.
  */
 export function wireService(config: ServiceConfig) {
-  const log = createLogger({ level: config.LOG_LEVEL as LogLevel })
+  const log = createLogger({ level: config.LOG_LEVEL })
   const kubeConfig = new KubeConfig()
   kubeConfig.loadFromDefault()
   // One HTTP client (one connection pool) for the functions' reads and writes and the watches.
@@ -34,7 +34,7 @@ export function wireService(config: ServiceConfig) {
   const watch = new KubeWatch(kubeWatchTransport(http, config.NODE_NAME ? { podsOnNode: config.NODE_NAME } : {}), { log })
   let dispatching = false
   const readiness = createReadiness({
-    log: log.with({ function: 'readiness' }),
+    log: log.child({ function: 'readiness' }),
     checks: [
       () => kube.apiProblems(),
       () =>

@@ -122,7 +122,7 @@ export class KubeWatch implements WatchSource {
   }
 
   async list<K extends WatchKind>(kind: K): Promise<Array<WatchedObjects[K]>> {
-    const log = (this.options.log ?? silentLogger).with({ kind })
+    const log = (this.options.log ?? silentLogger).child({ kind })
     const { items } = await this.transport.list(kind).catch((e: unknown) => {
       throw new IpamError('try-again', `list ${kind}: ${e instanceof Error ? e.message : String(e)}`)
     })
@@ -159,7 +159,7 @@ class WatchLoop<K extends WatchKind> {
     /** Called after each list: with no argument when it succeeded, else with its error. */
     private readonly onListed: (error?: unknown) => void = () => {},
   ) {
-    this.log = (options.log ?? silentLogger).with({ kind })
+    this.log = (options.log ?? silentLogger).child({ kind })
   }
 
   stop() {
