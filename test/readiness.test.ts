@@ -22,7 +22,7 @@ let plugin: string
 
 /** GET on the service's health port (the port it logged, since the test asked for any). */
 function ops(path: string): Promise<{ status: number; body: string }> {
-  const port = Number(/"msg":"health and metrics listening".*?"port":(\d+)/.exec(service.output())?.[1])
+  const port = Number(/"msg":"health listening".*?"port":(\d+)/.exec(service.output())?.[1])
   return new Promise((resolve, reject) => {
     request({ host: '127.0.0.1', port, path }, (res) => {
       let body = ''
