@@ -46,6 +46,7 @@ export function startLeakDuty(options: LeakDutyOptions): () => Promise<void> {
           ...(options.onReleased ? { onReleased: options.onReleased } : {}),
         })
         options.onScan?.({ released: outcome.released })
+        options.log?.debug('leaked-IP scan done', { scope: options.nodeName ?? 'cluster', released: outcome.released, endpointsDeleted: outcome.endpointsDeleted })
       } catch (error) {
         options.onScan?.({ error })
         throw error
