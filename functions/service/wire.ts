@@ -54,7 +54,8 @@ export function wireService(config: ServiceConfig) {
   // Two sets of watches: this node's pods (readiness waits for them), and the cluster-wide ones
   // of the leader plus the leader Lease (they say nothing about serving this node's IPAM).
   const nodeWatch = new KubeWatch(kubeWatchTransport(http, nodeName ? { podsOnNode: nodeName } : {}), { log, onTrouble: () => readiness.checkNow() })
-  const clusterWatch = new KubeWatch(kubeWatchTransport(http, { lease }), { log })
+  // Any watch that breaks makes readiness look at the API server at once.
+  const clusterWatch = new KubeWatch(kubeWatchTransport(http, { lease }), { log, onTrouble: () => readiness.checkNow() })
   kube.onUnreachable = () => readiness.checkNow()
   let nodeDutiesStarted = !nodeName
   const readiness = createReadiness({
