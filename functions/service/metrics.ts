@@ -19,6 +19,7 @@ export type Verb = 'ADD' | 'DEL' | 'GC' | 'CHECK'
 // every Spiderpool boundary is kept, so its dashboard's `le` values still exist.
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.3, 0.5, 1, 3, 5, 7, 10, 15]
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+const WATCHED_KINDS = ['SpiderIPPool', 'SpiderSubnet', 'Pod', 'Node', 'Lease'] as const
 
 /** What the metrics read at scrape time; each is optional (a test wires what it has). */
 export interface MetricSources {
@@ -141,7 +142,11 @@ export function createMetrics(sources: MetricSources = {}) {
     registers: [registry],
     collect() {
       this.reset()
-      for (const [kind, n] of Object.entries(sources.watchRestarts?.() ?? {})) this.inc({ kind }, n)
+      const restarts = sources.watchRestarts?.()
+      if (!restarts) return
+      // Every kind this service watches shows, 0 included: a rate over a series that appears
+      // only at its first restart would miss that restart.
+      for (const kind of WATCHED_KINDS) this.inc({ kind }, restarts[kind] ?? 0)
     },
   })
   // Spiderpool's pool and subnet gauges: the leader reports them (every replica would multiply
