@@ -19,6 +19,12 @@ export interface LeakDutyOptions {
   nodeDownGraceSeconds?: number
   /** A pod event brings the next scan this close. */
   soonMs?: number
+  /**
+   * Scan soon after starting: a new leader, whose predecessor may have left a scan undone (pods
+   * that went while nobody led send no event again). Not for the node scans: a fleet of
+   * restarting services must not all scan at once.
+   */
+  scanAtStart?: boolean
   onScan?: (outcome: { released: number } | { error: unknown }) => void
   onReleased?: (pool: string, leaks: Leak[]) => void
 }
@@ -57,6 +63,7 @@ export function startLeakDuty(options: LeakDutyOptions): () => Promise<void> {
     ...(options.log ? { log: options.log } : {}),
   })
   collector.start()
+  if (options.scanAtStart) collector.scanSoon()
   const stops = [options.source.watch('Pod', collector.onPod)]
   const grace = options.nodeDownGraceSeconds
   if (options.nodeName === undefined && grace !== undefined) {

@@ -89,6 +89,7 @@ export function wireService(config: ServiceConfig) {
         log,
         intervalMs: resyncMs,
         nodeDownGraceSeconds: config.NODE_DOWN_GRACE_SECONDS,
+        scanAtStart: true,
         onScan: (outcome) => metrics.leakScan('cluster', outcome),
         onReleased: (pool, leaks) =>
           events.record(
