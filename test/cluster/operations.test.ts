@@ -147,9 +147,12 @@ describe('the leader', () => {
     await forceDelete(['forced', 'no-endpoint'])
     await eventually('the leader collected both', async () => ((await holdersOf(['forced', 'no-endpoint'])).length === 0 ? true : undefined), { timeoutMs: 30_000 })
     console.log(`collected ${Date.now() - t0} ms after the forced delete`)
-    const events = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${pool}` })
-    expect(events.items.map((e) => e.reason)).toContain('LeakedIPsReleased')
-    expect(events.items.map((e) => e.message).join('\n')).toMatch(new RegExp(`pod ${ns}/forced no longer exists`))
+    // The pool's Event is written once the release is: a moment later.
+    const messages = await eventually('the pool\'s LeakedIPsReleased event', async () => {
+      const events = (await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${pool},reason=LeakedIPsReleased` })).items
+      return events.length > 0 ? events.map((e) => e.message).join('\n') : undefined
+    }, { timeoutMs: 10_000 })
+    expect(messages).toMatch(new RegExp(`pod ${ns}/forced no longer exists`))
   })
 
   it('collects the pods of a node deleted with pods on it, once the pod GC removes them', async () => {
