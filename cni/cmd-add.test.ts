@@ -171,6 +171,8 @@ describe('ADD: service errors', () => {
     ['pod-dead', 410, 103],
     ['invalid-annotation', 400, 104],
     ['invalid-resource', 400, 104],
+    ['forbidden', 403, 107],
+    ['internal', 500, 999],
   ])('maps service code %s (HTTP %i) to CNI code %i with its message', async (code, status, cniCode) => {
     const out = await add(() => refusal(status, code, `refused: ${code}`, 'pool v4-pool: 0 of 254 free'))
     const error = errorOf(out)
@@ -198,6 +200,7 @@ describe('ADD: service errors', () => {
     [404, '404 Not Found', 103],
     [410, 'gone', 103],
     [400, 'bad', 100],
+    [403, 'forbidden', 107],
     [422, '{"code":"something-new","message":"new refusal"}', 100],
   ])('falls back on HTTP %i for a body without a known code', async (status, body, cniCode) => {
     const out = await add(() => ({ status, body }))

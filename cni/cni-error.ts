@@ -20,6 +20,8 @@ export const CniCode = {
   invalidAnnotationOrResource: 104,
   allocationNotFound: 105,
   allocationMismatch: 106,
+  /** The service's ServiceAccount lacks an RBAC rule; the message names it. */
+  forbidden: 107,
   internal: 999,
 } as const
 

@@ -9,7 +9,7 @@ import { parseCommand, parseEnv, type Command, type Env } from './env.ts'
 import { ipamClient } from './ipam-client.ts'
 import { parseCniArgs } from './k8s-args.ts'
 import { answerVersion, decodeStdin, loadNetConf, type RawConf } from './load-net-conf.ts'
-import { createLogger, renderLog, type Logger } from './logger.ts'
+import { createBufferedLogger, type Logger } from '../shared/log.ts'
 import type { LogLevel } from './net-conf-schema.ts'
 import { timeoutFor } from './timeouts.ts'
 import type { Connect } from './transport.ts'
@@ -78,7 +78,7 @@ const sniff = (stdin: string): RawConf | undefined => {
  * then stdin (6), config (7) and version (1), then the verb.
  */
 export const dispatch = async (input: DispatchInput, deps: DispatchDeps): Promise<DispatchOutput> => {
-  const log = createLogger(deps.now ?? (() => new Date()))
+  const { log, render } = createBufferedLogger({ now: deps.now ?? (() => new Date()), fields: { plugin: 'spinneret' } })
   let level: LogLevel = 'info'
   let logFilePath: string | undefined
   let logRotation: LogRotation | undefined
@@ -87,7 +87,7 @@ export const dispatch = async (input: DispatchInput, deps: DispatchDeps): Promis
   const finish = (stdout: string, exitCode: number): DispatchOutput => ({
     stdout,
     exitCode,
-    logLines: renderLog(log.entries, level),
+    logLines: render(level),
     ...(logFilePath ? { logFilePath } : {}),
     ...(logRotation ? { logRotation } : {}),
   })

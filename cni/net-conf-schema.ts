@@ -4,8 +4,9 @@ export const DEFAULT_SOCKET_PATH = '/var/run/spidernet/spiderpool.sock'
 /** Where Spiderpool's plugin logs when `log_file_path` is absent or "" (its docs and its code agree). */
 export const DEFAULT_LOG_FILE_PATH = '/var/log/spidernet/spiderpool.log'
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
-export type LogLevel = (typeof LOG_LEVELS)[number]
+import { LOG_LEVELS, type LogLevel } from '../shared/log.ts'
+
+export type { LogLevel }
 
 // Spiderpool writes levels in capitals and also knows fatal/panic; both mean "errors only" here.
 const LogLevelSchema = v.pipe(

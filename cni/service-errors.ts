@@ -17,6 +17,8 @@ import { CniCode } from './cni-error.ts'
  * | invalid-annotation, invalid-resource  | 400             | 104 |
  * | not-found (DEL)                       | 404             | success |
  * | not-found (CHECK)                     | 404             | 105 |
+ * | forbidden                             | 403             | 107 |
+ * | internal                              | 500             | 999 |
  *
  * The expected statuses are those of functions/lib/http-errors.ts (STATUS_OF).
  * Typed against IpamErrorCode, so a code added to shared/errors.ts fails to compile here until
@@ -31,6 +33,8 @@ export const CNI_CODE_BY_SERVICE_CODE: Readonly<Record<IpamErrorCode, number>> =
   'pod-dead': CniCode.podNotFoundOrDead,
   'invalid-annotation': CniCode.invalidAnnotationOrResource,
   'invalid-resource': CniCode.invalidAnnotationOrResource,
+  forbidden: CniCode.forbidden,
+  internal: CniCode.internal,
 }
 
 export const isServiceCode = (code: string): code is IpamErrorCode =>
@@ -44,6 +48,7 @@ export const isServiceCode = (code: string): code is IpamErrorCode =>
 export const cniCodeForStatus = (status: number): number => {
   if (status >= 500 || status === 429 || status === 408) return CniCode.tryAgainLater
   if (status === 404 || status === 410) return CniCode.podNotFoundOrDead
+  if (status === 403) return CniCode.forbidden
   return CniCode.ipamRefused
 }
 

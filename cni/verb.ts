@@ -1,7 +1,7 @@
 import type { CniEnv } from './env.ts'
 import type { IpamClient } from './ipam-client.ts'
 import type { RawConf } from './load-net-conf.ts'
-import type { Logger } from './logger.ts'
+import type { Logger } from '../shared/log.ts'
 import type { NetConf } from './net-conf-schema.ts'
 import type { CniVersion } from './versions.ts'
 

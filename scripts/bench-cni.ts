@@ -128,9 +128,9 @@ interface Observed {
 }
 
 const COUNTERS: readonly (readonly [string, string])[] = [
-  ['spinneret_api_reads_total', 'API reads'],
-  ['spinneret_api_writes_total', 'API writes'],
-  ['spinneret_api_conflicts_total', 'API conflicts'],
+  ['spinneret_kube_api_reads_total', 'API reads'],
+  ['spinneret_kube_api_writes_total', 'API writes'],
+  ['spinneret_kube_api_conflicts_total', 'API conflicts'],
   ['spinneret_pool_writer_writes_total', 'pool writes'],
 ]
 
@@ -368,7 +368,7 @@ const realTarget = async (): Promise<Target> => {
     watched: { service: running.process.pid, 'kube-apiserver': planePid('kube-apiserver'), etcd: planePid('etcd') },
     real: true,
     counters: async () => {
-      const port = /"health and metrics listening".*?"port":(\d+)/.exec(running.output())?.[1]
+      const port = /"metrics listening".*?"port":(\d+)/.exec(running.output())?.[1]
       if (!port) return {}
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
       const lines = text.split('\n').filter((l) => l && !l.startsWith('#'))

@@ -91,8 +91,8 @@ async function scenario(groupCommit: boolean) {
   const cpuAfter = cpuNow(service.process.pid)
   const cpu = Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, v - cpuBefore[k as keyof typeof cpuBefore]]))
   const after = await metrics()
-  const heapMB = (after['spinneret_process_memory_heap_used_bytes'] ?? 0) / 1e6
-  const heapTotalMB = (after['spinneret_process_memory_heap_total_bytes'] ?? 0) / 1e6
+  const heapMB = (after['nodejs_heap_size_used_bytes'] ?? 0) / 1e6
+  const heapTotalMB = (after['nodejs_heap_size_total_bytes'] ?? 0) / 1e6
   const failed = answers.filter((a) => a.status !== 200)
   const ips = answers.filter((a) => a.status === 200).map((a) => a.body.ips[0].address)
   const procStatus = readFileSync(`/proc/${service.process.pid}/status`, 'utf8')
@@ -130,9 +130,9 @@ async function scenario(groupCommit: boolean) {
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     poolWritesPerAlloc: d('spinneret_pool_writer_writes_total') / PODS,
-    apiWritesPerAlloc: d('spinneret_api_writes_total') / PODS,
-    apiReadsPerAlloc: d('spinneret_api_reads_total') / PODS,
-    conflicts: d('spinneret_api_conflicts_total'),
+    apiWritesPerAlloc: d('spinneret_kube_api_writes_total') / PODS,
+    apiReadsPerAlloc: d('spinneret_kube_api_reads_total') / PODS,
+    conflicts: d('spinneret_kube_api_conflicts_total'),
     releasePerSecond: PODS / releaseSeconds,
     releaseRetries,
     recordsLeft: left,
@@ -147,7 +147,7 @@ async function scenario(groupCommit: boolean) {
 }
 
 function opsPort(output: string): number {
-  const match = output.match(/"health and metrics listening".*?"port":(\d+)/)
+  const match = output.match(/"metrics listening".*?"port":(\d+)/)
   if (!match) throw new Error(`service did not report its metrics port:\n${output}`)
   return Number(match[1])
 }

@@ -18,8 +18,12 @@ export type IpamErrorCode =
   | 'not-found'
   /** The pod is terminating or finished: it gets no IP. */
   | 'pod-dead'
-  /** Optimistic concurrency lost too often, or the API server is unreachable: try again later. */
+  /** Optimistic concurrency lost too often, the API server unreachable, the service not ready: try again later. */
   | 'try-again'
+  /** The API server refused the service a request (403): the message names the RBAC rule it lacks. */
+  | 'forbidden'
+  /** A bug, or a refusal of the API server that only a change of the service can cure: no retry helps. */
+  | 'internal'
 
 export class IpamError extends Error {
   override readonly name = 'IpamError'

@@ -1,7 +1,8 @@
 // The service run with the ServiceAccount of manifests/deploy/rbac.yaml and nothing else: its
-// ClusterRole and Role must cover every call an ADD, a DEL (claims included), the dispatcher's
-// watches, the leak scan and the admission webhooks (certificate Secret, caBundle, the reads a
-// judgement needs) make. A ServiceAccount without them is refused with the API server's own words.
+// ClusterRole and Role must cover every call an ADD, a DEL (claims included), the leader's
+// election, watches and scans, the node's leak scan, Events and the admission webhooks
+// (certificate Secret, caBundle, the reads a judgement needs) make. A ServiceAccount without
+// them is refused, and the refusal names the rule it lacks.
 import * as k8s from '@kubernetes/client-node'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -60,25 +61,36 @@ const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] 
 const bodyFor = (pod: k8s.V1Pod) => ({ containerID: `c-${pod.metadata!.uid}`, ifName: 'eth0', podNamespace: ns, podName: pod.metadata!.name, podUID: pod.metadata!.uid })
 
 describe('RBAC (manifests/deploy/rbac.yaml)', () => {
-  it('refuses a ServiceAccount without the role, naming what it may not do', async () => {
+  it('refuses a ServiceAccount without the role, naming the rule it lacks', async () => {
     await core.createNamespacedServiceAccount({ namespace: SYSTEM_NS, body: { metadata: { name: `${ns}-unbound` } } })
-    const service = await startService({ KUBECONFIG: await kubeconfigFor(`${ns}-unbound`) }, 'node', { until: 'listening' })
-    services.push(service)
+    const kubeconfig = await kubeconfigFor(`${ns}-unbound`)
     const pod = await createPod(kc, { namespace: ns, name: 'refused', nodeName: node, annotations })
-    // It never gets ready (it may not even list its pools), and says why to every caller.
+    // With NODE_NAME it never gets ready (it may not list its node's pods), and says why.
+    const watching = await startService({ KUBECONFIG: kubeconfig, NODE_NAME: node }, 'node', { until: 'listening' })
+    services.push(watching)
     await vi.waitFor(async () => {
-      const answer = await ipamCall(service.socket, 'POST', '/v1/ipam/ip', bodyFor(pod))
+      const answer = await ipamCall(watching.socket, 'POST', '/v1/ipam/ip', bodyFor(pod))
       expect(answer.status).toBe(503)
       expect(answer.body.code).toBe('try-again')
-      expect(answer.body.message).toMatch(/not ready: .*the SpiderIPPool watch cannot list: .*cannot list resource "spiderippools"/)
+      expect(answer.body.message).toMatch(/not ready: .*the Pod watch cannot list: .*cannot list resource "pods"/)
     }, { timeout: 10_000, interval: 250 })
-    expect(service.output()).toMatch(/"msg":"not ready".*cannot list resource/)
+    // Without a watch to wait for it is ready, and the ADD's first read is refused: "forbidden",
+    // naming the verb and resource to grant, not "try again" (no retry helps) nor "invalid request".
+    const serving = await startService({ KUBECONFIG: kubeconfig }, 'node')
+    services.push(serving)
+    const answer = await ipamCall(serving.socket, 'POST', '/v1/ipam/ip', bodyFor(pod))
+    expect(answer.status).toBe(403)
+    expect(answer.body).toMatchObject({ code: 'forbidden', message: `forbidden: get pods in namespace ${ns}` })
+    expect(answer.body.details).toMatch(/cannot get resource "pods"/)
+    expect(serving.output()).toMatch(/"msg":"ADD failed".*"outcome":"forbidden"/)
     expect(Object.keys(poolRecords(await readPool(kc, pool)))).toEqual([])
   })
 
   it('lets the service allocate, release, watch and collect leaks with exactly the role', async () => {
-    const service = await startService({ KUBECONFIG: await kubeconfigFor('spinneret'), NODE_NAME: node, RESYNC_SECONDS: '3600', SERVICE_NAMESPACE: SYSTEM_NS })
+    // The Lease the role names: this service leads, so its election, watches and scans run too.
+    const service = await startService({ KUBECONFIG: await kubeconfigFor('spinneret'), NODE_NAME: node, RESYNC_SECONDS: '3600', SERVICE_NAMESPACE: SYSTEM_NS, LEADER_LEASE_NAME: 'spinneret-leader', LOG_LEVEL: 'debug' })
     services.push(service)
+    await vi.waitFor(() => expect(service.output()).toMatch(/"msg":"became the leader/), { timeout: 10_000 })
     const set = await apps.createNamespacedStatefulSet({
       namespace: ns,
       body: {
@@ -110,13 +122,22 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
     expect(await holders()).toEqual(['db-0', 'leaked'])
     await core.deleteNamespacedPod({ namespace: ns, name: 'leaked', gracePeriodSeconds: 0 })
     await vi.waitFor(async () => expect(await holders()).toEqual(['db-0']), { timeout: 30_000, interval: 500 })
-    expect(service.output()).not.toMatch(/forbidden|\(403\)/i)
+    // A failed allocation leaves an Event on its pod.
+    const lost = await createPod(kc, { namespace: ns, name: 'lost', nodeName: node, annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [`${ns}-missing`] }) } })
+    expect((await ipamCall(service.socket, 'POST', '/v1/ipam/ip', bodyFor(lost))).status).not.toBe(200)
+    await vi.waitFor(async () => {
+      const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=lost' })
+      expect(events.items.map((e) => e.reason)).toContain('IPAllocationFailed')
+    }, { timeout: 10_000, interval: 250 })
+    // The leader's scans ran (the deleted pod asked for one) and read nodes and pods cluster-wide.
+    await vi.waitFor(() => expect(service.output()).toMatch(/"msg":"leaked-IP scan done","scope":"cluster"/), { timeout: 15_000, interval: 250 })
+    expect(service.output()).not.toMatch(/forbidden|\(403\)|could not (read or write the lease|record an event)/i)
   })
 
   it('serves the admission webhooks with exactly the role: certificate Secret, caBundle, judgement', async () => {
     // The configurations are the ones the role names; startWebhooks waits until the service has
     // made its certificate, set their caBundle and refused a bad pool through the API server.
-    const webhooks = await startWebhooks(kc, 'spinneret', { KUBECONFIG: await kubeconfigFor('spinneret'), WEBHOOK_TLS_SECRET: 'spinneret-webhook-tls', SERVICE_NAMESPACE: SYSTEM_NS })
+    const webhooks = await startWebhooks(kc, 'spinneret', { KUBECONFIG: await kubeconfigFor('spinneret'), WEBHOOK_TLS_SECRET: 'spinneret-webhook-tls', SERVICE_NAMESPACE: SYSTEM_NS, LEADER_LEASE_NAME: 'spinneret-leader' })
     try {
       const secret = await core.readNamespacedSecret({ namespace: SYSTEM_NS, name: 'spinneret-webhook-tls' })
       expect(Object.keys(secret.data ?? {}).sort()).toEqual(['ca.crt', 'ca.key', 'tls.crt', 'tls.key'])

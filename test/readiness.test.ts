@@ -1,7 +1,8 @@
 // A service that cannot serve says so and decides nothing: started against an API server that
 // has no CRDs yet, it is not ready and the plugin gets "try again" (CNI code 11) until the CRDs
-// are installed; when the API server goes away it is not ready again within seconds. Its own
-// control plane (a second, temporary one), since the shared one has the CRDs installed.
+// are installed; when the API server goes away it is not ready again within seconds, and ready
+// again within seconds of its return (same address, same objects). Its own control plane (a
+// second, temporary one), since the shared one has the CRDs installed.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
@@ -11,6 +12,7 @@ import * as k8s from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildCni } from '../scripts/build-cni.ts'
 import { ControlPlane } from '../scripts/control-plane/control-plane.ts'
+import { httpGet } from '../scripts/control-plane/processes.ts'
 import { applyManifests, createNamespace, createPod } from './support/cluster.ts'
 import { startService, type RunningService } from './support/service.ts'
 
@@ -19,10 +21,12 @@ const plane = new ControlPlane({ dir: join(dir, 'control-plane'), contextName: '
 let service: RunningService
 let kc: k8s.KubeConfig
 let plugin: string
+let early: k8s.V1Pod
+let notReadyAfterMs = 0
 
 /** GET on the service's health port (the port it logged, since the test asked for any). */
 function ops(path: string): Promise<{ status: number; body: string }> {
-  const port = Number(/"msg":"health and metrics listening".*?"port":(\d+)/.exec(service.output())?.[1])
+  const port = Number(/"msg":"health listening".*?"port":(\d+)/.exec(service.output())?.[1])
   return new Promise((resolve, reject) => {
     request({ host: '127.0.0.1', port, path }, (res) => {
       let body = ''
@@ -86,8 +90,8 @@ describe('readiness', () => {
     expect((await ops('/healthz')).status).toBe(200) // alive, only not ready: no restart helps
 
     await createNamespace(kc, 'app')
-    const pod = await createPod(kc, { namespace: 'app', name: 'early', nodeName: 'node-a', annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["p"]}' } })
-    const { exitCode, answer } = await pluginAdd(pod)
+    early = await createPod(kc, { namespace: 'app', name: 'early', nodeName: 'node-a', annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["p"]}' } })
+    const { exitCode, answer } = await pluginAdd(early)
     expect(exitCode).not.toBe(0)
     expect(answer.code).toBe(11)
     expect(answer.msg).toMatch(/not ready: .*install the CRDs/)
@@ -101,11 +105,43 @@ describe('readiness', () => {
   })
 
   it('is not ready within seconds of the API server going away, and the plugin gets "try again"', async () => {
-    await plane.down()
-    await eventually('not ready without the API server', async () => (await ops('/readyz')).status === 503)
+    // When the API server stops answering requests (its /readyz fails early in its drain, while it
+    // still serves) and when the
+    // service turns not ready, both polled every 100 ms.
+    const state = plane.state()!
+    let apiGoneAt: number | undefined
+    let notReadyAt: number | undefined
+    let polling = true
+    const poll = (async () => {
+      while (polling && notReadyAt === undefined) {
+        const answered = await httpGet(`https://127.0.0.1:${state.apiserverPort}/apis/spiderpool.spidernet.io/v2beta1`, state.token).then((r) => r.status === 200, () => false)
+        if (!answered) apiGoneAt ??= Date.now()
+        if ((await ops('/readyz')).status === 503) notReadyAt = Date.now()
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    })()
+    await plane.down({ keepState: true })
+    await eventually('not ready without the API server', async () => notReadyAt !== undefined, 5000)
+    polling = false
+    await poll
+    notReadyAfterMs = notReadyAt! - (apiGoneAt ?? notReadyAt!)
+    expect(notReadyAfterMs).toBeLessThan(5000)
     expect((await ops('/readyz')).body).toMatch(/unreachable/)
-    const pod = { metadata: { namespace: 'app', name: 'late', uid: '00000000-0000-0000-0000-00000000000a' } } as k8s.V1Pod
-    const { answer } = await pluginAdd(pod)
+    expect((await ops('/healthz')).status).toBe(200) // alive: a restart would not bring the API server back
+    const { answer } = await pluginAdd(early)
     expect(answer.code).toBe(11)
+    expect(answer.msg).toMatch(/not ready: .*unreachable/)
+  })
+
+  it('is ready again within seconds of the API server\'s return, and answers the plugin again', async () => {
+    await plane.resume()
+    const back = Date.now() // resume returns once the API server answers its /readyz
+    await eventually('ready once the API server is back', async () => (await ops('/readyz')).status === 200, 5000)
+    const readyAfterMs = Date.now() - back
+    console.log(`readiness turned false ${notReadyAfterMs} ms after the API server stopped, true ${readyAfterMs} ms after it returned`)
+    // Decided again, not "try again": the pod's node was never created (103).
+    const { answer } = await pluginAdd(early)
+    expect(answer.code).toBe(103)
+    expect(answer.msg).toMatch(/node-a/)
   })
 })

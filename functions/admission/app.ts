@@ -20,7 +20,7 @@ export interface AdmissionDeps {
  * @example createAdmissionApp({ store }).request('/validate/spiderippool', { method: 'POST', body: JSON.stringify(review) })
  */
 export function createAdmissionApp(deps: AdmissionDeps) {
-  const log = (deps.log ?? silentLogger).with({ function: 'admission' })
+  const log = (deps.log ?? silentLogger).child({ function: 'admission' })
   const app = new Hono()
   app.onError(onIpamError)
   for (const action of ['validate', 'mutate'] as const) {

@@ -18,6 +18,7 @@ import {
 } from '../../shared/select/index.ts'
 import { retryOnConflict } from '../../shared/store/retry-on-conflict.ts'
 import type { Deps } from '../lib/deps.ts'
+import { newTrace, type RequestTrace } from '../lib/request-trace.ts'
 import { readLivePod, readPodSurroundings, type PodContext } from '../lib/pod-context.ts'
 import type { AllocateRequest } from './allocate-request.ts'
 import { answerByCallOrder } from './call-order.ts'
@@ -35,7 +36,7 @@ interface Taken extends AssignedIP {
  * addresses its records already hold and writes nothing. When any family or NIC fails, the
  * addresses this call took are released again, so a partial success never leaks.
  */
-export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise<IpamResponse> {
+export async function allocateIPs(request: AllocateRequest, deps: Deps, trace: RequestTrace = newTrace()): Promise<IpamResponse> {
   if (request.matchMasterSubnet) {
     // Spiderpool keeps only pools whose subnet is on the host's physical function of an SR-IOV
     // VF, read inside the pod's netns. Ignoring the flag could hand out an address the VF cannot
@@ -54,12 +55,12 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
     deps.store.listReservedIPs(),
   ])
   const byCallOrder = await answerByCallOrder(deps, ctx, request)
-  if (byCallOrder && 'answer' in byCallOrder) return byCallOrder.answer
+  if (byCallOrder && 'answer' in byCallOrder) return traced(trace, byCallOrder.answer)
   if (byCallOrder?.endpoint) ctx.endpoint = byCallOrder.endpoint
   // Only a StatefulSet pod's endpoint was read (and one with unnamed ippools entries); when it
   // is this pod's, it answers a retried ADD.
   const held = ctx.endpoint?.status.current.uid === ctx.pod.uid ? ctx.endpoint.status.current.ips : []
-  if (held.some((d) => d.interface === request.ifName)) return ipamResponse(held)
+  if (held.some((d) => d.interface === request.ifName)) return traced(trace, ipamResponse(held))
 
   const selection = {
     nic: request.ifName,
@@ -100,7 +101,7 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
   try {
     const assigned: { nic: FilteredNic; v4?: Taken; v6?: Taken }[] = []
     for (const nic of nics) {
-      const [v4, v6] = await Promise.all([takeFamily(deps, ctx, nic, 4, taken, seen), takeFamily(deps, ctx, nic, 6, taken, seen)])
+      const [v4, v6] = await Promise.all([takeFamily(deps, ctx, nic, 4, taken, seen, trace), takeFamily(deps, ctx, nic, 6, taken, seen, trace)])
       assigned.push({ nic, ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) })
     }
     const routes = annotationRoutesByNic(
@@ -117,9 +118,9 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
         nicDetail(nic.nic, { ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) }, nic.cleanGateway, routes.get(nic.nic) ?? []),
     )
     const endpoint = await recordEndpoint(deps, ctx, request, details)
-    return ipamResponse(endpoint.status.current.ips)
+    return traced(trace, ipamResponse(endpoint.status.current.ips))
   } catch (e) {
-    await rollBack(deps, ctx, taken)
+    trace.rollbackFailures += await rollBack(deps, ctx, taken)
     throw e
   }
 }
@@ -166,6 +167,7 @@ async function takeFamily(
   family: Family,
   taken: Taken[],
   seen: { pools: readonly SpiderIPPool[]; reservedIPs: SpiderReservedIP[]; endpoint: () => Promise<SpiderEndpoint | undefined> },
+  trace: RequestTrace,
 ): Promise<Taken | undefined> {
   const names = family === 4 ? nic.ipv4 : nic.ipv6
   if (!names) return undefined
@@ -189,8 +191,10 @@ async function takeFamily(
     if (assignment.ok) {
       const got = { ip: assignment.ip, pool: assignment.pool, nic: nic.nic, fresh: assignment.how === 'fresh' }
       taken.push(got)
+      trace.pools.push(`${name}: ${got.fresh ? 'assigned' : 'held'} ${got.ip}`)
       return got
     }
+    trace.pools.push(`${name}: ${assignment.reason === 'unavailable' ? assignment.why : 'all IP addresses used out'}`)
     if (assignment.reason === 'unavailable') unavailable.push({ pool: name, reason: assignment.why })
   }
   if (unavailable.length === names.length) throw allFilteredOut(family, names, nic.nic, unavailable)
@@ -231,10 +235,17 @@ async function recordEndpoint(deps: Deps, ctx: PodContext, request: AllocateRequ
   })
 }
 
-async function rollBack(deps: Deps, ctx: PodContext, taken: readonly Taken[]): Promise<void> {
-  await Promise.allSettled(
+/** @returns how many addresses could not be given back (the leak scans collect them later) */
+async function rollBack(deps: Deps, ctx: PodContext, taken: readonly Taken[]): Promise<number> {
+  const outcomes = await Promise.allSettled(
     taken
       .filter((t) => t.fresh)
       .map((t) => deps.poolWriter.release(t.pool.metadata.name, { podUid: ctx.pod.uid, ip: t.ip })),
   )
+  return outcomes.filter((o) => o.status === 'rejected').length
+}
+
+const traced = (trace: RequestTrace, answer: IpamResponse): IpamResponse => {
+  trace.ips.push(...answer.ips.map((ip) => `${ip.nic} ${ip.address}`))
+  return answer
 }

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import type { Deps } from '../lib/deps.ts'
 import { onIpamError } from '../lib/http-errors.ts'
 import { parseBody, parseInput } from '../lib/parse-body.ts'
+import { traceOf } from '../lib/request-trace.ts'
 import { allocateIPs } from './allocate-ips.ts'
 import { AllocateRequestSchema } from './allocate-request.ts'
 import { checkIPs, CheckQuerySchema } from './check-ips.ts'
@@ -14,7 +15,7 @@ export function createAllocateApp(deps: Deps) {
   const app = new Hono()
   app.onError(onIpamError)
   app.get('/v1/ipam/healthy', (c) => c.json({ healthy: true }))
-  app.post('/v1/ipam/ip', async (c) => c.json(await allocateIPs(await parseBody(c, AllocateRequestSchema), deps)))
+  app.post('/v1/ipam/ip', async (c) => c.json(await allocateIPs(await parseBody(c, AllocateRequestSchema), deps, traceOf(c))))
   app.get('/v1/ipam/ip', async (c) => c.json(await checkIPs(parseInput(CheckQuerySchema, c.req.query(), 'query'), deps)))
   return app
 }

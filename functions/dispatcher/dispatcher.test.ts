@@ -11,7 +11,7 @@ class FakeSource implements WatchSource {
   pools: SpiderIPPool[] = []
   subnets: SpiderSubnet[] = []
   lists = 0
-  readonly handlers: { [K in WatchKind]: Set<WatchHandler<K>> } = { SpiderIPPool: new Set(), SpiderSubnet: new Set(), Pod: new Set() }
+  readonly handlers: { [K in WatchKind]: Set<WatchHandler<K>> } = { SpiderIPPool: new Set(), SpiderSubnet: new Set(), Pod: new Set(), Node: new Set(), Lease: new Set() }
 
   watch<K extends WatchKind>(kind: K, onEvent: WatchHandler<K>) {
     const set = this.handlers[kind] as Set<WatchHandler<K>>
@@ -21,7 +21,7 @@ class FakeSource implements WatchSource {
 
   async list<K extends WatchKind>(kind: K): Promise<Array<WatchedObjects[K]>> {
     this.lists++
-    const all = { SpiderIPPool: this.pools, SpiderSubnet: this.subnets, Pod: [] }
+    const all = { SpiderIPPool: this.pools, SpiderSubnet: this.subnets, Pod: [], Node: [], Lease: [] }
     return structuredClone(all[kind]) as Array<WatchedObjects[K]>
   }
 

@@ -31,6 +31,8 @@ export interface Dispatcher {
   onPod(handler: WatchHandler<'Pod'>): () => void
   /** Resolves once no reconcile is queued or running. */
   drained(): Promise<void>
+  /** The work queue now, for metrics. */
+  queueStats(): { depth: number; inFlight: number; retries: number }
 }
 
 const POOL = 'SpiderIPPool/'
@@ -51,7 +53,7 @@ const subnetView = (pool: SpiderIPPool) =>
  * await dispatcher.start()
  */
 export const createDispatcher = (deps: DispatcherDeps): Dispatcher => {
-  const log = (deps.log ?? silentLogger).with({ function: 'dispatcher' })
+  const log = (deps.log ?? silentLogger).child({ function: 'dispatcher' })
   const queue = createWorkQueue({
     concurrency: deps.concurrency,
     retryDelayMs: deps.retryDelayMs,
@@ -158,5 +160,6 @@ export const createDispatcher = (deps: DispatcherDeps): Dispatcher => {
       }
     },
     drained: () => queue.drained(),
+    queueStats: () => ({ depth: queue.length, inFlight: queue.inFlight, retries: queue.retries }),
   }
 }

@@ -1,17 +1,17 @@
 /**
  * The controller loop: watches pools and subnets and runs reconcile-ippool / reconcile-subnet by
- * key. `startDispatcher` wires the real functions; `createDispatcher` takes them injected.
+ * key. `startDispatcher` wires the real functions; `createDispatcher` takes them injected. The
+ * leaked-IP scans are leak-duty.ts: the node's on every replica, the cluster's on the leader.
  */
 import { reconcile as reconcilePool } from '../reconcile-ippool/index.ts'
-import { collectLeakedIPs } from '../reconcile-leaks/index.ts'
 import { reconcile as reconcileSubnet } from '../reconcile-subnet/index.ts'
 import type { PoolWriter } from '../lib/pool-writer.ts'
 import type { Logger } from '../../shared/log.ts'
 import { poolIsSettled } from '../../shared/reconcile/index.ts'
 import type { Store, WatchSource } from '../../shared/store/store.ts'
 import { createDispatcher, type Dispatcher, type DispatcherDeps } from './dispatcher.ts'
-import { createLeakCollector } from './leak-collector.ts'
 
+export { startLeakDuty, type LeakDutyOptions } from './leak-duty.ts'
 export { createDispatcher, type Dispatcher, type DispatcherDeps } from './dispatcher.ts'
 export { createWorkQueue, type WorkQueue, type WorkQueueOptions } from './work-queue.ts'
 
@@ -19,13 +19,8 @@ export interface StartOptions extends Pick<DispatcherDeps, 'resyncIntervalMs' | 
   store: Store
   source: WatchSource
   log?: Logger
-  /** Runs the leaked-IP scan every resync interval (through this writer, with the allocations). */
+  /** Drops the claims of deleted pools every resync interval (its claim registry). */
   poolWriter?: PoolWriter
-  /**
-   * The node this service serves: it watches that node's pods (the source is scoped to them),
-   * scans soon after one goes, and scans only that node's records.
-   */
-  nodeName?: string
 }
 
 /**
@@ -34,7 +29,7 @@ export interface StartOptions extends Pick<DispatcherDeps, 'resyncIntervalMs' | 
  * // ...
  * await dispatcher.stop()
  */
-export const startDispatcher = async ({ store, source, log, poolWriter, nodeName, ...tuning }: StartOptions): Promise<Dispatcher> => {
+export const startDispatcher = async ({ store, source, log, poolWriter, ...tuning }: StartOptions): Promise<Dispatcher> => {
   const deps = { store, log }
   const dispatcher = createDispatcher({
     ...tuning,
@@ -46,13 +41,6 @@ export const startDispatcher = async ({ store, source, log, poolWriter, nodeName
   })
   await dispatcher.start()
   if (!poolWriter) return dispatcher
-  const leaks = createLeakCollector({
-    collect: () => collectLeakedIPs({ store, poolWriter, ...(log ? { log } : {}), ...(nodeName === undefined ? {} : { nodeName }) }),
-    intervalMs: tuning.resyncIntervalMs ?? 600_000,
-    ...(log ? { log } : {}),
-  })
-  leaks.start()
-  const unwatch = nodeName === undefined ? () => {} : dispatcher.onPod(leaks.onPod)
   // The claims of deleted pools, once a resync interval (after a start, as the leak scan).
   const pruning = setInterval(() => {
     poolWriter.claims.prune().then(
@@ -64,8 +52,6 @@ export const startDispatcher = async ({ store, source, log, poolWriter, nodeName
     ...dispatcher,
     stop: async () => {
       clearInterval(pruning)
-      unwatch()
-      await leaks.stop()
       await dispatcher.stop()
     },
   }

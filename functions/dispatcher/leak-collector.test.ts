@@ -47,7 +47,7 @@ describe('leak collector', () => {
       if (calls === 1) throw new Error('API down')
     }
     const warnings: string[] = []
-    const log = { with: () => log, debug() {}, info() {}, warn: (m: string) => void warnings.push(m), error() {} }
+    const log = { child: () => log, debug() {}, info() {}, warn: (m: string) => void warnings.push(m), error() {} }
     const collector = createLeakCollector({ collect, intervalMs: 1000, log: log as never })
     collector.start()
     await vi.advanceTimersByTimeAsync(12_000)

@@ -16,6 +16,10 @@ export interface LeakCollector {
   start(): void
   /** For the pod watch: a deleted or finished pod asks for a scan soon. */
   onPod: WatchHandler<'Pod'>
+  /** Asks for a scan soon (a burst shares one). */
+  scanSoon(): void
+  /** Asks for a scan in `ms` (a node's grace ends then). */
+  scanAt(ms: number): void
   /** Stops the timers and waits for a scan in flight. */
   stop(): Promise<void>
 }
@@ -27,13 +31,14 @@ export interface LeakCollector {
  * not all scan the cluster at the same moment.
  */
 export const createLeakCollector = (options: LeakCollectorOptions): LeakCollector => {
-  const log = (options.log ?? silentLogger).with({ function: 'leak-collector' })
+  const log = (options.log ?? silentLogger).child({ function: 'leak-collector' })
   let running: Promise<void> | undefined
   let interval: ReturnType<typeof setInterval> | undefined
   let soon: ReturnType<typeof setTimeout> | undefined
   let stopped = false
 
   let again = false
+  const later = new Set<ReturnType<typeof setTimeout>>()
   // A scan asked for while one runs follows it: the running one may have listed the pods before
   // the event that asked.
   const scan = (): Promise<void> => {
@@ -57,22 +62,35 @@ export const createLeakCollector = (options: LeakCollectorOptions): LeakCollecto
     return running
   }
 
+  const scanSoon = () => {
+    if (stopped || soon) return
+    soon = setTimeout(() => {
+      soon = undefined
+      void scan()
+    }, options.soonMs ?? 5000)
+  }
   return {
     start: () => {
       interval = setInterval(() => void scan(), options.intervalMs)
     },
     onPod: (type, pod) => {
       const freed = type === 'DELETED' || (!pod.deletionTimestamp && deadPodReason(pod) !== undefined)
-      if (!freed || stopped || soon) return
-      soon = setTimeout(() => {
-        soon = undefined
+      if (freed) scanSoon()
+    },
+    scanSoon,
+    scanAt: (ms) => {
+      if (stopped) return
+      const timer = setTimeout(() => {
+        later.delete(timer)
         void scan()
-      }, options.soonMs ?? 5000)
+      }, ms)
+      later.add(timer)
     },
     stop: async () => {
       stopped = true
       clearInterval(interval)
       clearTimeout(soon)
+      for (const timer of later) clearTimeout(timer)
       await running
     },
   }

@@ -17,6 +17,10 @@ export interface WorkQueue {
   stop(): Promise<void>
   /** Keys waiting, in flight excluded. */
   readonly length: number
+  /** Keys being processed now. */
+  readonly inFlight: number
+  /** Failed runs scheduled again so far. */
+  readonly retries: number
 }
 
 const defaultRetryDelay = (failures: number) => Math.min(60_000, 1000 * 2 ** (failures - 1))
@@ -40,6 +44,7 @@ export const createWorkQueue = (options: WorkQueueOptions): WorkQueue => {
   const retries = new Map<string, ReturnType<typeof setTimeout>>()
   let waiters: Array<() => void> = []
   let stopped = false
+  let retried = 0
 
   const settle = () => {
     if (ready.length > 0 || inFlight.size > 0) return
@@ -69,6 +74,7 @@ export const createWorkQueue = (options: WorkQueueOptions): WorkQueue => {
       failures.set(key, count)
       options.onError?.(key, error, count)
       if (!stopped && !retries.has(key)) {
+        retried++
         retries.set(key, setTimeout(() => (retries.delete(key), add(key)), retryDelay(count)))
       }
     } finally {
@@ -99,6 +105,12 @@ export const createWorkQueue = (options: WorkQueueOptions): WorkQueue => {
     },
     get length() {
       return ready.length
+    },
+    get inFlight() {
+      return inFlight.size
+    },
+    get retries() {
+      return retried
     },
   }
 }

@@ -16,6 +16,8 @@ export const STATUS_OF: Record<IpamErrorCode, ContentfulStatusCode> = {
   'no-pool': 409,
   'ip-used-out': 409,
   'try-again': 503,
+  forbidden: 403,
+  internal: 500,
 }
 
 export interface ErrorBody {
@@ -40,14 +42,18 @@ const SPIDERPOOL_ROUTES = new Set(['GET /v1/ipam/healthy', 'POST /v1/ipam/ip', '
 export const wantsStructuredErrors = (c: Context): boolean =>
   c.req.header(ERROR_FORMAT_HEADER) === STRUCTURED_ERRORS || !SPIDERPOOL_ROUTES.has(`${c.req.method} ${c.req.path}`)
 
+/** Anything thrown that is not an IpamError is a bug: answered as an internal error, which no retry cures. */
+export const asIpamError = (err: unknown): IpamError =>
+  isIpamError(err) ? err : new IpamError('internal', `internal error: ${err instanceof Error ? err.message : String(err)}`)
+
 /**
- * hono onError: IpamErrors keep their code; anything else is a bug, answered as try-again.
+ * hono onError: IpamErrors keep their code; anything else is a bug, answered as `internal` (the
+ * IPAM app's request log writes its stack).
  * On Spiderpool's routes, without the structured-errors header, the answer is the one
  * Spiderpool's agent would give (shared/error-format.ts says why).
  */
 export const onIpamError = (err: Error, c: Context) => {
-  const known = isIpamError(err)
-  const e = known ? err : new IpamError('try-again', `internal error: ${err.message}`)
+  const e = asIpamError(err)
   if (!wantsStructuredErrors(c)) return c.json(spiderpoolErrorText(e), 500)
-  return c.json(errorBody(e), known ? STATUS_OF[e.code] : 500)
+  return c.json(errorBody(e), STATUS_OF[e.code])
 }

@@ -42,6 +42,8 @@ export interface PoolWriterOptions {
   /** Upper bound of a batch, so one status write stays well under etcd's object size limit. */
   maxBatch?: number
   retry?: RetryOptions
+  /** Told after each batch of a pool is settled: its size and the write races it lost (metrics). */
+  onBatch?: (batch: { assigns: number; releases: number; conflicts: number }) => void
 }
 
 /**
@@ -112,6 +114,7 @@ export class PoolWriter {
     const assigns = jobs.filter((j): j is Job & { kind: 'assign' } => j.kind === 'assign')
     const releases = jobs.filter((j): j is Job & { kind: 'release' } => j.kind === 'release')
     let start = carried
+    let conflicts = 0
     try {
       const { settle, pool } = await retryOnConflict(
         `update SpiderIPPool ${poolName}`,
@@ -123,6 +126,7 @@ export class PoolWriter {
         {
           ...this.options.retry,
           onConflict: (n) => {
+            conflicts++
             this.metrics.conflicts++
             this.options.retry?.onConflict?.(n)
           },
@@ -133,6 +137,8 @@ export class PoolWriter {
     } catch (e) {
       for (const job of jobs) job.reject(e)
       return undefined
+    } finally {
+      this.options.onBatch?.({ assigns: assigns.length, releases: releases.length, conflicts })
     }
   }
 

@@ -22,7 +22,7 @@ export interface ReconcileDeps {
  */
 export async function reconcile(name: string, deps: ReconcileDeps): Promise<ReconcileOutcome> {
   const { store } = deps
-  const log = (deps.log ?? silentLogger).with({ function: 'reconcile-ippool', pool: name })
+  const log = (deps.log ?? silentLogger).child({ function: 'reconcile-ippool', pool: name })
   // Kept across tries: a finalizer written before a status write lost its race is still a change.
   const changes = new Set<ReconcileChange>()
 

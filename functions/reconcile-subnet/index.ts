@@ -27,7 +27,7 @@ const getSubnet = async (store: Store, name: string) =>
  */
 export async function reconcile(name: string, deps: ReconcileDeps): Promise<ReconcileOutcome> {
   const { store } = deps
-  const log = (deps.log ?? silentLogger).with({ function: 'reconcile-subnet', subnet: name })
+  const log = (deps.log ?? silentLogger).child({ function: 'reconcile-subnet', subnet: name })
   // Kept across tries: a finalizer written before a status write lost its race is still a change.
   const changes = new Set<ReconcileChange>()
 

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { onIpamError } from '../lib/http-errors.ts'
 import { parseBody } from '../lib/parse-body.ts'
+import { traceOf } from '../lib/request-trace.ts'
 import type { Deps } from '../lib/deps.ts'
 import { collectGarbage } from './collect-garbage.ts'
 import { GcRequestSchema } from './gc-request.ts'
@@ -11,7 +12,15 @@ import { ReleaseRequestSchema } from './release-request.ts'
 export function createReleaseApp(deps: Deps) {
   const app = new Hono()
   app.onError(onIpamError)
-  app.delete('/v1/ipam/ip', async (c) => c.json(await releaseIPs(await parseBody(c, ReleaseRequestSchema), deps)))
-  app.post('/v1/ipam/gc', async (c) => c.json(await collectGarbage(await parseBody(c, GcRequestSchema), deps)))
+  app.delete('/v1/ipam/ip', async (c) => {
+    const result = await releaseIPs(await parseBody(c, ReleaseRequestSchema), deps)
+    traceOf(c).ips.push(...result.released)
+    return c.json(result)
+  })
+  app.post('/v1/ipam/gc', async (c) => {
+    const result = await collectGarbage(await parseBody(c, GcRequestSchema), deps)
+    traceOf(c).ips.push(...result.released)
+    return c.json(result)
+  })
   return app
 }

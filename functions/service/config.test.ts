@@ -30,3 +30,18 @@ describe('readServiceConfig: the webhook settings', () => {
     expect(() => readServiceConfig(env)).toThrow(message)
   })
 })
+
+describe('readServiceConfig: operations', () => {
+  it('serves metrics on 5711 and elects a leader on a 15 s lease unless told otherwise', () => {
+    expect(readServiceConfig({})).toMatchObject({ METRICS_PORT: 5711, LEADER_LEASE_NAME: 'spinneret-leader', LEADER_LEASE_SECONDS: 15, NODE_DOWN_GRACE_SECONDS: 600 })
+    expect(readServiceConfig({ METRICS_PORT: '0', LEADER_LEASE_SECONDS: '6', NODE_DOWN_GRACE_SECONDS: '30' })).toMatchObject({ METRICS_PORT: 0, LEADER_LEASE_SECONDS: 6, NODE_DOWN_GRACE_SECONDS: 30 })
+  })
+
+  it.each([
+    [{ METRICS_PORT: 'prometheus' }, 'invalid environment: METRICS_PORT: must be a port number'],
+    [{ LEADER_LEASE_SECONDS: '1' }, /^invalid environment: LEADER_LEASE_SECONDS: /],
+    [{ NODE_DOWN_GRACE_SECONDS: '-1' }, /^invalid environment: NODE_DOWN_GRACE_SECONDS: /],
+  ])('refuses %j, naming the variable', (env, message) => {
+    expect(() => readServiceConfig(env)).toThrow(message)
+  })
+})

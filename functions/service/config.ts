@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import { IpamError } from '../../shared/errors.ts'
 import { parseInput } from '../lib/parse-body.ts'
+import { LOG_LEVELS } from '../../shared/log.ts'
 
 const Flag = v.pipe(
   v.picklist(['true', 'false', '1', '0'], 'must be true or false'),
@@ -13,13 +14,23 @@ export const ServiceConfigSchema = v.object({
   IPAM_SOCKET: v.optional(v.string(), '/var/run/spidernet/spiderpool.sock'),
   HTTP_PORT: v.optional(Port, '5710'),
   HTTP_HOST: v.optional(v.string(), '127.0.0.1'),
+  /** Prometheus metrics (Spiderpool's agent port), on HTTP_HOST. */
+  METRICS_PORT: v.optional(Port, '5711'),
   NODE_NAME: v.optional(v.string()),
+  /** This replica's pod (the DaemonSet sets it): the leader Lease names its holder by it. */
+  POD_NAME: v.optional(v.string()),
+  /** The Lease in SERVICE_NAMESPACE whose holder does the cluster-wide duties. */
+  LEADER_LEASE_NAME: v.optional(v.string(), 'spinneret-leader'),
+  /** How long an unrenewed lease stays its holder's: how long a leader that died leaves the duties undone. */
+  LEADER_LEASE_SECONDS: v.optional(v.pipe(v.string(), v.transform(Number), v.number(), v.minValue(3)), '15'),
+  /** The leader releases the addresses of pods on a node down (NotReady, or deleted) this long. */
+  NODE_DOWN_GRACE_SECONDS: v.optional(v.pipe(v.string(), v.transform(Number), v.number(), v.minValue(0)), '600'),
   /** Where bare Multus network names (`macvlan-conf`) live. */
   SYSTEM_NAMESPACE: v.optional(v.string(), 'kube-system'),
   /** The service's own namespace: its claim registry, webhook certificate and Service. */
   SERVICE_NAMESPACE: v.optional(v.string(), 'kube-system'),
   GROUP_COMMIT: v.optional(Flag, 'true'),
-  LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error']), 'info'),
+  LOG_LEVEL: v.optional(v.picklist([...LOG_LEVELS]), 'info'),
   RESYNC_SECONDS: v.optional(v.pipe(v.string(), v.transform(Number), v.number(), v.minValue(1)), '600'),
   /** The admission webhooks (HTTPS); 0 turns them off. */
   WEBHOOK_PORT: v.optional(Port, '5712'),

@@ -4,7 +4,17 @@ import type { Deps } from '../lib/deps.ts'
 import { createReleaseApp } from '../release/app.ts'
 import { IpamError } from '../../shared/errors.ts'
 import { onIpamError } from '../lib/http-errors.ts'
+import type { Liveness } from './liveness.ts'
+import type { ServiceMetrics } from './metrics.ts'
 import type { Readiness } from './readiness.ts'
+import { requestLog, type RequestLogOptions } from './request-log.ts'
+
+/** The readiness gate's refusal: the service cannot serve; nothing is said about the pod. */
+class NotReady extends IpamError {
+  constructor(problems: string[]) {
+    super('try-again', `IPAM service not ready: ${problems.join('; ')}`)
+  }
+}
 
 /**
  * The node-local IPAM API: the allocate and release functions behind one router. While the
@@ -13,13 +23,14 @@ import type { Readiness } from './readiness.ts'
  * decided on a world the service cannot see. In the shape the caller reads (see onIpamError):
  * Spiderpool's plugin gets the 500 its agent gives when unhealthy.
  */
-export function createIpamApp(deps: Deps, readiness?: Pick<Readiness, 'current'>) {
+export function createIpamApp(deps: Deps, readiness?: Pick<Readiness, 'current'>, observe?: Omit<RequestLogOptions, 'isNotReady'>) {
   const app = new Hono()
   app.onError(onIpamError)
+  if (observe) app.use(requestLog({ ...observe, isNotReady: (e) => e instanceof NotReady }))
   if (readiness) {
     app.use(async (_c, next) => {
       const { ready, problems } = readiness.current()
-      if (!ready) throw new IpamError('try-again', `IPAM service not ready: ${problems.join('; ')}`)
+      if (!ready) throw new NotReady(problems)
       await next()
     })
   }
@@ -28,35 +39,29 @@ export function createIpamApp(deps: Deps, readiness?: Pick<Readiness, 'current'>
   return app
 }
 
-/** Any object whose fields are counters. */
-export type Counters = Readonly<Record<string, number>>
-
 /**
- * Health and metrics on TCP (loopback by default). Metrics are counters read at scrape time from
- * the objects that own them, in Prometheus' text format.
+ * Health on TCP (loopback by default): `/healthz` is liveness (the process runs and its event
+ * loop is not stalled), `/readyz` readiness (it can serve IPAM: see readiness.ts).
  */
-export function createOpsApp(sources: Record<string, object>, readiness?: Pick<Readiness, 'current'>) {
+export function createOpsApp(readiness?: Pick<Readiness, 'current'>, liveness?: Pick<Liveness, 'current'>) {
   const app = new Hono()
-  app.get('/healthz', (c) => c.text('ok'))
+  app.get('/healthz', (c) => {
+    const { alive, problem } = liveness?.current() ?? { alive: true }
+    return alive ? c.text('ok') : c.text(`${problem}\n`, 503)
+  })
   app.get('/readyz', (c) => {
     const { ready, problems } = readiness?.current() ?? { ready: true, problems: [] }
     return ready ? c.text('ok') : c.text(`not ready:\n${problems.join('\n')}\n`, 503)
   })
-  app.get('/metrics', (c) => {
-    const lines: string[] = []
-    for (const [prefix, counters] of Object.entries(sources)) {
-      for (const [name, value] of Object.entries(counters as Counters)) {
-        const metric = `spinneret_${prefix}_${name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}_total`
-        lines.push(`# TYPE ${metric} counter`, `${metric} ${value}`)
-      }
-    }
-    // Memory as gauges where the runtime offers Node's process API (Node, and Deno's compat layer).
-    const memory = (globalThis as unknown as { process?: { memoryUsage?: () => Record<string, number> } }).process?.memoryUsage?.()
-    for (const [name, value] of Object.entries(memory ?? {})) {
-      const metric = `spinneret_process_memory_${name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`)}_bytes`
-      lines.push(`# TYPE ${metric} gauge`, `${metric} ${value}`)
-    }
-    return c.text(`${lines.join('\n')}\n`)
+  return app
+}
+
+/** Prometheus metrics on their own port (METRICS_PORT), as Spiderpool's agent serves them. */
+export function createMetricsApp(metrics: Pick<ServiceMetrics, 'scrape'>) {
+  const app = new Hono()
+  app.get('/metrics', async (c) => {
+    const { text, contentType } = await metrics.scrape()
+    return c.body(text, 200, { 'content-type': contentType })
   })
   return app
 }

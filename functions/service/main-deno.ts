@@ -11,8 +11,9 @@ declare const Deno: {
 }
 
 const config = readServiceConfig(Deno.env.toObject())
-const { ipam, ops, admission, log, readiness, startDispatcher, startWebhookTls } = wireService(config)
+const { ipam, ops, metricsApp, admission, log, readiness, liveness, startDuties, startWebhookTls } = wireService(config)
 void readiness.start()
+liveness.start()
 
 Deno.mkdirSync(config.IPAM_SOCKET.replace(/\/[^/]*$/, '') || '/', { recursive: true })
 try {
@@ -35,9 +36,17 @@ Deno.serve(
   {
     hostname: config.HTTP_HOST,
     port: config.HTTP_PORT,
-    onListen: ({ port }: { port: number }) => log.info('health and metrics listening', { host: config.HTTP_HOST, port }),
+    onListen: ({ port }: { port: number }) => log.info('health listening', { host: config.HTTP_HOST, port }),
   },
   ops.fetch,
+)
+Deno.serve(
+  {
+    hostname: config.HTTP_HOST,
+    port: config.METRICS_PORT,
+    onListen: ({ port }: { port: number }) => log.info('metrics listening', { host: config.HTTP_HOST, port }),
+  },
+  metricsApp.fetch,
 )
 if (config.WEBHOOK_PORT > 0) {
   const serveWebhooks = (cert: string, key: string) =>
@@ -59,4 +68,4 @@ if (config.WEBHOOK_PORT > 0) {
   })
   webhooks = serveWebhooks(tls.cert, tls.key)
 }
-await startDispatcher()
+startDuties()

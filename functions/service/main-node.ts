@@ -7,13 +7,14 @@ import { wireService } from './wire.ts'
 
 /**
  * `npm start`: every function in one process on Node. The IPAM API listens on a unix socket
- * (reachable from the CNI plugin in any network namespace, only by root: mode 0600); health and
- * metrics on loopback TCP; the admission webhooks on HTTPS (WEBHOOK_PORT, 0 = off); the
- * dispatcher runs the reconcile functions.
+ * (reachable from the CNI plugin in any network namespace, only by root: mode 0600); health on
+ * loopback TCP (HTTP_PORT), metrics beside it (METRICS_PORT); the admission webhooks on HTTPS
+ * (WEBHOOK_PORT, 0 = off); the duties run the reconcile functions.
  */
 const config = readServiceConfig(process.env)
-const { ipam, ops, admission, log, readiness, startDispatcher, startWebhookTls } = wireService(config)
+const { ipam, ops, metricsApp, admission, log, readiness, liveness, startDuties, startWebhookTls } = wireService(config)
 void readiness.start()
+liveness.start()
 
 mkdirSync(dirname(config.IPAM_SOCKET), { recursive: true })
 rmSync(config.IPAM_SOCKET, { force: true })
@@ -27,7 +28,13 @@ const opsServer = createAdaptorServer({ fetch: ops.fetch })
 opsServer.listen(config.HTTP_PORT, config.HTTP_HOST, () => {
   const address = opsServer.address()
   const port = typeof address === 'object' && address ? address.port : config.HTTP_PORT
-  log.info('health and metrics listening', { host: config.HTTP_HOST, port })
+  log.info('health listening', { host: config.HTTP_HOST, port })
+})
+const metricsServer = createAdaptorServer({ fetch: metricsApp.fetch })
+metricsServer.listen(config.METRICS_PORT, config.HTTP_HOST, () => {
+  const address = metricsServer.address()
+  const port = typeof address === 'object' && address ? address.port : config.METRICS_PORT
+  log.info('metrics listening', { host: config.HTTP_HOST, port })
 })
 let webhookServer: HttpsServer | undefined
 let stopWebhookTls = () => {}
@@ -48,19 +55,22 @@ if (config.WEBHOOK_PORT > 0) {
     log.info('admission webhooks listening', { host: config.WEBHOOK_HOST, port: config.WEBHOOK_PORT, runtime: 'node' }),
   )
 }
-const dispatcher = await startDispatcher()
+const stopDuties = startDuties()
 
 // Leaving a reconcile or scan half done is safe (every write is conditional and the next pass
 // decides again), so shutdown waits for them only briefly.
 const STOP_GRACE_MS = 2000
 const stop = async () => {
   readiness.stop()
+  liveness.stop()
   ipamServer.close()
   opsServer.close()
+  metricsServer.close()
   webhookServer?.close()
   stopWebhookTls()
   rmSync(config.IPAM_SOCKET, { force: true })
-  await Promise.race([dispatcher.stop(), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS))])
+  // The leader gives its Lease up first thing, so that another replica takes over at once.
+  await Promise.race([stopDuties(), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS))])
   process.exit(0)
 }
 process.once('SIGTERM', () => void stop())

@@ -106,8 +106,8 @@ export async function runChaos(size: ChaosSize, seed: number, log: (line: string
     body: { metadata: { name: 'db' }, spec: { replicas: size.statefulSetReplicas, serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: template('db') } },
   })
 
-  // A third replica of the service, on the host: it reconciles the same pools and scans the whole
-  // cluster for leaks every 10 s, beside the DaemonSet's node-scoped replicas.
+  // A third replica of the service, on the host, beside the DaemonSet's two: it serves no node but
+  // competes for the leader's Lease (the leader reconciles the pools and scans the whole cluster).
   const third = await startHostReplica(log)
 
   // Every pod the run sees (and which got an address), and when each force-deleted pod's record
@@ -277,7 +277,7 @@ async function startHostReplica(log: (line: string) => void): Promise<{ child: C
   child.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
   for (let i = 0; i < 100 && !/"msg":"ready"/.test(output); i++) await sleep(200)
   if (!/"msg":"ready"/.test(output)) throw new Error(`the host replica did not get ready:\n${output}`)
-  log('a third service replica runs on the host (cluster-wide leak scan every 10 s)')
+  log('a third service replica runs on the host (a candidate for the leader\'s Lease, resyncing every 10 s)')
   return { child, port: Number(/"msg":"health and metrics listening".*?"port":(\d+)/.exec(output)?.[1]) }
 }
 

@@ -39,6 +39,8 @@ export interface ControlPlaneOptions {
 export interface ControlPlaneState {
   apiserverPort: number
   etcdPort: number
+  /** Absent in a state written before it was kept (a resume then takes a free one). */
+  etcdPeerPort?: number
   token: string
 }
 
@@ -104,9 +106,25 @@ export class ControlPlane {
     })
   }
 
-  /** Stops exactly the processes named in our pid files and removes their data. */
-  down(): Promise<void> {
-    return this.withLock(() => this.stopAll())
+  /**
+   * Stops exactly the processes named in our pid files and removes their data; with
+   * `keepState`, keeps it (ports, token, keys, etcd's data) for `resume`: an API server that stops
+   * and comes back on the same address, as after an outage.
+   */
+  down({ keepState = false }: { keepState?: boolean } = {}): Promise<void> {
+    return this.withLock(() => (keepState ? this.stopProcesses() : this.stopAll()))
+  }
+
+  /** Starts again what `down({ keepState: true })` stopped: same ports, token, certificates and objects. */
+  resume(): Promise<UpResult> {
+    return this.withLock(async () => {
+      const state = this.state()
+      if (!state) throw new Error(`nothing to resume in ${this.runDir}: down({ keepState: true }) keeps it`)
+      if (await this.running()) return { kubeconfigPath: this.kubeconfigPath, started: false }
+      await this.stopProcesses()
+      await this.launch(state)
+      return { kubeconfigPath: this.kubeconfigPath, started: true }
+    })
   }
 
   private withLock<T>(fn: () => Promise<T>): Promise<T> {
@@ -118,10 +136,14 @@ export class ControlPlane {
     return httpGet(`https://127.0.0.1:${s.apiserverPort}/readyz`, s.token).then((r) => r.status === 200)
   }
 
-  private async stopAll(): Promise<void> {
+  private async stopProcesses(): Promise<void> {
     // apiserver first so it does not log a storm of etcd errors while shutting down.
     await stopTracked(this.tracked('kube-apiserver'))
     await stopTracked(this.tracked('etcd'))
+  }
+
+  private async stopAll(): Promise<void> {
+    await this.stopProcesses()
     fs.rmSync(this.runDir, { recursive: true, force: true })
     fs.rmSync(this.kubeconfigPath, { force: true })
   }
@@ -159,8 +181,22 @@ current-context: ${name}
     fs.mkdirSync(pki, { recursive: true })
 
     const [etcdPort, etcdPeerPort, apiserverPort] = [await freePort(), await freePort(), await freePort()]
-    const state: ControlPlaneState = { apiserverPort, etcdPort, token: randomBytes(24).toString('hex') }
+    const state: ControlPlaneState = { apiserverPort, etcdPort, etcdPeerPort, token: randomBytes(24).toString('hex') }
 
+    // One RSA key both signs and verifies service-account tokens (the apiserver accepts a
+    // private key in --service-account-key-file and derives the public half).
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    fs.writeFileSync(path.join(pki, 'sa.key'), privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 })
+    // token,user,uid,"groups": system:masters is bound to cluster-admin and bypasses RBAC.
+    fs.writeFileSync(path.join(pki, 'tokens.csv'), `${state.token},admin,admin,"system:masters"\n`, { mode: 0o600 })
+    await this.launch(state)
+  }
+
+  /** Starts etcd and the API server on the state's ports, with the keys in pki/ (kept by a resume). */
+  private async launch(state: ControlPlaneState): Promise<void> {
+    const pki = this.pkiDir
+    const { etcdPort, apiserverPort } = state
+    const etcdPeerPort = state.etcdPeerPort ?? (await freePort())
     const etcdUrl = `http://127.0.0.1:${etcdPort}`
     const peerUrl = `http://127.0.0.1:${etcdPeerPort}`
     const etcd = this.tracked('etcd')
@@ -180,13 +216,6 @@ current-context: ${name}
       const r = await httpGet(`${etcdUrl}/health`)
       return r.status === 200 && r.body.includes('"true"')
     })
-
-    // One RSA key both signs and verifies service-account tokens (the apiserver accepts a
-    // private key in --service-account-key-file and derives the public half).
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-    fs.writeFileSync(path.join(pki, 'sa.key'), privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 })
-    // token,user,uid,"groups": system:masters is bound to cluster-admin and bypasses RBAC.
-    fs.writeFileSync(path.join(pki, 'tokens.csv'), `${state.token},admin,admin,"system:masters"\n`, { mode: 0o600 })
 
     const cluster = this.options.cluster
     const apiserver = this.tracked('kube-apiserver')

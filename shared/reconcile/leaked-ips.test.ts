@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseSpiderEndpoint, parseSpiderIPPool, serializeAllocatedIPs, type SpiderEndpoint } from '../api/index.ts'
 import type { PodView } from '../store/views.ts'
-import { leakedIPs, type LeakScan } from './leaked-ips.ts'
+import { leakedIPs, orphanedEndpoints, type LeakScan } from './leaked-ips.ts'
 
 const NOW = '2026-11-25T12:00:00.000Z'
 
@@ -98,5 +98,42 @@ describe('leakedIPs', () => {
     const endpoints = [endpointOf('web-0', 'new', { type: 'StatefulSet', name: 'web' })]
     const statefulSets = new Map([['ns/web', { name: 'web', replicas: 1 }]])
     expect(leaked({ pools, endpoints, pods: [livePod('web-0', 'new')], statefulSets })).toHaveLength(1)
+  })
+})
+
+describe('pods on nodes that are down (the leader\'s scan)', () => {
+  const pools = [poolWith('p', { '10.1.0.1': ['ns/web', 'u1'], '10.1.0.2': ['ns/db-0', 'u2'] })]
+  const pods = [livePod('web', 'u1', { nodeName: 'n1' }), livePod('db-0', 'u2', { nodeName: 'n1' })]
+  const endpoints = [endpointOf('db-0', 'u2', { type: 'StatefulSet', name: 'db' })]
+  const statefulSets = new Map([['ns/db', { name: 'db', replicas: 1 }]])
+
+  it('releases a pod\'s records once its node has been down longer than the grace', () => {
+    const down = (since: string) => scan({ pools, pods, endpoints, statefulSets, downNodes: new Map([['n1', since]]), nodeDownGraceSeconds: 300 })
+    expect(leakedIPs(down('2026-11-25T11:56:00Z'))).toEqual([]) // 4 minutes: within the grace
+    expect(leakedIPs(down('2026-11-25T11:54:00Z'))).toEqual([
+      { pool: 'p', ip: '10.1.0.1', podUid: 'u1', pod: 'ns/web', reason: 'pod ns/web is on node n1, down since 2026-11-25T11:54:00Z (longer than the 300 s grace)' },
+    ]) // the StatefulSet still wants db-0: its address waits for its next pod
+  })
+
+  it('knows nothing of down nodes without a grace, and a node scan never judges them', () => {
+    expect(leakedIPs(scan({ pools, pods, downNodes: new Map([['n1', '2020-01-01T00:00:00Z']]) }))).toEqual([])
+  })
+})
+
+describe('orphanedEndpoints', () => {
+  it('finds the endpoints of gone or replaced pods, records or not, and keeps a wanted StatefulSet ordinal\'s', () => {
+    const endpoints = [
+      endpointOf('gone', 'u1', { type: 'Deployment', name: 'd' }),
+      endpointOf('replaced', 'u2', { type: 'Deployment', name: 'd' }),
+      endpointOf('alive', 'u3', { type: 'Deployment', name: 'd' }),
+      endpointOf('db-0', 'u4', { type: 'StatefulSet', name: 'db' }),
+    ]
+    const pods = [livePod('replaced', 'u9'), livePod('alive', 'u3')]
+    const found = orphanedEndpoints(scan({ endpoints, pods, statefulSets: new Map([['ns/db', { name: 'db', replicas: 1 }]]) }))
+    expect(found.map((f) => [f.endpoint.metadata.name, f.reason])).toEqual([
+      ['gone', 'pod ns/gone no longer exists'],
+      ['replaced', 'pod ns/replaced is now another incarnation (UID u9, not u2)'],
+    ])
+    expect(orphanedEndpoints(scan({ endpoints, pods, node: 'n2' }))).toEqual([]) // another node's
   })
 })

@@ -17,6 +17,13 @@ export interface LeakScan {
    * list is gone). Records without such an endpoint are left to a cluster-wide scan or to DEL.
    */
   node?: string
+  /**
+   * Nodes that are down (Ready not True, or deleted), with since when (RFC 3339). A pod on a node
+   * down for longer than `nodeDownGraceSeconds` counts as gone: its kubelet can run no DEL, and
+   * the node may never come back. Only the cluster-wide scan (the leader's) knows this.
+   */
+  downNodes?: ReadonlyMap<string, string>
+  nodeDownGraceSeconds?: number
 }
 
 export interface Leak {
@@ -58,6 +65,23 @@ export function leakedIPs(scan: LeakScan): Leak[] {
   return leaks
 }
 
+/**
+ * The SpiderEndpoints whose pod incarnation is gone, replaced, finished or on a node down past
+ * the grace, whether or not a pool still holds its records (a DEL that released the addresses
+ * and died before the endpoint, or records already collected). A StatefulSet's endpoint stays
+ * while the set wants that ordinal: its next pod reads it.
+ */
+export function orphanedEndpoints(scan: LeakScan): Array<{ endpoint: SpiderEndpoint; reason: string }> {
+  const pods = new Map(scan.pods.map((p) => [`${p.namespace}/${p.name}`, p]))
+  return scan.endpoints.flatMap((endpoint) => {
+    const current = endpoint.status.current
+    if (scan.node !== undefined && current.node !== scan.node) return []
+    const key = `${endpoint.metadata.namespace}/${endpoint.metadata.name}`
+    const reason = whyLeaked(key, current.uid, pods.get(key), endpoint, scan)
+    return reason ? [{ endpoint, reason }] : []
+  })
+}
+
 function whyLeaked(
   key: string,
   podUid: string,
@@ -76,7 +100,12 @@ function whyLeaked(
   if (live.uid !== podUid) return `pod ${key} is now another incarnation (UID ${live.uid}, not ${podUid})`
   if (live.deletionTimestamp) {
     const past = Date.parse(live.deletionTimestamp) <= Date.parse(scan.now)
-    return past ? `pod ${key} is still terminating past its deadline ${live.deletionTimestamp}` : undefined
+    if (past) return `pod ${key} is still terminating past its deadline ${live.deletionTimestamp}`
   }
-  return deadPodReason(live)
+  const downSince = live.nodeName === undefined ? undefined : scan.downNodes?.get(live.nodeName)
+  const grace = scan.nodeDownGraceSeconds
+  if (downSince !== undefined && grace !== undefined && Date.parse(downSince) + grace * 1000 <= Date.parse(scan.now)) {
+    return `pod ${key} is on node ${live.nodeName}, down since ${downSince} (longer than the ${grace} s grace)`
+  }
+  return live.deletionTimestamp ? undefined : deadPodReason(live)
 }

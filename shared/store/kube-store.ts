@@ -18,9 +18,10 @@ import type { WebhookConfiguration } from '../admission/ca-bundle.ts'
 import { parseClaims, serializeClaims, type ClaimRegistry } from '../claims/index.ts'
 import { IpamError } from '../errors.ts'
 import { KubeApiError, KubeHttp, type KubeRequest } from './kube-http.ts'
-import { StoreConflict, type Freshness, type Store, type WebhookConfigurationKind, type WebhookStore } from './store.ts'
-import { secretBody, toControllerView, toNamespaceView, toNodeView, toPodView, toSecretView, type RawObject, type RawSecret } from './to-views.ts'
-import type { SecretView } from './views.ts'
+import { forbiddenText, rbacRuleOf } from './rbac-rule.ts'
+import { StoreConflict, type EventRecord, type EventStore, type Freshness, type LeaseStore, type Store, type WebhookConfigurationKind, type WebhookStore } from './store.ts'
+import { leaseBody, secretBody, toControllerView, toLeaseView, toNamespaceView, toNodeView, toPodView, toSecretView, type RawLease, type RawObject, type RawSecret } from './to-views.ts'
+import type { LeaseView, SecretView } from './views.ts'
 
 /** Counted so the service can report API traffic per allocation (and the benchmark can print it). */
 export interface StoreMetrics {
@@ -70,8 +71,10 @@ export interface KubeStoreOptions {
  * edge (CRDs with the valibot schemas, core objects into views); every write is conditional on
  * the resourceVersion of the object the caller read.
  */
-export class KubeStore implements Store, WebhookStore {
+export class KubeStore implements Store, WebhookStore, EventStore, LeaseStore {
   readonly metrics: StoreMetrics = { reads: 0, writes: 0, conflicts: 0 }
+  /** Told when a request could not reach the API server at all (readiness checks again at once). */
+  onUnreachable: (() => void) | undefined
   private readonly claimsPath: string
 
   constructor(
@@ -89,7 +92,7 @@ export class KubeStore implements Store, WebhookStore {
       return await this.http.json<T>('GET', path, { query })
     } catch (e) {
       if (e instanceof KubeApiError && e.code === 404) return undefined
-      throw this.failure(what, e)
+      throw this.failure(what, e, 'GET', path, query)
     }
   }
 
@@ -104,22 +107,25 @@ export class KubeStore implements Store, WebhookStore {
         this.metrics.conflicts++
         throw new StoreConflict(kind, name)
       }
-      throw this.failure(`${method === 'DELETE' ? 'delete' : 'write'} ${kind} ${name}`, e)
+      throw this.failure(`${method === 'DELETE' ? 'delete' : 'write'} ${kind} ${name}`, e, method, path, request.query)
     }
   }
 
   // An API server that is down or overloaded is transient for the caller: try again later.
-  // A refusal (422 invalid, 403 forbidden) is not, and keeps the server's own message.
-  private failure(what: string, e: unknown): IpamError {
+  // A 403 names the RBAC rule the service lacks; any other refusal (400, 422...) is the service's
+  // own fault, which no retry cures: internal, with the server's message.
+  private failure(what: string, e: unknown, method: string, path: string, query?: KubeRequest['query']): IpamError {
     const server = this.http.server
     if (!(e instanceof KubeApiError)) {
+      this.onUnreachable?.()
       const cause = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)
       return new IpamError('try-again', `Kubernetes API at ${server} unreachable (${what}): ${cause}`)
     }
     if (e.code === 429 || e.code >= 500) {
       return new IpamError('try-again', `Kubernetes API at ${server} unavailable (${what}, ${e.code}): ${e.message}`)
     }
-    return new IpamError('invalid-request', `Kubernetes API refused ${what} (${e.code}): ${e.message}`)
+    if (e.code === 403) return new IpamError('forbidden', forbiddenText(rbacRuleOf(method, path, query ?? {})), e.message)
+    return new IpamError('internal', `Kubernetes API refused ${what} (${e.code}): ${e.message}`)
   }
 
   /**
@@ -134,7 +140,7 @@ export class KubeStore implements Store, WebhookStore {
       if (e instanceof KubeApiError && e.code === 404) {
         return [`the ${GROUP}/${VERSION} API is not served: install the CRDs (manifests/crds)`]
       }
-      return [this.failure(`discovery of ${GROUP}/${VERSION}`, e).message]
+      return [this.failure(`discovery of ${GROUP}/${VERSION}`, e, 'GET', `/apis/${GROUP}/${VERSION}`).message]
     }
     const served = new Set(resources.map((r) => r.name))
     return Object.values(PLURAL)
@@ -155,6 +161,17 @@ export class KubeStore implements Store, WebhookStore {
 
   getNode = async (name: string) =>
     mapDefined(await this.read<RawObject>(`get node ${name}`, `/api/v1/nodes/${enc(name)}`, FROM_CACHE), toNodeView)
+
+  listNodes = async () => ((await this.read<List>('list nodes', '/api/v1/nodes'))?.items ?? []).map((n) => toNodeView(n as RawObject))
+
+  getLease = async (namespace: string, name: string) =>
+    mapDefined(await this.read<RawLease>(`get lease ${namespace}/${name}`, leasePath(namespace, name)), toLeaseView)
+
+  createLease = async (lease: LeaseView) =>
+    toLeaseView(await this.write<RawLease>('Lease', `${lease.namespace}/${lease.name}`, 'POST', leasePath(lease.namespace), { body: leaseBody(lease) }))
+
+  replaceLease = async (lease: LeaseView) =>
+    toLeaseView(await this.write<RawLease>('Lease', `${lease.namespace}/${lease.name}`, 'PUT', leasePath(lease.namespace, lease.name), { body: leaseBody(lease) }))
 
   getNamespace = async (name: string) =>
     mapDefined(await this.read<RawObject>(`get namespace ${name}`, `/api/v1/namespaces/${enc(name)}`, FROM_CACHE), toNamespaceView)
@@ -229,6 +246,20 @@ export class KubeStore implements Store, WebhookStore {
       body: { ...config, apiVersion: 'admissionregistration.k8s.io/v1', kind },
     })
 
+  createEvent = async (event: EventRecord): Promise<void> => {
+    const { namespace, name, ...fields } = event
+    await this.write('Event', `${namespace}/${name}`, 'POST', `/api/v1/namespaces/${enc(namespace)}/events`, {
+      body: { apiVersion: 'v1', kind: 'Event', metadata: { name, namespace }, ...fields, reportingComponent: fields.source.component, reportingInstance: fields.source.host ?? '' },
+    })
+  }
+
+  updateEventCount = async (namespace: string, name: string, count: number, lastTimestamp: string): Promise<void> => {
+    await this.write('Event', `${namespace}/${name}`, 'PATCH', `/api/v1/namespaces/${enc(namespace)}/events/${enc(name)}`, {
+      body: { count, lastTimestamp },
+      contentType: 'application/merge-patch+json',
+    })
+  }
+
   getEndpoint = async (namespace: string, name: string) =>
     mapDefined(
       await this.read(`get ${KIND.endpoint} ${namespace}/${name}`, crdPath(PLURAL.endpoint, name, namespace)),
@@ -282,6 +313,9 @@ export class KubeStore implements Store, WebhookStore {
       body: { apiVersion: `${GROUP}/${VERSION}`, kind, ...body },
     })
 }
+
+const leasePath = (namespace: string, name?: string) =>
+  `/apis/coordination.k8s.io/v1/namespaces/${enc(namespace)}/leases${name === undefined ? '' : `/${enc(name)}`}`
 
 const toClaimRegistry = (object: RawConfigMap): ClaimRegistry => ({
   ...(object.metadata?.resourceVersion === undefined ? {} : { resourceVersion: object.metadata.resourceVersion }),

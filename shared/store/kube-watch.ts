@@ -4,7 +4,7 @@ import { IpamError } from '../errors.ts'
 import { silentLogger, type Logger } from '../log.ts'
 import type { WatchEventType, WatchHandler, WatchKind, WatchSource, WatchedObjects } from './store.ts'
 import { KubeHttp } from './kube-http.ts'
-import { toPodView, type RawObject } from './to-views.ts'
+import { toLeaseView, toNodeView, toPodView, type RawLease, type RawObject } from './to-views.ts'
 
 /** The two API calls a watch needs, raw (unparsed): the seam unit tests replace. */
 export interface WatchTransport {
@@ -23,22 +23,27 @@ export interface WatchTransport {
 
 export interface KubeWatchOptions {
   log?: Logger
+  /** Told when a watch fails (stream broken, list refused): readiness checks the API server at once. */
+  onTrouble?: (kind: WatchKind, error: unknown) => void
   /** Delay after the first failure in a row; doubles up to maxBackoffMs, with jitter. */
   baseBackoffMs?: number
   maxBackoffMs?: number
   random?: () => number
 }
 
-const PATH: Record<WatchKind, string> = {
+const PATH: Record<Exclude<WatchKind, 'Lease'>, string> = {
   SpiderIPPool: `/apis/${GROUP}/${VERSION}/${PLURAL.ipPool}`,
   SpiderSubnet: `/apis/${GROUP}/${VERSION}/${PLURAL.subnet}`,
   Pod: '/api/v1/pods',
+  Node: '/api/v1/nodes',
 }
 
 const PARSE: { [K in WatchKind]: (raw: unknown) => WatchedObjects[K] } = {
   SpiderIPPool: parseSpiderIPPool,
   SpiderSubnet: parseSpiderSubnet,
   Pod: (raw) => toPodView(raw as RawObject),
+  Node: (raw) => toNodeView(raw as RawObject),
+  Lease: (raw) => toLeaseView(raw as RawLease),
 }
 
 type RawMeta = { metadata?: { name?: string; namespace?: string; resourceVersion?: string } }
@@ -55,6 +60,8 @@ const WATCH_SECONDS = 300
 export interface KubeWatchTransportOptions {
   /** Only the pods bound to this node (a field selector), as a node's kubelet sees them. */
   podsOnNode?: string
+  /** The one Lease a `Lease` watch follows (leader election). */
+  lease?: { namespace: string; name: string }
   random?: () => number
 }
 
@@ -62,10 +69,17 @@ export interface KubeWatchTransportOptions {
 export const kubeWatchTransport = (http: KubeHttp, options: KubeWatchTransportOptions = {}): WatchTransport => {
   const random = options.random ?? Math.random
   const selector = (kind: WatchKind) =>
-    kind === 'Pod' && options.podsOnNode ? { fieldSelector: `spec.nodeName=${options.podsOnNode}` } : {}
+    kind === 'Pod' && options.podsOnNode ? { fieldSelector: `spec.nodeName=${options.podsOnNode}` }
+    : kind === 'Lease' && options.lease ? { fieldSelector: `metadata.name=${options.lease.name}` }
+    : {}
+  const pathOf = (kind: WatchKind): string => {
+    if (kind !== 'Lease') return PATH[kind]
+    if (!options.lease) throw new Error('a Lease watch needs the lease it follows (KubeWatchTransportOptions.lease)')
+    return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(options.lease.namespace)}/leases`
+  }
   return {
     list: async (kind) => {
-      const list = await http.json<{ items?: unknown[]; metadata?: { resourceVersion?: string } }>('GET', PATH[kind], { query: selector(kind) })
+      const list = await http.json<{ items?: unknown[]; metadata?: { resourceVersion?: string } }>('GET', pathOf(kind), { query: selector(kind) })
       return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' }
     },
     open: async (kind, resourceVersion, onEvent, done) => {
@@ -74,7 +88,7 @@ export const kubeWatchTransport = (http: KubeHttp, options: KubeWatchTransportOp
       const timer = setTimeout(() => controller.abort(new DOMException('watch silent too long', 'TimeoutError')), (seconds + 30) * 1000)
       // Bookmarks keep resourceVersion fresh on quiet kinds, so a restart rarely needs a relist.
       const query = { ...selector(kind), resourceVersion, allowWatchBookmarks: true, timeoutSeconds: seconds }
-      http.watch(PATH[kind], query, onEvent, controller.signal).then(
+      http.watch(pathOf(kind), query, onEvent, controller.signal).then(
         () => done(null),
         (error: unknown) => done(controller.signal.aborted && controller.signal.reason?.name === 'TimeoutError' ? controller.signal.reason : error),
       ).finally(() => clearTimeout(timer))
@@ -92,6 +106,8 @@ export const kubeWatchTransport = (http: KubeHttp, options: KubeWatchTransportOp
 export class KubeWatch implements WatchSource {
   /** Watches whose first list has not yet succeeded, with the last reason it failed. */
   private readonly unsynced = new Map<object, { kind: WatchKind; error?: string }>()
+  /** Failed watch cycles (restarted after a backoff) per kind, for metrics. */
+  readonly restarts: Partial<Record<WatchKind, number>> = {}
 
   constructor(
     private readonly transport: WatchTransport,
@@ -110,10 +126,14 @@ export class KubeWatch implements WatchSource {
     const token = {}
     const state: { kind: WatchKind; error?: string } = { kind }
     this.unsynced.set(token, state)
+    const onFailure = (error: unknown) => {
+      this.restarts[kind] = (this.restarts[kind] ?? 0) + 1
+      this.options.onTrouble?.(kind, error)
+    }
     const loop = new WatchLoop(kind, onEvent, this.transport, this.options, (error) => {
       if (error === undefined) this.unsynced.delete(token)
       else state.error = error instanceof Error ? error.message : String(error)
-    })
+    }, onFailure)
     void loop.run()
     return () => {
       this.unsynced.delete(token)
@@ -122,7 +142,7 @@ export class KubeWatch implements WatchSource {
   }
 
   async list<K extends WatchKind>(kind: K): Promise<Array<WatchedObjects[K]>> {
-    const log = (this.options.log ?? silentLogger).with({ kind })
+    const log = (this.options.log ?? silentLogger).child({ kind })
     const { items } = await this.transport.list(kind).catch((e: unknown) => {
       throw new IpamError('try-again', `list ${kind}: ${e instanceof Error ? e.message : String(e)}`)
     })
@@ -158,8 +178,10 @@ class WatchLoop<K extends WatchKind> {
     private readonly options: KubeWatchOptions,
     /** Called after each list: with no argument when it succeeded, else with its error. */
     private readonly onListed: (error?: unknown) => void = () => {},
+    /** Called for each failed cycle (it is retried after a backoff). */
+    private readonly onFailure: (error: unknown) => void = () => {},
   ) {
-    this.log = (options.log ?? silentLogger).with({ kind })
+    this.log = (options.log ?? silentLogger).child({ kind })
   }
 
   stop() {
@@ -189,12 +211,14 @@ class WatchLoop<K extends WatchKind> {
       if (error !== undefined && error !== null && (error as Error).name !== 'TimeoutError') {
         if ((error as { code?: number }).code === 410) this.resourceVersion = ''
         this.log.warn('watch failed, restarting', { error, resourceVersion: this.resourceVersion })
+        this.onFailure(error)
         return false
       }
       return this.events > 0 || Date.now() - started >= MIN_HEALTHY_MS
     } catch (error) {
       this.log.warn('list failed, retrying', { error })
       this.onListed(error)
+      this.onFailure(error)
       return false
     }
   }

@@ -66,6 +66,7 @@ export class MemoryStore implements Store, WebhookStore {
   listPods = async (nodeName?: string) =>
     [...this.pods.values()].filter((p) => nodeName === undefined || p.nodeName === nodeName).map((p) => structuredClone(p))
   getNode = async (name: string) => clone(this.nodes.get(name))
+  listNodes = async () => [...this.nodes.values()].map((n) => structuredClone(n))
   getNamespace = async (name: string) => clone(this.namespaces.get(name))
   getController = async (kind: string, namespace: string, name: string) =>
     clone(this.controllers.get(`${kind}/${namespace}/${name}`))

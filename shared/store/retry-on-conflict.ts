@@ -13,6 +13,13 @@ export interface RetryOptions {
   random?: () => number
 }
 
+/** Every try lost its race: a `try-again` that metrics count apart (Spiderpool's "retries exhausted"). */
+export class ConflictsExhausted extends IpamError {
+  constructor(message: string) {
+    super('try-again', message)
+  }
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
@@ -40,7 +47,7 @@ export async function retryOnConflict<T>(
       if (!isStoreConflict(e)) throw e
       options.onConflict?.(i)
       if (i >= attempts) {
-        throw new IpamError('try-again', `${what}: ${e.message}, gave up after ${attempts} tries; try again later`)
+        throw new ConflictsExhausted(`${what}: ${e.message}, gave up after ${attempts} tries; try again later`)
       }
       await sleep(random() * Math.min(max, base * 2 ** (i - 1)))
     }

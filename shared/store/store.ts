@@ -1,7 +1,7 @@
 import type { IPPoolStatus, SpiderEndpoint, SpiderIPPool, SpiderReservedIP, SpiderSubnet, SubnetStatus } from '../api/index.ts'
 import type { WebhookConfiguration } from '../admission/ca-bundle.ts'
 import type { ClaimRegistry } from '../claims/index.ts'
-import type { ControllerView, NamespaceView, NodeView, PodView, SecretView } from './views.ts'
+import type { ControllerView, LeaseView, NamespaceView, NodeView, PodView, SecretView } from './views.ts'
 
 /**
  * Everything Spinneret reads from and writes to Kubernetes. The real implementation
@@ -16,6 +16,8 @@ export interface Store {
   listPods(nodeName?: string): Promise<PodView[]>
   /** Node, namespace, controllers and reserved IPs are read as 'cached' (see Freshness). */
   getNode(name: string): Promise<NodeView | undefined>
+  /** Every node, 'latest': the leader's scan judges which are down or gone. */
+  listNodes(): Promise<NodeView[]>
   getNamespace(name: string): Promise<NamespaceView | undefined>
   /** Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob; undefined for other kinds or when gone. */
   getController(kind: string, namespace: string, name: string): Promise<ControllerView | undefined>
@@ -50,6 +52,37 @@ export interface Store {
   replaceEndpoint(endpoint: SpiderEndpoint): Promise<SpiderEndpoint>
   /** Removes the finalizer, then deletes, both conditional; gone already counts as done. @throws StoreConflict */
   deleteEndpoint(endpoint: SpiderEndpoint): Promise<void>
+}
+
+/** A core/v1 Event as the service writes it (what `kubectl describe` and `kubectl get events` show). */
+export interface EventRecord {
+  namespace: string
+  name: string
+  involvedObject: { apiVersion: string; kind: string; name: string; namespace?: string; uid?: string }
+  type: 'Normal' | 'Warning'
+  reason: string
+  message: string
+  count: number
+  firstTimestamp: string
+  lastTimestamp: string
+  /** Who reports it: the service on that node (`spinneret`, the node's name). */
+  source: { component: string; host?: string }
+}
+
+/** Events are written, never read back: the recorder (functions/lib/event-recorder.ts) remembers what it wrote. */
+export interface EventStore {
+  createEvent(event: EventRecord): Promise<void>
+  /** Bumps a repeated event's count and lastTimestamp (a merge patch, as client-go's recorder does). */
+  updateEventCount(namespace: string, name: string, count: number, lastTimestamp: string): Promise<void>
+}
+
+/** The leader-election Lease: read, created, and replaced conditionally on its resourceVersion. */
+export interface LeaseStore {
+  getLease(namespace: string, name: string): Promise<LeaseView | undefined>
+  /** @throws StoreConflict when one of that name exists already */
+  createLease(lease: LeaseView): Promise<LeaseView>
+  /** Conditional on lease.resourceVersion. @throws StoreConflict */
+  replaceLease(lease: LeaseView): Promise<LeaseView>
 }
 
 /** The kinds of webhook configuration whose `caBundle` the service keeps current. */
@@ -95,6 +128,9 @@ export interface WatchedObjects {
   SpiderIPPool: SpiderIPPool
   SpiderSubnet: SpiderSubnet
   Pod: PodView
+  Node: NodeView
+  /** The leader-election Lease only (one object, by name). */
+  Lease: LeaseView
 }
 export type WatchKind = keyof WatchedObjects
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED'

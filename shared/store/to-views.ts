@@ -1,6 +1,6 @@
 import type { OwnerReference } from '../api/index.ts'
 import { fromBase64, toBase64 } from '../base64.ts'
-import type { ControllerView, NamespaceView, NodeView, PodView, SecretView } from './views.ts'
+import type { ControllerView, LeaseView, NamespaceView, NodeView, PodView, SecretView } from './views.ts'
 
 /**
  * A core object as the API server sends it (JSON), typed loosely: only the fields read here.
@@ -18,7 +18,7 @@ export interface RawObject {
     deletionGracePeriodSeconds?: number
   }
   spec?: { nodeName?: string; restartPolicy?: string; replicas?: number; ordinals?: { start?: number } }
-  status?: { phase?: string; reason?: string; conditions?: Array<{ type: string; status: string }> }
+  status?: { phase?: string; reason?: string; conditions?: Array<{ type: string; status: string; lastTransitionTime?: string }> }
 }
 
 const owners = (refs: NonNullable<RawObject['metadata']>['ownerReferences']): OwnerReference[] =>
@@ -51,10 +51,44 @@ export const toPodView = (pod: RawObject): PodView => {
   return view
 }
 
-export const toNodeView = (node: RawObject): NodeView => ({
-  name: node.metadata?.name ?? '',
-  labels: node.metadata?.labels ?? {},
-  ready: (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+export const toNodeView = (node: RawObject): NodeView => {
+  const condition = (node.status?.conditions ?? []).find((c) => c.type === 'Ready')
+  return {
+    name: node.metadata?.name ?? '',
+    labels: node.metadata?.labels ?? {},
+    ready: condition?.status === 'True',
+    ...(condition?.lastTransitionTime ? { readySince: condition.lastTransitionTime } : {}),
+  }
+}
+
+/** A coordination.k8s.io/v1 Lease as the API server sends it (microsecond timestamps). */
+export interface RawLease {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string }
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number }
+}
+
+export const toLeaseView = (lease: RawLease): LeaseView => ({
+  namespace: lease.metadata?.namespace ?? '',
+  name: lease.metadata?.name ?? '',
+  ...(lease.metadata?.resourceVersion ? { resourceVersion: lease.metadata.resourceVersion } : {}),
+  holderIdentity: lease.spec?.holderIdentity ?? '',
+  leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? 0,
+  ...(lease.spec?.acquireTime ? { acquireTime: lease.spec.acquireTime } : {}),
+  ...(lease.spec?.renewTime ? { renewTime: lease.spec.renewTime } : {}),
+  leaseTransitions: lease.spec?.leaseTransitions ?? 0,
+})
+
+export const leaseBody = (lease: LeaseView): RawLease & { apiVersion: string; kind: string } => ({
+  apiVersion: 'coordination.k8s.io/v1',
+  kind: 'Lease',
+  metadata: { name: lease.name, namespace: lease.namespace, ...(lease.resourceVersion ? { resourceVersion: lease.resourceVersion } : {}) },
+  spec: {
+    holderIdentity: lease.holderIdentity,
+    leaseDurationSeconds: lease.leaseDurationSeconds,
+    ...(lease.acquireTime ? { acquireTime: lease.acquireTime } : {}),
+    ...(lease.renewTime ? { renewTime: lease.renewTime } : {}),
+    leaseTransitions: lease.leaseTransitions,
+  },
 })
 
 export const toNamespaceView = (ns: RawObject): NamespaceView => ({

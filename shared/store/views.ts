@@ -25,6 +25,21 @@ export interface NodeView {
   name: string
   labels: Record<string, string>
   ready: boolean
+  /** RFC 3339: when the Ready condition last changed, i.e. since when the node is (not) ready. */
+  readySince?: string
+}
+
+/** The leader-election Lease (coordination.k8s.io/v1). Times are RFC 3339 with microseconds. */
+export interface LeaseView {
+  namespace: string
+  name: string
+  resourceVersion?: string
+  /** '' when nobody holds it (a leader that stepped down). */
+  holderIdentity: string
+  leaseDurationSeconds: number
+  acquireTime?: string
+  renewTime?: string
+  leaseTransitions: number
 }
 
 export interface NamespaceView {

@@ -1,5 +1,6 @@
 // Runs the real service (functions/service/main-node.ts) as a child process for tests and benches.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -39,8 +40,10 @@ export async function startService(
       : [join(root, 'node_modules/.bin/deno'), ['run', '-A', '--quiet', join(root, 'functions/service/main-deno.ts')]]
   const child = spawn(cmd, args, {
     cwd: root,
-    // Webhooks off unless a test asks: they bind a port and keep a Secret in the cluster.
-    env: { ...process.env, IPAM_SOCKET: socket, HTTP_PORT: '0', WEBHOOK_PORT: '0', ...env },
+    // Webhooks off unless a test asks: they bind a port and keep a Secret in the cluster. Each
+    // service leads on a Lease of its own unless a test makes them compete: one test's service
+    // must not wait for another's lease to expire.
+    env: { ...process.env, IPAM_SOCKET: socket, HTTP_PORT: '0', METRICS_PORT: '0', WEBHOOK_PORT: '0', LEADER_LEASE_NAME: `spinneret-test-${randomBytes(4).toString('hex')}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

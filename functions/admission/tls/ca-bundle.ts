@@ -33,7 +33,7 @@ export async function keepCaBundle(store: WebhookStore, name: string, ca: string
  * drops the bundle, and the webhooks would fail until it is back. @returns stop
  */
 export function startCaBundleKeeper(store: WebhookStore, options: { name: string; ca: string; intervalMs: number; log?: Logger }): () => void {
-  const log = (options.log ?? silentLogger).with({ function: 'admission-tls' })
+  const log = (options.log ?? silentLogger).child({ function: 'admission-tls' })
   const run = () =>
     keepCaBundle(store, options.name, options.ca, log).catch((error: unknown) =>
       log.warn('could not keep the webhook caBundle current, will retry', { name: options.name, error }),

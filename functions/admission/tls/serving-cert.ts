@@ -31,7 +31,7 @@ const fromSecret = (secret: SecretView): ServingCertificates | undefined => {
  */
 export async function bootstrapServingCert(store: WebhookStore, options: BootstrapOptions): Promise<ServingCertificates> {
   const { namespace, secretName, hosts } = options
-  const log = (options.log ?? silentLogger).with({ secret: `${namespace}/${secretName}` })
+  const log = (options.log ?? silentLogger).child({ secret: `${namespace}/${secretName}` })
   const now = options.now ?? (() => new Date())
   return retryOnConflict(`store the webhook certificate in Secret ${namespace}/${secretName}`, async () => {
     const secret = await store.getSecret(namespace, secretName)

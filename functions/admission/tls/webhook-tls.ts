@@ -44,7 +44,7 @@ export async function startWebhookTls(
   options: WebhookTlsOptions,
   onRenewed: (served: ServedCertificate) => void,
 ): Promise<ServedCertificate & { stop: () => void }> {
-  const log = (options.log ?? silentLogger).with({ function: 'admission-tls' })
+  const log = (options.log ?? silentLogger).child({ function: 'admission-tls' })
   const trust = (ca: string) =>
     keepCaBundle(options.store, options.configurationName, ca, log).catch((error: unknown) =>
       log.warn('could not set the caBundle of the webhook configurations, will retry', { name: options.configurationName, error }),
