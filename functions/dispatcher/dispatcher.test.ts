@@ -11,7 +11,17 @@ class FakeSource implements WatchSource {
   pools: SpiderIPPool[] = []
   subnets: SpiderSubnet[] = []
   lists = 0
-  readonly handlers: { [K in WatchKind]: Set<WatchHandler<K>> } = { SpiderIPPool: new Set(), SpiderSubnet: new Set(), Pod: new Set() }
+  readonly handlers: { [K in WatchKind]: Set<WatchHandler<K>> } = {
+    SpiderIPPool: new Set(),
+    SpiderSubnet: new Set(),
+    Pod: new Set(),
+    Deployment: new Set(),
+    ReplicaSet: new Set(),
+    StatefulSet: new Set(),
+    DaemonSet: new Set(),
+    Job: new Set(),
+    CronJob: new Set(),
+  }
 
   watch<K extends WatchKind>(kind: K, onEvent: WatchHandler<K>) {
     const set = this.handlers[kind] as Set<WatchHandler<K>>
@@ -21,8 +31,8 @@ class FakeSource implements WatchSource {
 
   async list<K extends WatchKind>(kind: K): Promise<Array<WatchedObjects[K]>> {
     this.lists++
-    const all = { SpiderIPPool: this.pools, SpiderSubnet: this.subnets, Pod: [] }
-    return structuredClone(all[kind]) as Array<WatchedObjects[K]>
+    const all: Partial<Record<WatchKind, unknown[]>> = { SpiderIPPool: this.pools, SpiderSubnet: this.subnets }
+    return structuredClone(all[kind] ?? []) as Array<WatchedObjects[K]>
   }
 
   emit<K extends WatchKind>(kind: K, type: WatchEventType, object: WatchedObjects[K]) {

@@ -19,8 +19,8 @@ import { parseClaims, serializeClaims, type ClaimRegistry } from '../claims/inde
 import { IpamError } from '../errors.ts'
 import { KubeApiError, KubeHttp, type KubeRequest } from './kube-http.ts'
 import { StoreConflict, type Freshness, type Store, type WebhookConfigurationKind, type WebhookStore } from './store.ts'
-import { secretBody, toControllerView, toNamespaceView, toNodeView, toPodView, toSecretView, type RawObject, type RawSecret } from './to-views.ts'
-import type { SecretView } from './views.ts'
+import { secretBody, toControllerView, toNamespaceView, toNodeView, toPodView, toSecretView, toWorkloadView, type RawObject, type RawSecret, type RawWorkload } from './to-views.ts'
+import type { EventRecord, SecretView } from './views.ts'
 
 /** Counted so the service can report API traffic per allocation (and the benchmark can print it). */
 export interface StoreMetrics {
@@ -166,6 +166,33 @@ export class KubeStore implements Store, WebhookStore {
     return mapDefined(await this.read<RawObject>(`get ${kind} ${namespace}/${name}`, path, FROM_CACHE), (o) => toControllerView(kind, o))
   }
 
+  getWorkload = async (kind: string, namespace: string, name: string, freshness: Freshness = 'latest') => {
+    const collection = CONTROLLER_PATHS[kind]
+    if (!collection) return undefined
+    const path = `/apis/${collection.replace('{ns}', enc(namespace))}/${enc(name)}`
+    return mapDefined(await this.read<RawWorkload>(`get ${kind} ${namespace}/${name}`, path, queryFor(freshness)), (o) => toWorkloadView(kind, o))
+  }
+
+  recordEvent = async (event: EventRecord) => {
+    const { involved } = event
+    const now = new Date().toISOString()
+    const body = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      // The API server names it: one Event per occurrence, as the kubelet's are not.
+      metadata: { generateName: `${involved.name}.`, namespace: involved.namespace },
+      involvedObject: { apiVersion: involved.apiVersion, kind: involved.kind, namespace: involved.namespace, name: involved.name, ...(involved.uid ? { uid: involved.uid } : {}) },
+      type: event.type,
+      reason: event.reason,
+      message: event.message,
+      source: { component: 'spinneret' },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    }
+    await this.write('Event', involved.name, 'POST', `/api/v1/namespaces/${enc(involved.namespace)}/events`, { body })
+  }
+
   listPools = async (freshness: Freshness = 'latest') => (await this.listCluster(PLURAL.ipPool, freshness)).map(parseSpiderIPPool)
 
   getPool = async (name: string, freshness: Freshness = 'latest') =>
@@ -177,7 +204,35 @@ export class KubeStore implements Store, WebhookStore {
   replacePoolFinalizers = async (pool: SpiderIPPool, finalizers: string[]) =>
     parseSpiderIPPool(await this.replaceClusterObject(KIND.ipPool, PLURAL.ipPool, withFinalizers(pool, finalizers)))
 
+  createPool = async (pool: SpiderIPPool) =>
+    parseSpiderIPPool(
+      await this.write(KIND.ipPool, pool.metadata.name, 'POST', crdPath(PLURAL.ipPool), {
+        body: { apiVersion: `${GROUP}/${VERSION}`, kind: KIND.ipPool, metadata: pool.metadata, spec: pool.spec },
+      }),
+    )
+
+  replacePool = async (pool: SpiderIPPool) => parseSpiderIPPool(await this.replaceClusterObject(KIND.ipPool, PLURAL.ipPool, pool))
+
+  deletePool = async (pool: SpiderIPPool) => {
+    // By UID only: the resourceVersion changes with every allocation, the pool's identity does not.
+    const preconditions = pool.metadata.uid === undefined ? {} : { preconditions: { uid: pool.metadata.uid } }
+    await this.write(KIND.ipPool, pool.metadata.name, 'DELETE', crdPath(PLURAL.ipPool, pool.metadata.name), { body: { kind: 'DeleteOptions', apiVersion: 'v1', ...preconditions } }, () => undefined)
+  }
+
   listSubnets = async () => (await this.listCluster(PLURAL.subnet, 'latest')).map(parseSpiderSubnet)
+
+  getSubnet = async (name: string) => mapDefined(await this.read(`get ${PLURAL.subnet} ${name}`, crdPath(PLURAL.subnet, name)), parseSpiderSubnet)
+
+  /**
+   * The user this service acts as (SelfSubjectReview, which every authenticated user may ask):
+   * the admission webhooks let only it change an auto pool's addresses.
+   */
+  whoAmI = async (): Promise<string | undefined> => {
+    const review = await this.write<{ status?: { userInfo?: { username?: string } } }>('SelfSubjectReview', 'self', 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+    })
+    return review.status?.userInfo?.username
+  }
 
   replaceSubnetStatus = async (subnet: SpiderSubnet, status: SubnetStatus) =>
     parseSpiderSubnet(await this.replaceClusterObject(KIND.subnet, PLURAL.subnet, { ...subnet, status }, '/status'))

@@ -4,7 +4,7 @@ import { IpamError } from '../errors.ts'
 import { silentLogger, type Logger } from '../log.ts'
 import type { WatchEventType, WatchHandler, WatchKind, WatchSource, WatchedObjects } from './store.ts'
 import { KubeHttp } from './kube-http.ts'
-import { toPodView, type RawObject } from './to-views.ts'
+import { toPodView, toWorkloadView, type RawObject, type RawWorkload } from './to-views.ts'
 
 /** The two API calls a watch needs, raw (unparsed): the seam unit tests replace. */
 export interface WatchTransport {
@@ -33,12 +33,24 @@ const PATH: Record<WatchKind, string> = {
   SpiderIPPool: `/apis/${GROUP}/${VERSION}/${PLURAL.ipPool}`,
   SpiderSubnet: `/apis/${GROUP}/${VERSION}/${PLURAL.subnet}`,
   Pod: '/api/v1/pods',
+  Deployment: '/apis/apps/v1/deployments',
+  ReplicaSet: '/apis/apps/v1/replicasets',
+  StatefulSet: '/apis/apps/v1/statefulsets',
+  DaemonSet: '/apis/apps/v1/daemonsets',
+  Job: '/apis/batch/v1/jobs',
+  CronJob: '/apis/batch/v1/cronjobs',
 }
 
 const PARSE: { [K in WatchKind]: (raw: unknown) => WatchedObjects[K] } = {
   SpiderIPPool: parseSpiderIPPool,
   SpiderSubnet: parseSpiderSubnet,
   Pod: (raw) => toPodView(raw as RawObject),
+  Deployment: (raw) => toWorkloadView('Deployment', raw as RawWorkload),
+  ReplicaSet: (raw) => toWorkloadView('ReplicaSet', raw as RawWorkload),
+  StatefulSet: (raw) => toWorkloadView('StatefulSet', raw as RawWorkload),
+  DaemonSet: (raw) => toWorkloadView('DaemonSet', raw as RawWorkload),
+  Job: (raw) => toWorkloadView('Job', raw as RawWorkload),
+  CronJob: (raw) => toWorkloadView('CronJob', raw as RawWorkload),
 }
 
 type RawMeta = { metadata?: { name?: string; namespace?: string; resourceVersion?: string } }
