@@ -5,6 +5,7 @@
 import { reconcile as reconcilePool } from '../reconcile-ippool/index.ts'
 import { collectLeakedIPs } from '../reconcile-leaks/index.ts'
 import { reconcile as reconcileSubnet } from '../reconcile-subnet/index.ts'
+import { reconcileApp } from '../reconcile-autopool/by-key.ts'
 import type { PoolWriter } from '../lib/pool-writer.ts'
 import type { Logger } from '../../shared/log.ts'
 import { poolIsSettled } from '../../shared/reconcile/index.ts'
@@ -26,6 +27,11 @@ export interface StartOptions extends Pick<DispatcherDeps, 'resyncIntervalMs' | 
    * scans soon after one goes, and scans only that node's records.
    */
   nodeName?: string
+  /**
+   * Follow applications with auto pools (watches the workload kinds). `defaultFlexible`: spare
+   * addresses when a template sets no ippool-ip-number.
+   */
+  autoPools?: { defaultFlexible: number }
 }
 
 /**
@@ -34,14 +40,16 @@ export interface StartOptions extends Pick<DispatcherDeps, 'resyncIntervalMs' | 
  * // ...
  * await dispatcher.stop()
  */
-export const startDispatcher = async ({ store, source, log, poolWriter, nodeName, ...tuning }: StartOptions): Promise<Dispatcher> => {
+export const startDispatcher = async ({ store, source, log, poolWriter, nodeName, autoPools, ...tuning }: StartOptions): Promise<Dispatcher> => {
   const deps = { store, log }
+  const told = new Map<string, string>()
   const dispatcher = createDispatcher({
     ...tuning,
     source,
     log,
     reconcilePool: (name) => reconcilePool(name, deps),
     reconcileSubnet: (name) => reconcileSubnet(name, deps),
+    ...(autoPools ? { reconcileApp: (key: string) => reconcileApp(key, { ...deps, told, defaultFlexible: autoPools.defaultFlexible }) } : {}),
     poolIsSettled,
   })
   await dispatcher.start()

@@ -27,7 +27,12 @@ export function wireService(config: ServiceConfig) {
   const kube = new KubeStore(http, { serviceNamespace: config.SERVICE_NAMESPACE })
   const store = coalescedReads(kube)
   const poolWriter = new PoolWriter(kube, { groupCommit: config.GROUP_COMMIT })
-  const deps: Deps = { store, poolWriter, config: { systemNamespace: config.SYSTEM_NAMESPACE, ...(config.NODE_NAME ? { nodeName: config.NODE_NAME } : {}) } }
+  const autoPools = config.AUTO_POOLS ? { defaultFlexible: config.AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER } : undefined
+  const deps: Deps = {
+    store,
+    poolWriter,
+    config: { systemNamespace: config.SYSTEM_NAMESPACE, ...(config.NODE_NAME ? { nodeName: config.NODE_NAME } : {}), autoPools: autoPools ?? false },
+  }
   // With NODE_NAME (one service per node) it watches that node's pods, as its kubelet does, and
   // scans that node's records for leaks soon after a pod goes and each resync interval; without
   // it, the periodic scan covers the whole cluster.
@@ -76,6 +81,7 @@ export function wireService(config: ServiceConfig) {
         ...(config.NODE_NAME ? { nodeName: config.NODE_NAME } : {}),
         log,
         resyncIntervalMs: config.RESYNC_SECONDS * 1000,
+        ...(autoPools ? { autoPools } : {}),
       })
       dispatching = true
       void readiness.start() // tell now, not at the next round
