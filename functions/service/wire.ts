@@ -54,7 +54,7 @@ export function wireService(config: ServiceConfig) {
     ipam: createIpamApp(deps, readiness),
     ops: createOpsApp({ api: kube.metrics, pool_writer: poolWriter.metrics, ip_claims: poolWriter.claims.metrics }, readiness),
     /** Judged on reads of the latest state (not coalesced): see handlers.ts. */
-    admission: createAdmissionApp({ store: kube, log }),
+    admission: createAdmissionApp({ store: kube, log, self: selfUser(kube, log) }),
     /** The certificate to serve the webhooks with; `onRenewed` gets a renewed one. */
     startWebhookTls: (onRenewed: (served: ServedCertificate) => void) =>
       startWebhookTls(
@@ -88,4 +88,18 @@ export function wireService(config: ServiceConfig) {
       return dispatcher
     },
   }
+}
+
+/**
+ * The user the service runs as, asked once (and again after a failure): the webhooks let only it
+ * reshape auto pools. Unknown, every request is judged as a user's.
+ */
+function selfUser(kube: KubeStore, log: ReturnType<typeof createLogger>): () => Promise<string | undefined> {
+  let asked: Promise<string | undefined> | undefined
+  return () =>
+    (asked ??= kube.whoAmI().catch((error: unknown) => {
+      log.warn('cannot tell which user the service runs as: auto pools are judged as a user would change them', { error })
+      asked = undefined
+      return undefined
+    }))
 }
