@@ -29,7 +29,7 @@ const shape = (w: WorkloadView) => JSON.stringify([w.uid, w.pods, w.hostNetwork,
 export function createAppEvents(add: (key: string) => void) {
   /** Workloads that name subnets: key -> shape last seen. */
   const seen = new Map<string, string>()
-  /** Auto pools: name -> what of it the reconcile decides on, last seen. */
+  /** Pools: name -> what of it the auto-pool reconcile decides on, last seen. */
   const pools = new Map<string, string>()
   /** Applications waiting on a subnet: key -> subnets. */
   const parked = new Map<string, readonly string[]>()
@@ -57,16 +57,22 @@ export function createAppEvents(add: (key: string) => void) {
     return kind && namespace && name && isNativeKind(kind) ? appKey({ kind, namespace, name }) : undefined
   }
 
+  const wakeParked = () => {
+    for (const key of parked.keys()) add(key)
+  }
+
   const onPool = (type: WatchEventType, pool: SpiderIPPool) => {
-    const key = appOfPool(pool)
-    if (key === undefined) return
     const name = pool.metadata.name
     const now = JSON.stringify([pool.spec, pool.metadata.labels, pool.metadata.deletionTimestamp ?? ''])
+    const changed = type === 'DELETED' || pools.get(name) !== now
     if (type === 'DELETED') pools.delete(name)
-    else if (pools.get(name) === now && !parked.has(key)) return
     else pools.set(name, now)
+    // A pool that gives addresses back (or goes) may make room for an application refused for
+    // want of them: the subnet's status need not change for that (a shrink's last step).
+    if (changed && parked.size > 0) wakeParked()
+    const key = appOfPool(pool)
     // An allocation changes only the status: it matters to an application waiting for addresses to come free.
-    add(key)
+    if (key !== undefined && (changed || parked.has(key))) add(key)
   }
 
   const onSubnet = (subnet: SpiderSubnet) => {

@@ -301,6 +301,7 @@ describe('dispatcher: applications with auto pools', () => {
   it('wakes an application that waits on a subnet when the subnet or its pool changes', async () => {
     waitsOn = ['subnet-6']
     const dispatcher = await withApps()
+    source.emit('SpiderIPPool', 'ADDED', autoPool())
     source.emit('Deployment', 'ADDED', web())
     await dispatcher.drained()
     calls.length = 0
@@ -311,6 +312,11 @@ describe('dispatcher: applications with auto pools', () => {
     calls.length = 0
     // Waiting for addresses to come free: an allocation's release is news.
     source.emit('SpiderIPPool', 'MODIFIED', autoPool({ status: { allocatedIPCount: 0 } }))
+    await dispatcher.drained()
+    expect(calls.filter((c) => c.startsWith('app'))).toEqual(['app Deployment/default/web'])
+    calls.length = 0
+    // So is a pool of another application that gives addresses back.
+    source.emit('SpiderIPPool', 'MODIFIED', pool('p6', { ips: [] }))
     await dispatcher.drained()
     expect(calls.filter((c) => c.startsWith('app'))).toEqual(['app Deployment/default/web'])
     await dispatcher.stop()
