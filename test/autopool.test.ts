@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { GROUP, LABEL, PLURAL, VERSION, parseControlledIPPools, parseSpiderIPPool, parseSpiderSubnet, type SpiderIPPool, type SpiderSubnet } from '../shared/api/index.ts'
 import { applyManifests, cleanUp, createNamespace, createNode, createPod, deleteClusterObjects, kubeConfig, poolRecords, terminatePod, unique } from './support/cluster.ts'
 import { ipamCall, startService, type RunningService } from './support/service.ts'
+import { kubectl, startWebhooks } from './support/webhooks.ts'
 
 const kc = kubeConfig()
 const core = kc.makeApiClient(k8s.CoreV1Api)
@@ -218,5 +219,36 @@ describe('auto pools against the API server', () => {
     await apps.deleteNamespacedDeployment({ namespace: ns, name: 'lost' })
     await apps.deleteNamespacedDeployment({ namespace: ns, name: d.metadata!.name! })
     await until(async () => expect(await entries()).toEqual({}))
+  })
+
+  it("refuses, through the webhooks, a user's edit of an auto pool's addresses, and lets the service shrink it", async () => {
+    // Judged: the pools of this file's subnet (the label every auto pool of it carries).
+    const webhooks = await startWebhooks(kc, `${ns}-wh`, { NODE_NAME: node, RESYNC_SECONDS: '3600' }, 'node', { [LABEL.ownerSpiderSubnet]: subnetName })
+    try {
+      await deployment('guarded', 2)
+      const pool = await until(async () => {
+        const p = await poolOf('guarded')
+        expect(p?.spec.ips).toEqual(['198.18.120.100-198.18.120.102'])
+        return p!
+      })
+      // A user (impersonated: the tests' admin is the user the services run as).
+      const asUser = ['--as=jane', '--as-group=system:masters']
+      for (const patch of [{ spec: { ips: ['198.18.120.100-198.18.120.104'] } }, { spec: { excludeIPs: ['198.18.120.102'] } }]) {
+        const edit = kubectl([...asUser, 'patch', 'spiderippool', pool.metadata.name, '--type=merge', '-p', JSON.stringify(patch)])
+        expect(edit.status).not.toBe(0)
+        expect(edit.stderr).toBe(
+          `The SpiderIPPool "${pool.metadata.name}" is invalid: spec.ips: Forbidden: it's illegal to update AutoPool.Spec.IPs that are different from corresponding SpiderSubnet.Status.ControlledIPPools`,
+        )
+      }
+      // A label is not the addresses: allowed.
+      expect(kubectl([...asUser, 'label', 'spiderippool', pool.metadata.name, 'team=a']).status).toBe(0)
+      await scale('guarded', 0)
+      await until(async () => expect((await poolOf('guarded'))?.spec.ips).toEqual(['198.18.120.100']))
+      expect(webhooks.service.output()).not.toMatch(/cannot tell which user/)
+      await apps.deleteNamespacedDeployment({ namespace: ns, name: 'guarded' })
+      await until(async () => expect(await entries()).toEqual({}))
+    } finally {
+      await webhooks.remove()
+    }
   })
 })
