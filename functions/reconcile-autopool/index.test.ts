@@ -192,4 +192,29 @@ describe('reconcile-autopool', () => {
     expect(b.spec.ips).toEqual(['10.9.0.7-10.9.0.10'])
     expect(store.subnets.get('subnet-9')?.status.allocatedIPCount).toBe(8)
   })
+
+  it('makes a pool per family for a dual-stack template, each from its own subnet', async () => {
+    store.putSubnet(subnet9({}, { ipVersion: 6, subnet: 'fd00:9::/64', ips: ['fd00:9::10-fd00:9::1f'], gateway: 'fd00:9::1' }, { name: 'subnet-9v6', uid: 'v6-uid' }))
+    store.putWorkload(workload('dual', { templateAnnotations: { 'ipam.spidernet.io/subnet': '{"ipv4":["subnet-9"],"ipv6":["subnet-9v6"]}' } }))
+    expect(await reconcile(key('dual'), deps())).toMatchObject({ result: 'settled', pools: ['auto4-dual-eth0-abcde', 'auto6-dual-eth0-abcde'] })
+    expect(store.pools.get('auto6-dual-eth0-abcde')?.spec).toMatchObject({ ipVersion: 6, subnet: 'fd00:9::/64', ips: ['fd00:9::10-fd00:9::12'], gateway: 'fd00:9::1' })
+    expect(store.subnets.get('subnet-9v6')?.status.allocatedIPCount).toBe(3)
+  })
+
+  it('follows a ReplicaSet of its own (no Deployment above it)', async () => {
+    store.putWorkload(workload('lonely', { kind: 'ReplicaSet', pods: 1 }))
+    expect(await reconcile(key('lonely', 'ReplicaSet'), deps())).toMatchObject({ result: 'settled' })
+    expect(poolOf('lonely')?.metadata.labels?.[LABEL.ownerApplicationKind]).toBe('ReplicaSet')
+  })
+
+  it('reclaims a kept pool once its template says ippool-reclaim "true" again', async () => {
+    store.putWorkload(workload('web', { templateAnnotations: { ...SUBNET, 'ipam.spidernet.io/ippool-reclaim': 'false' } }))
+    await reconcile(key('web'), deps())
+    expect(poolOf('web')?.metadata.labels?.[LABEL.ippoolReclaim]).toBe('false')
+    store.putWorkload(workload('web'))
+    await reconcile(key('web'), deps())
+    expect(poolOf('web')?.metadata.labels?.[LABEL.ippoolReclaim]).toBe('true')
+    store.workloads.clear()
+    expect(await reconcile(key('web'), deps())).toEqual({ result: 'gone', reclaimed: ['auto4-web-eth0-abcde'] })
+  })
 })
