@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { applyManifests, cleanUp, createNamespace, createNode, createPod, createPool, kubeConfig, poolRecords, readPool, terminatePod, unique } from './support/cluster.ts'
+import { applyManifests, cleanUp, createNamespace, createNode, createPod, createPool, deleteClusterObjects, kubeConfig, poolRecords, readPool, terminatePod, unique } from './support/cluster.ts'
 import { ipamCall, startService, type RunningService } from './support/service.ts'
 import { startWebhooks } from './support/webhooks.ts'
 
@@ -134,6 +134,75 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
     expect(service.output()).not.toMatch(/forbidden|\(403\)|could not (read or write the lease|record an event)/i)
   })
 
+  it('follows applications with auto pools with exactly the role: watches workloads, makes and deletes pools, tells refusals in Events', async () => {
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi)
+    const crd = (plural: string) => ({ group: 'spiderpool.spidernet.io', version: 'v2beta1', plural })
+    const subnetName = `${ns}-subnet`
+    await custom.createClusterCustomObject({
+      ...crd('spidersubnets'),
+      body: { apiVersion: 'spiderpool.spidernet.io/v2beta1', kind: 'SpiderSubnet', metadata: { name: subnetName }, spec: { subnet: '198.18.121.0/24', ips: ['198.18.121.10-198.18.121.19'] } },
+    })
+    const autoPools = async () =>
+      ((await custom.listClusterCustomObject(crd('spiderippools'))) as { items: Array<{ metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string } }> }).items.filter(
+        (p) => p.metadata.labels?.['ipam.spidernet.io/owner-spider-subnet'] === subnetName,
+      )
+    try {
+      const service = await startService({ KUBECONFIG: await kubeconfigFor('spinneret'), NODE_NAME: node, RESYNC_SECONDS: '3600', SERVICE_NAMESPACE: SYSTEM_NS })
+      services.push(service)
+      const subnetTemplate = (name: string, subnet: string) => ({
+        metadata: { labels: { app: name }, annotations: { 'ipam.spidernet.io/subnet': JSON.stringify({ ipv4: [subnet] }) } },
+        spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] },
+      })
+      const d = await apps.createNamespacedDeployment({
+        namespace: ns,
+        body: { metadata: { name: 'auto' }, spec: { replicas: 1, selector: { matchLabels: { app: 'auto' } }, template: subnetTemplate('auto', subnetName) } },
+      })
+      await apps.createNamespacedDeployment({
+        namespace: ns,
+        body: { metadata: { name: 'lost' }, spec: { replicas: 1, selector: { matchLabels: { app: 'lost' } }, template: subnetTemplate('lost', 'no-such-subnet') } },
+      })
+      const [made] = await vi.waitFor(async () => {
+        const pools = await autoPools()
+        expect(pools).toHaveLength(1)
+        return pools
+      }, { timeout: 20_000, interval: 250 })
+      const rs = await apps.createNamespacedReplicaSet({
+        namespace: ns,
+        body: {
+          metadata: { name: 'auto-rs', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'auto', uid: d.metadata!.uid!, controller: true }] },
+          spec: { replicas: 0, selector: { matchLabels: { app: 'auto' } }, template: subnetTemplate('auto', subnetName) },
+        },
+      })
+      const member = await createPod(kc, {
+        namespace: ns,
+        name: 'auto-a',
+        nodeName: node,
+        annotations: { 'ipam.spidernet.io/subnet': JSON.stringify({ ipv4: [subnetName] }) },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'auto-rs', uid: rs.metadata!.uid!, controller: true }],
+      })
+      const answer = await ipamCall(service.socket, 'POST', '/v1/ipam/ip', bodyFor(member))
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200)
+      expect(answer.body.ips[0].ipPool).toBe(made!.metadata.name)
+      await vi.waitFor(async () => {
+        // Told once by each service that reconciles it (two run here).
+        const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=lost' })).items
+        expect(events.length).toBeGreaterThan(0)
+        expect(new Set(events.map((e) => `${e.type} ${e.reason} ${e.message}`))).toEqual(new Set([`Warning SubnetNotFound SpiderSubnet no-such-subnet does not exist (the IPv4 auto pool of Deployment ${ns}/lost for eth0)`]))
+      }, { timeout: 20_000, interval: 250 })
+      await apps.deleteNamespacedDeployment({ namespace: ns, name: 'auto' })
+      await vi.waitFor(async () => expect((await autoPools())[0]?.metadata.deletionTimestamp).toBeDefined(), { timeout: 20_000, interval: 250 })
+      await terminatePod(kc, ns, 'auto-a')
+      expect((await ipamCall(service.socket, 'DELETE', '/v1/ipam/ip', bodyFor(member))).status).toBe(200)
+      await vi.waitFor(async () => expect(await autoPools()).toEqual([]), { timeout: 20_000, interval: 250 })
+      expect(service.output()).not.toMatch(/forbidden|\(403\)/i)
+    } finally {
+      await apps.deleteNamespacedDeployment({ namespace: ns, name: 'lost' }).catch(() => undefined)
+      await apps.deleteNamespacedDeployment({ namespace: ns, name: 'auto' }).catch(() => undefined)
+      await deleteClusterObjects(kc, 'spiderippools', (await autoPools()).map((p) => p.metadata.name))
+      await deleteClusterObjects(kc, 'spidersubnets', [subnetName])
+    }
+  })
+
   it('serves the admission webhooks with exactly the role: certificate Secret, caBundle, judgement', async () => {
     // The configurations are the ones the role names; startWebhooks waits until the service has
     // made its certificate, set their caBundle and refused a bad pool through the API server.
@@ -141,7 +210,22 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
     try {
       const secret = await core.readNamespacedSecret({ namespace: SYSTEM_NS, name: 'spinneret-webhook-tls' })
       expect(Object.keys(secret.data ?? {}).sort()).toEqual(['ca.crt', 'ca.key', 'tls.crt', 'tls.key'])
-      expect(webhooks.service.output()).not.toMatch(/forbidden|\(403\)/i)
+      // An auto pool is judged knowing who asks: the service learns which user it is itself
+      // (a SelfSubjectReview, which system:basic-user grants every authenticated user).
+      const custom = kc.makeApiClient(k8s.CustomObjectsApi)
+      await custom.createClusterCustomObject({
+        group: 'spiderpool.spidernet.io',
+        version: 'v2beta1',
+        plural: 'spiderippools',
+        dryRun: 'All',
+        body: {
+          apiVersion: 'spiderpool.spidernet.io/v2beta1',
+          kind: 'SpiderIPPool',
+          metadata: { name: `${ns}-auto`, labels: { ...webhooks.label, 'ipam.spidernet.io/owner-application-name': 'web' } },
+          spec: { subnet: '203.0.113.0/24', ips: ['203.0.113.10'] },
+        },
+      })
+      expect(webhooks.service.output()).not.toMatch(/forbidden|\(403\)|cannot tell which user/i)
     } finally {
       await webhooks.remove()
     }

@@ -13,6 +13,8 @@ export const AdmissionReviewSchema = v.looseObject({
     name: v.optional(v.string()),
     object: v.optional(v.unknown()),
     oldObject: v.optional(v.unknown()),
+    /** Who asks: the service's own writes of auto pools are told apart from users' by it. */
+    userInfo: v.optional(v.looseObject({ username: v.optional(v.string()) })),
   }),
 })
 export type AdmissionReview = v.InferOutput<typeof AdmissionReviewSchema>

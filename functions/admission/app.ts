@@ -10,6 +10,8 @@ import { decide, HANDLERS } from './handlers.ts'
 export interface AdmissionDeps {
   store: Store
   log?: Logger
+  /** The user the service runs as (see JudgeContext). */
+  self?: () => Promise<string | undefined>
 }
 
 /**
@@ -36,7 +38,7 @@ export function createAdmissionApp(deps: AdmissionDeps) {
         throw new IpamError('invalid-request', 'request body is not valid JSON (an AdmissionReview was expected)')
       }
       const { request } = parseInput(AdmissionReviewSchema, body, 'AdmissionReview')
-      const verdict = await decide(handlers, action, request, deps.store)
+      const verdict = await decide(handlers, action, request, { store: deps.store, ...(deps.self ? { self: deps.self } : {}) })
       if (!verdict.allowed) {
         log.info('admission refused', { webhook: action, operation: request.operation, kind: request.kind.kind, name: request.name, reason: verdict.status.message })
       }

@@ -8,6 +8,7 @@ import {
   validateSubnet,
   type Verdict,
 } from '../../shared/admission/index.ts'
+import { isAutoPool } from '../../shared/admission/auto-pool-rules.ts'
 import { KIND, parseSpiderIPPool, parseSpiderReservedIP, parseSpiderSubnet } from '../../shared/api/index.ts'
 import { isIpamError } from '../../shared/errors.ts'
 import type { Store } from '../../shared/store/store.ts'
@@ -17,10 +18,17 @@ type Judged = 'CREATE' | 'UPDATE'
 const judged = (request: AdmissionRequest): request is AdmissionRequest & { operation: Judged } =>
   request.operation === 'CREATE' || request.operation === 'UPDATE'
 
+/** What a judgement may read: the store, and the user the service itself runs as. */
+export interface JudgeContext {
+  store: Store
+  /** The service's own username (undefined when it cannot be told): it alone reshapes auto pools. */
+  self?: () => Promise<string | undefined>
+}
+
 /** One kind's webhooks: what `validate` and `mutate` answer for an admitted operation. */
 interface KindHandlers {
   kind: string
-  validate(request: AdmissionRequest & { operation: Judged }, store: Store): Promise<Verdict>
+  validate(request: AdmissionRequest & { operation: Judged }, context: JudgeContext): Promise<Verdict>
   mutate(request: AdmissionRequest, store: Store): Promise<Verdict>
 }
 
@@ -47,13 +55,15 @@ const parsedOr = <T>(parse: (input: unknown) => T, input: unknown): T | undefine
 
 const ippool: KindHandlers = {
   kind: KIND.ipPool,
-  async validate(request, store) {
+  async validate(request, { store, self }) {
     const pool = reviewed(parseSpiderIPPool, request)
     if ('refused' in pool) return pool.refused
     // 'latest': the narrower the window between this read and the write, the rarer the overlap
     // that only the claim registry catches.
     const [pools, subnets] = await Promise.all([store.listPools('latest'), store.listSubnets()])
-    return validateIPPool({ operation: request.operation, pool: pool.object, ...(pool.old ? { oldPool: pool.old } : {}), pools, subnets })
+    const username = request.userInfo?.username
+    const byService = isAutoPool(pool.object) && username !== undefined && username === (await self?.())
+    return validateIPPool({ operation: request.operation, pool: pool.object, ...(pool.old ? { oldPool: pool.old } : {}), pools, subnets, byService })
   },
   async mutate(request, store) {
     const pool = parsedOr(parseSpiderIPPool, request.object)
@@ -63,7 +73,7 @@ const ippool: KindHandlers = {
 
 const subnet: KindHandlers = {
   kind: KIND.subnet,
-  async validate(request, store) {
+  async validate(request, { store }) {
     const object = reviewed(parseSpiderSubnet, request)
     if ('refused' in object) return object.refused
     const [subnets, pools] = await Promise.all([store.listSubnets(), store.listPools('latest')])
@@ -77,7 +87,7 @@ const subnet: KindHandlers = {
 
 const reservedIP: KindHandlers = {
   kind: KIND.reservedIP,
-  async validate(request, store) {
+  async validate(request, { store }) {
     const object = reviewed(parseSpiderReservedIP, request)
     if ('refused' in object) return object.refused
     const reservedIPs = await store.listReservedIPs('latest')
@@ -100,7 +110,7 @@ export const HANDLERS: Readonly<Record<string, KindHandlers>> = {
  * The verdict for one request. DELETE and CONNECT are let through: deleting a pool or subnet that
  * still holds addresses is held back by its finalizer, not refused.
  */
-export async function decide(handlers: KindHandlers, action: 'validate' | 'mutate', request: AdmissionRequest, store: Store): Promise<Verdict> {
+export async function decide(handlers: KindHandlers, action: 'validate' | 'mutate', request: AdmissionRequest, context: JudgeContext): Promise<Verdict> {
   if (request.kind.kind !== handlers.kind) {
     return {
       allowed: false,
@@ -108,5 +118,5 @@ export async function decide(handlers: KindHandlers, action: 'validate' | 'mutat
     }
   }
   if (!judged(request)) return allow()
-  return action === 'validate' ? handlers.validate(request, store) : handlers.mutate(request, store)
+  return action === 'validate' ? handlers.validate(request, context) : handlers.mutate(request, context.store)
 }

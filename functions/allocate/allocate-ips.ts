@@ -21,6 +21,7 @@ import type { Deps } from '../lib/deps.ts'
 import { newTrace, type RequestTrace } from '../lib/request-trace.ts'
 import { readLivePod, readPodSurroundings, type PodContext } from '../lib/pod-context.ts'
 import type { AllocateRequest } from './allocate-request.ts'
+import { autoPoolCandidates } from './auto-pool-candidates.ts'
 import { answerByCallOrder } from './call-order.ts'
 import { endpointFacts } from './endpoint-facts.ts'
 
@@ -69,14 +70,15 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps, trace: R
     ...(request.defaultIPv4IPPool ? { cniDefaultIPv4IPPool: request.defaultIPv4IPPool } : {}),
     ...(request.defaultIPv6IPPool ? { cniDefaultIPv6IPPool: request.defaultIPv6IPPool } : {}),
     ...(request.cleanGateway !== undefined ? { cleanGateway: request.cleanGateway } : {}),
-    autoPools: false,
+    autoPools: deps.config.autoPools !== false,
   }
-  const pools = early ?? (await readCandidatePools(deps, poolsToRead(selection)))
+  const read = early ?? (await readCandidatePools(deps, poolsToRead(selection)))
+  const selected = selectCandidates({ ...selection, pools: read.map(poolViewOf) })
+  // Tier 1 names subnets: the candidates are the application's auto pools, once they exist.
+  const auto = selected.tier === 'subnet' ? await autoPoolCandidates(deps, ctx, selected) : undefined
+  const candidates = auto ? { nics: [auto.nic] } : (selected as Exclude<typeof selected, { tier: 'subnet' }>)
+  const pools = auto ? auto.pools : read
   const views = pools.map(poolViewOf)
-  const candidates = selectCandidates({ ...selection, pools: views })
-  if (candidates.tier === 'subnet') {
-    throw new IpamError('no-pool', 'auto pools from a SpiderSubnet are not supported yet: name SpiderIPPools instead')
-  }
   const filterContext = {
     pod: { namespace: ctx.pod.namespace, name: ctx.pod.name, labels: ctx.pod.labels, app: ctx.app },
     node: { name: ctx.node.name, labels: ctx.node.labels },

@@ -3,15 +3,28 @@ import type { SpiderIPPool, SpiderSubnet } from '../../shared/api/index.ts'
 import { createLogger } from '../../shared/log.ts'
 import { ownerLabels, pool, subnet } from '../../shared/reconcile/fixtures.testkit.ts'
 import type { WatchEventType, WatchHandler, WatchKind, WatchSource, WatchedObjects } from '../../shared/store/store.ts'
-import type { PodView } from '../../shared/store/views.ts'
+import type { PodView, WorkloadView } from '../../shared/store/views.ts'
 import { createDispatcher, type DispatcherDeps } from './dispatcher.ts'
 
 /** Stands in for kube-watch: the test emits events and sets what a list returns. */
 class FakeSource implements WatchSource {
   pools: SpiderIPPool[] = []
   subnets: SpiderSubnet[] = []
+  workloads: WorkloadView[] = []
   lists = 0
-  readonly handlers: { [K in WatchKind]: Set<WatchHandler<K>> } = { SpiderIPPool: new Set(), SpiderSubnet: new Set(), Pod: new Set(), Node: new Set(), Lease: new Set() }
+  readonly handlers: { [K in WatchKind]: Set<WatchHandler<K>> } = {
+    SpiderIPPool: new Set(),
+    SpiderSubnet: new Set(),
+    Pod: new Set(),
+    Node: new Set(),
+    Lease: new Set(),
+    Deployment: new Set(),
+    ReplicaSet: new Set(),
+    StatefulSet: new Set(),
+    DaemonSet: new Set(),
+    Job: new Set(),
+    CronJob: new Set(),
+  }
 
   watch<K extends WatchKind>(kind: K, onEvent: WatchHandler<K>) {
     const set = this.handlers[kind] as Set<WatchHandler<K>>
@@ -21,8 +34,9 @@ class FakeSource implements WatchSource {
 
   async list<K extends WatchKind>(kind: K): Promise<Array<WatchedObjects[K]>> {
     this.lists++
-    const all = { SpiderIPPool: this.pools, SpiderSubnet: this.subnets, Pod: [], Node: [], Lease: [] }
-    return structuredClone(all[kind]) as Array<WatchedObjects[K]>
+    const all: Partial<Record<WatchKind, unknown[]>> = { SpiderIPPool: this.pools, SpiderSubnet: this.subnets }
+    const workloads = this.workloads.filter((w) => w.kind === kind)
+    return structuredClone(all[kind] ?? workloads) as Array<WatchedObjects[K]>
   }
 
   emit<K extends WatchKind>(kind: K, type: WatchEventType, object: WatchedObjects[K]) {
@@ -221,6 +235,114 @@ describe('dispatcher', () => {
     unsubscribeThrower()
     unsubscribe()
     expect(source.handlers.Pod.size).toBe(0)
+    await dispatcher.stop()
+  })
+})
+
+describe('dispatcher: applications with auto pools', () => {
+  const SUBNET = { 'ipam.spidernet.io/subnet': '{"ipv4":["subnet-6"]}' }
+  const web = (extra: Partial<WorkloadView> = {}): WorkloadView => ({
+    kind: 'Deployment',
+    apiVersion: 'apps/v1',
+    namespace: 'default',
+    name: 'web',
+    uid: 'u1',
+    ownerReferences: [],
+    templateAnnotations: SUBNET,
+    pods: 2,
+    hostNetwork: false,
+    ...extra,
+  })
+  const autoPool = (extra: Record<string, unknown> = {}) =>
+    pool('auto4-web-eth0-11111', { ips: ['10.6.0.1'] }, { metadata: { labels: ownerLabels('apps_v1', 'Deployment', 'default', 'web') }, ...extra })
+  let waitsOn: string[]
+  const withApps = () => started({ reconcileApp: async (key) => (calls.push(`app ${key}`), { waitsOn }) })
+
+  beforeEach(() => {
+    waitsOn = []
+  })
+
+  it('reconciles an application that names subnets when it appears, changes its pods or template, and goes', async () => {
+    const dispatcher = await withApps()
+    source.emit('Deployment', 'ADDED', web())
+    source.emit('Deployment', 'ADDED', web({ name: 'plain', templateAnnotations: {} }))
+    source.emit('ReplicaSet', 'ADDED', web({ kind: 'ReplicaSet', name: 'web-rs', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'u1', controller: true }] }))
+    await dispatcher.drained()
+    expect(calls).toEqual(['app Deployment/default/web'])
+    calls.length = 0
+    // A status change shows nothing new.
+    source.emit('Deployment', 'MODIFIED', web())
+    await dispatcher.drained()
+    expect(calls).toEqual([])
+    source.emit('Deployment', 'MODIFIED', web({ pods: 5 }))
+    source.emit('DaemonSet', 'ADDED', web({ kind: 'DaemonSet', name: 'agent' }))
+    await dispatcher.drained()
+    expect(calls.sort()).toEqual(['app DaemonSet/default/agent', 'app Deployment/default/web'])
+    calls.length = 0
+    source.emit('Deployment', 'DELETED', web({ pods: 5 }))
+    await dispatcher.drained()
+    expect(calls).toEqual(['app Deployment/default/web'])
+    await dispatcher.stop()
+  })
+
+  it("reconciles the application of an auto pool that changes or goes, and not for an allocation", async () => {
+    const dispatcher = await withApps()
+    source.emit('SpiderIPPool', 'ADDED', autoPool())
+    await dispatcher.drained()
+    expect(calls.filter((c) => c.startsWith('app'))).toEqual(['app Deployment/default/web'])
+    calls.length = 0
+    source.emit('SpiderIPPool', 'MODIFIED', autoPool({ status: { allocatedIPCount: 1 } }))
+    await dispatcher.drained()
+    expect(calls.filter((c) => c.startsWith('app'))).toEqual([])
+    source.emit('SpiderIPPool', 'DELETED', autoPool())
+    await dispatcher.drained()
+    expect(calls.filter((c) => c.startsWith('app'))).toEqual(['app Deployment/default/web'])
+    await dispatcher.stop()
+  })
+
+  it('wakes an application that waits on a subnet when the subnet or its pool changes', async () => {
+    waitsOn = ['subnet-6']
+    const dispatcher = await withApps()
+    source.emit('SpiderIPPool', 'ADDED', autoPool())
+    source.emit('Deployment', 'ADDED', web())
+    await dispatcher.drained()
+    calls.length = 0
+    source.emit('SpiderSubnet', 'MODIFIED', subnet('subnet-7', { subnet: '10.7.0.0/16' }))
+    source.emit('SpiderSubnet', 'MODIFIED', subnet('subnet-6', {}))
+    await dispatcher.drained()
+    expect(calls.sort()).toEqual(['app Deployment/default/web', 'subnet subnet-6', 'subnet subnet-7'])
+    calls.length = 0
+    // Waiting for addresses to come free: an allocation's release is news.
+    source.emit('SpiderIPPool', 'MODIFIED', autoPool({ status: { allocatedIPCount: 0 } }))
+    await dispatcher.drained()
+    expect(calls.filter((c) => c.startsWith('app'))).toEqual(['app Deployment/default/web'])
+    calls.length = 0
+    // So is a pool of another application that gives addresses back.
+    source.emit('SpiderIPPool', 'MODIFIED', pool('p6', { ips: [] }))
+    await dispatcher.drained()
+    expect(calls.filter((c) => c.startsWith('app'))).toEqual(['app Deployment/default/web'])
+    await dispatcher.stop()
+  })
+
+  it('resyncs the applications named by workloads, auto pools and subnet entries', async () => {
+    source.workloads = [web({ name: 'a' }), web({ kind: 'CronJob', name: 'nightly', apiVersion: 'batch/v1' }), web({ name: 'plain', templateAnnotations: {} })]
+    source.pools.push(autoPool())
+    source.subnets.push(subnet('subnet-9', { subnet: '10.9.0.0/16' }, { status: { controlledIPPools: JSON.stringify({ x: { ips: [], application: 'batch_v1_Job_ns_j' }, y: { ips: [], application: 'apps.kruise.io_v1alpha1_CloneSet_ns_c' } }) } }))
+    const dispatcher = createDispatcher({ ...deps, reconcileApp: async (key) => void calls.push(`app ${key}`) })
+    await dispatcher.start()
+    await dispatcher.drained()
+    expect(calls.filter((c) => c.startsWith('app')).sort()).toEqual([
+      'app CronJob/default/nightly',
+      'app Deployment/default/a',
+      'app Deployment/default/web',
+      'app Job/ns/j',
+    ])
+    await dispatcher.stop()
+  })
+
+  it('watches no workload without an auto-pool reconcile', async () => {
+    const dispatcher = await started()
+    expect(source.handlers.Deployment.size).toBe(0)
     await dispatcher.stop()
   })
 })

@@ -2,12 +2,18 @@ import type { SpiderIPPool, SpiderSubnet } from '../../shared/api/index.ts'
 import { silentLogger, type Logger } from '../../shared/log.ts'
 import { applicationOf } from '../../shared/reconcile/index.ts'
 import type { WatchEventType, WatchHandler, WatchSource } from '../../shared/store/store.ts'
+import { createAppEvents, WORKLOAD_KINDS, type AppReconciled } from './app-events.ts'
 import { createWorkQueue } from './work-queue.ts'
 
 export interface DispatcherDeps {
   source: WatchSource
   reconcilePool: (name: string) => Promise<unknown>
   reconcileSubnet: (name: string) => Promise<unknown>
+  /**
+   * Auto pools: reconciles one application by key (`Deployment/ns/name`). When given, the
+   * workload kinds are watched too (see app-events.ts).
+   */
+  reconcileApp?: (key: string) => Promise<AppReconciled | void>
   /**
    * A pool event whose object needs nothing is not queued (its subnets may still be). Default:
    * every event is. The periodic full pass queues every pool regardless.
@@ -37,6 +43,7 @@ export interface Dispatcher {
 
 const POOL = 'SpiderIPPool/'
 const SUBNET = 'SpiderSubnet/'
+const APP = 'App/'
 
 // What of a pool its subnet's status depends on. Allocations change a pool's status all the
 // time but never its subnet's, so those events need not wake the subnet.
@@ -59,10 +66,12 @@ export const createDispatcher = (deps: DispatcherDeps): Dispatcher => {
     retryDelayMs: deps.retryDelayMs,
     process: async (key) => {
       if (key.startsWith(POOL)) await deps.reconcilePool(key.slice(POOL.length))
+      else if (key.startsWith(APP)) apps.reconciled(key.slice(APP.length), await deps.reconcileApp?.(key.slice(APP.length)))
       else await deps.reconcileSubnet(key.slice(SUBNET.length))
     },
     onError: (key, error, failures) => log.warn('reconcile failed, will retry', { key, failures, error }),
   })
+  const apps = createAppEvents((key) => queue.add(APP + key))
   /** subnet name -> spec.subnet (CIDR text), to find the subnets a pool event concerns. */
   const subnetCidrs = new Map<string, string>()
   /** pool name -> spec.subnet and subnetView, to tell which pool events concern subnets. */
@@ -91,6 +100,7 @@ export const createDispatcher = (deps: DispatcherDeps): Dispatcher => {
       addSubnetsOf(after.cidr)
       if (before && before.cidr !== after.cidr) addSubnetsOf(before.cidr)
     }
+    if (deps.reconcileApp) apps.onPool(type, pool)
   }
 
   const onSubnet = (type: WatchEventType, subnet: SpiderSubnet) => {
@@ -101,6 +111,7 @@ export const createDispatcher = (deps: DispatcherDeps): Dispatcher => {
     }
     subnetCidrs.set(name, subnet.spec.subnet)
     queue.add(SUBNET + name)
+    if (deps.reconcileApp) apps.onSubnet(subnet)
   }
 
   const onPodEvent: WatchHandler<'Pod'> = (type, pod) => {
@@ -122,6 +133,10 @@ export const createDispatcher = (deps: DispatcherDeps): Dispatcher => {
       for (const p of poolList) pools.set(p.metadata.name, { cidr: p.spec.subnet, view: subnetView(p) })
       for (const p of poolList) queue.add(POOL + p.metadata.name)
       for (const s of subnetList) queue.add(SUBNET + s.metadata.name)
+      if (deps.reconcileApp) {
+        const workloads = (await Promise.all(WORKLOAD_KINDS.map((kind) => deps.source.list(kind)))).flat()
+        for (const key of apps.keysOf(poolList, subnetList, workloads)) queue.add(APP + key)
+      }
       log.debug('resync queued', { pools: poolList.length, subnets: subnetList.length })
     } catch (error) {
       log.warn('resync failed, next one at the next interval', { error })
@@ -136,6 +151,7 @@ export const createDispatcher = (deps: DispatcherDeps): Dispatcher => {
       if (started) return
       started = true
       stops.push(deps.source.watch('SpiderIPPool', onPool), deps.source.watch('SpiderSubnet', onSubnet))
+      if (deps.reconcileApp) for (const kind of WORKLOAD_KINDS) stops.push(deps.source.watch(kind, apps.onWorkload))
       if (podHandlers.size > 0) stopPods = deps.source.watch('Pod', onPodEvent)
       timer = setInterval(() => void resync(), deps.resyncIntervalMs ?? 600_000)
       await resync()

@@ -5,6 +5,8 @@
  */
 import { reconcile as reconcilePool } from '../reconcile-ippool/index.ts'
 import { reconcile as reconcileSubnet } from '../reconcile-subnet/index.ts'
+import { reconcileApp } from '../reconcile-autopool/by-key.ts'
+import type { EventRecorder } from '../lib/event-recorder.ts'
 import type { PoolWriter } from '../lib/pool-writer.ts'
 import type { Logger } from '../../shared/log.ts'
 import { poolIsSettled } from '../../shared/reconcile/index.ts'
@@ -21,6 +23,13 @@ export interface StartOptions extends Pick<DispatcherDeps, 'resyncIntervalMs' | 
   log?: Logger
   /** Drops the claims of deleted pools every resync interval (its claim registry). */
   poolWriter?: PoolWriter
+  /**
+   * Follow applications with auto pools (watches the workload kinds). `defaultFlexible`: spare
+   * addresses when a template sets no ippool-ip-number.
+   */
+  autoPools?: { defaultFlexible: number }
+  /** Where auto-pool refusals go as Events on their applications. */
+  events?: Pick<EventRecorder, 'record'>
 }
 
 /**
@@ -29,14 +38,16 @@ export interface StartOptions extends Pick<DispatcherDeps, 'resyncIntervalMs' | 
  * // ...
  * await dispatcher.stop()
  */
-export const startDispatcher = async ({ store, source, log, poolWriter, ...tuning }: StartOptions): Promise<Dispatcher> => {
+export const startDispatcher = async ({ store, source, log, poolWriter, autoPools, events, ...tuning }: StartOptions): Promise<Dispatcher> => {
   const deps = { store, log }
+  const told = new Map<string, string>()
   const dispatcher = createDispatcher({
     ...tuning,
     source,
     log,
     reconcilePool: (name) => reconcilePool(name, deps),
     reconcileSubnet: (name) => reconcileSubnet(name, deps),
+    ...(autoPools ? { reconcileApp: (key: string) => reconcileApp(key, { ...deps, told, defaultFlexible: autoPools.defaultFlexible, ...(events ? { events } : {}) }) } : {}),
     poolIsSettled,
   })
   await dispatcher.start()

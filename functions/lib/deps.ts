@@ -10,5 +10,11 @@ export interface Deps {
     systemNamespace: string
     /** The node this service instance answers for (CNI GC is scoped to it). */
     nodeName?: string
+    /**
+     * Auto pools from SpiderSubnets (on unless set to false): the spare addresses when a template
+     * sets no ippool-ip-number, and how long an ADD waits for its application's pool before it
+     * answers "try again" (default 3 s).
+     */
+    autoPools?: false | { defaultFlexible: number; waitMs?: number }
   }
 }

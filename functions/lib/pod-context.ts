@@ -43,8 +43,8 @@ export async function readLivePod(store: Store, id: PodIdentity): Promise<PodVie
 
 export async function topController(store: Store, pod: PodView): Promise<{ app: AppRef; statefulSet?: ControllerView }> {
   const ref = controllerRef(pod.ownerReferences)
-  if (!ref) return { app: { apiVersion: 'v1', kind: 'Pod', namespace: pod.namespace, name: pod.name } }
-  const app = { apiVersion: ref.apiVersion, kind: ref.kind, namespace: pod.namespace, name: ref.name }
+  if (!ref) return { app: { apiVersion: 'v1', kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid } }
+  const app = { apiVersion: ref.apiVersion, kind: ref.kind, namespace: pod.namespace, name: ref.name, uid: ref.uid }
   if (ref.kind === 'StatefulSet') {
     const set = await store.getController('StatefulSet', pod.namespace, ref.name)
     return set ? { app, statefulSet: set } : { app }
@@ -52,7 +52,7 @@ export async function topController(store: Store, pod: PodView): Promise<{ app: 
   if (!GRANDPARENT_KINDS.has(ref.kind)) return { app }
   const parent = await store.getController(ref.kind, pod.namespace, ref.name)
   const grand = parent && controllerRef(parent.ownerReferences)
-  return grand ? { app: { apiVersion: grand.apiVersion, kind: grand.kind, namespace: pod.namespace, name: grand.name } } : { app }
+  return grand ? { app: { apiVersion: grand.apiVersion, kind: grand.kind, namespace: pod.namespace, name: grand.name, uid: grand.uid } } : { app }
 }
 
 /** What an allocation decides on besides the live pod itself, read in parallel: node, namespace, owner, endpoint. */

@@ -45,3 +45,18 @@ describe('readServiceConfig: operations', () => {
     expect(() => readServiceConfig(env)).toThrow(message)
   })
 })
+
+describe('readServiceConfig: auto pools', () => {
+  it('follows applications with one spare IP each unless told otherwise, as Spiderpool does', () => {
+    expect(readServiceConfig({})).toMatchObject({ AUTO_POOLS: true, AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER: 1 })
+    expect(readServiceConfig({ AUTO_POOLS: 'false', AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER: '0' })).toMatchObject({ AUTO_POOLS: false, AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER: 0 })
+  })
+
+  it.each([
+    [{ AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER: '-1' }, /^invalid environment: AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER: /],
+    [{ AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER: '1.5' }, 'invalid environment: AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER: must be a whole number'],
+    [{ AUTO_POOLS: 'yes' }, 'invalid environment: AUTO_POOLS: must be true or false'],
+  ])('refuses %j, naming the variable', (env, message) => {
+    expect(() => readServiceConfig(env)).toThrow(message)
+  })
+})

@@ -51,6 +51,10 @@ export const ServiceConfigSchema = v.object({
     '',
   ),
   WEBHOOK_CONFIGURATION: v.optional(v.string(), 'spinneret'),
+  /** Auto pools from SpiderSubnets (Spiderpool's enableAutoPoolForApplication); off refuses the subnet annotations. */
+  AUTO_POOLS: v.optional(Flag, 'true'),
+  /** Spare IPs of an auto pool whose template sets no ippool-ip-number (Spiderpool's clusterSubnetDefaultFlexibleIPNumber). */
+  AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER: v.optional(v.pipe(v.string(), v.transform(Number), v.integer('must be a whole number'), v.minValue(0)), '1'),
 })
 export type ServiceConfig = v.InferOutput<typeof ServiceConfigSchema>
 

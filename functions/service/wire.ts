@@ -48,7 +48,8 @@ export function wireService(config: ServiceConfig) {
   })
   const poolWriter = new PoolWriter(kube, { groupCommit: config.GROUP_COMMIT, onBatch: (batch) => metrics.poolRound(batch) })
   const events = createEventRecorder({ store: kube, ...(nodeName ? { host: nodeName } : {}), log, onRecorded: (reason, outcome) => metrics.event(reason, outcome) })
-  const deps: Deps = { store, poolWriter, config: { systemNamespace: config.SYSTEM_NAMESPACE, ...(nodeName ? { nodeName } : {}) } }
+  const autoPools = config.AUTO_POOLS ? { defaultFlexible: config.AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER } : undefined
+  const deps: Deps = { store, poolWriter, config: { systemNamespace: config.SYSTEM_NAMESPACE, ...(nodeName ? { nodeName } : {}), autoPools: autoPools ?? false } }
   const lease = { namespace: config.SERVICE_NAMESPACE, name: config.LEADER_LEASE_NAME }
 
   // Two sets of watches: this node's pods (readiness waits for them), and the cluster-wide ones
@@ -80,7 +81,16 @@ export function wireService(config: ServiceConfig) {
     term = term.then(async (previous) => {
       await previous()
       poolCounts.clear()
-      const dispatcher = await startDispatcher({ store: kube, source: poolCounts.observing(clusterWatch), poolWriter, log, resyncIntervalMs: resyncMs })
+      const dispatcher = await startDispatcher({
+        store: kube,
+        source: poolCounts.observing(clusterWatch),
+        poolWriter,
+        log,
+        resyncIntervalMs: resyncMs,
+        // Auto pools follow their applications from the leader: one replica watches the workload
+        // kinds and tells a refusal once.
+        ...(autoPools ? { autoPools, events } : {}),
+      })
       leaderDispatcher = dispatcher
       const stopLeaks = startLeakDuty({
         store: kube,
@@ -131,7 +141,7 @@ export function wireService(config: ServiceConfig) {
     ops: createOpsApp(readiness, liveness),
     metricsApp: createMetricsApp(metrics),
     /** Judged on reads of the latest state (not coalesced): see handlers.ts. */
-    admission: createAdmissionApp({ store: kube, log }),
+    admission: createAdmissionApp({ store: kube, log, self: selfUser(kube, log) }),
     /** The certificate to serve the webhooks with; `onRenewed` gets a renewed one. */
     startWebhookTls: (onRenewed: (served: ServedCertificate) => void) =>
       startWebhookTls(
@@ -175,4 +185,18 @@ export function wireService(config: ServiceConfig) {
       }
     },
   }
+}
+
+/**
+ * The user the service runs as, asked once (and again after a failure): the webhooks let only it
+ * reshape auto pools. Unknown, every request is judged as a user's.
+ */
+function selfUser(kube: KubeStore, log: ReturnType<typeof createLogger>): () => Promise<string | undefined> {
+  let asked: Promise<string | undefined> | undefined
+  return () =>
+    (asked ??= kube.whoAmI().catch((error: unknown) => {
+      log.warn('cannot tell which user the service runs as: auto pools are judged as a user would change them', { error })
+      asked = undefined
+      return undefined
+    }))
 }

@@ -173,3 +173,45 @@ describe('validateIPPool on UPDATE', () => {
     })
   })
 })
+
+describe('validateIPPool: auto pools', () => {
+  const labels = { 'ipam.spidernet.io/owner-application-name': 'web', 'ipam.spidernet.io/owner-application-kind': 'Deployment' }
+  const reserving = (ips: string[]) =>
+    subnet('s', { ips: ['10.6.0.1-10.6.0.100'] }, { status: { controlledIPPools: JSON.stringify({ auto: { ips, application: 'apps_v1_Deployment_default_web' } }) } })
+  const auto = (spec: Record<string, unknown>) => pool('auto', spec, { metadata: { labels } })
+  const judge = (operation: 'CREATE' | 'UPDATE', spec: Record<string, unknown>, reserved: string[], byService: boolean, old?: Record<string, unknown>) =>
+    message(validateIPPool({ operation, pool: auto(spec), ...(old ? { oldPool: auto(old) } : {}), pools: [], subnets: [reserving(reserved)], byService }))
+  const ILLEGAL = `${prefix('auto')}spec.ips: Forbidden: it's illegal to update AutoPool.Spec.IPs that are different from corresponding SpiderSubnet.Status.ControlledIPPools`
+
+  it('admits a pool made with what its subnet reserves, and refuses one that takes more', () => {
+    expect(judge('CREATE', { ips: ['10.6.0.1-10.6.0.3'] }, ['10.6.0.1-10.6.0.3'], true)).toBeUndefined()
+    expect(judge('CREATE', { ips: ['10.6.0.1-10.6.0.4'] }, ['10.6.0.1-10.6.0.3'], true)).toBe(
+      `${prefix('auto')}spec.ips: Forbidden: add IP ranges [10.6.0.4] that SpiderSubnet s does not reserve for auto-created IPPool auto in its status.controlledIPPools`,
+    )
+    expect(judge('CREATE', { ips: ['10.6.0.1'] }, [], false)).toBe(ILLEGAL)
+  })
+
+  it('refuses a user who changes its addresses, adding or removing', () => {
+    const old = { ips: ['10.6.0.1-10.6.0.3'] }
+    expect(judge('UPDATE', { ips: ['10.6.0.1-10.6.0.4'] }, ['10.6.0.1-10.6.0.3'], false, old)).toBe(ILLEGAL)
+    expect(judge('UPDATE', { ips: ['10.6.0.1-10.6.0.2'] }, ['10.6.0.1-10.6.0.3'], false, old)).toBe(ILLEGAL)
+    expect(judge('UPDATE', { ips: ['10.6.0.1-10.6.0.3'], excludeIPs: ['10.6.0.3'] }, ['10.6.0.1-10.6.0.3'], false, old)).toBe(ILLEGAL)
+  })
+
+  it('lets a user change what leaves its addresses as they are, or set them to what the subnet reserves', () => {
+    const old = { ips: ['10.6.0.1-10.6.0.3'] }
+    expect(judge('UPDATE', { ips: ['10.6.0.1-10.6.0.3'], gateway: '10.6.0.200' }, ['10.6.0.1-10.6.0.2'], false, old)).toBeUndefined()
+    expect(judge('UPDATE', { ips: ['10.6.0.1-10.6.0.4'] }, ['10.6.0.1-10.6.0.4'], false, old)).toBeUndefined()
+  })
+
+  it('lets the service shrink it by excluding what the subnet still reserves, never grow past it', () => {
+    const old = { ips: ['10.6.0.1-10.6.0.3'] }
+    expect(judge('UPDATE', { ips: ['10.6.0.1-10.6.0.3'], excludeIPs: ['10.6.0.3'] }, ['10.6.0.1-10.6.0.3'], true, old)).toBeUndefined()
+    expect(judge('UPDATE', { ips: ['10.6.0.1-10.6.0.4'] }, ['10.6.0.1-10.6.0.3'], true, old)).toMatch(/add IP ranges \[10\.6\.0\.4\]/)
+  })
+
+  it('leaves pools without owner labels to the other rules', () => {
+    const manual = pool('manual', { ips: ['10.6.0.50'] })
+    expect(message(validateIPPool({ operation: 'CREATE', pool: manual, pools: [], subnets: [reserving([])] }))).toBeUndefined()
+  })
+})

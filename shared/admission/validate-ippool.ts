@@ -2,6 +2,7 @@ import { FINALIZER, KIND, parseAllocatedIPs, type SpiderIPPool, type SpiderSubne
 import { countIps, formatRanges, ipInRanges, intersectRanges, subtractRanges, UsedIps, type IpRange } from '../ip/index.ts'
 import { checkGateway, checkRoutes, overlappingCidr, parseAddressSpec, totalOf, type ParsedAddressSpec } from './address-rules.ts'
 import { forbidden, goList, invalid, type FieldError } from './field-error.ts'
+import { autoPoolAddresses } from './auto-pool-rules.ts'
 import { checkPodAffinity } from './label-selector-rules.ts'
 import { owningSubnet } from './owner-subnet.ts'
 import { POOL_ADDRESS_CAP } from './pool-size-cap.ts'
@@ -16,6 +17,8 @@ export interface IPPoolAdmission {
   /** Every pool of the cluster; the one under review, if listed, is skipped by name. */
   pools: readonly SpiderIPPool[]
   subnets: readonly SpiderSubnet[]
+  /** The request comes from the service itself (the user it runs as): it keeps the auto pools. */
+  byService?: boolean
 }
 
 const JOINTLY = "total IP addresses of an IPPool are jointly determined by 'spec.ips' and 'spec.excludeIPs'"
@@ -55,7 +58,11 @@ export function validateIPPool(review: IPPoolAdmission): Verdict {
     const removed = removesInUse(oldPool ?? pool, spec)
     if (removed) return refuse(removed)
   }
-  return refuse(outsideOwnerSubnet(pool, spec, review.subnets))
+  const oldTotal = oldPool ? totalOf(oldPool.spec)?.total : undefined
+  return refuse(
+    outsideOwnerSubnet(pool, spec, review.subnets) ??
+      autoPoolAddresses({ pool, spec, subnets: review.subnets, byService: review.byService === true, ...(oldTotal ? { oldTotal } : {}) }),
+  )
 }
 
 /** A different subnet of the same family that overlaps this one (equal subnets share by design). */

@@ -8,6 +8,7 @@ export {
   SubnetsAnnotationSchema,
   parseSubnetAnnotation,
   parseSubnetsAnnotation,
+  parseTemplateSubnets,
   type NicSubnets,
 } from './subnet.ts'
 export { parseIPPoolIPNumber, type IPNumber } from './ip-number.ts'

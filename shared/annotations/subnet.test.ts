@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { refusal } from './refusal.testkit.ts'
-import { parseSubnetAnnotation, parseSubnetsAnnotation } from './subnet.ts'
+import { parseSubnetAnnotation, parseSubnetsAnnotation, parseTemplateSubnets } from './subnet.ts'
 
 const K1 = 'invalid annotation ipam.spidernet.io/subnet'
 const KN = 'invalid annotation ipam.spidernet.io/subnets'
@@ -51,5 +51,30 @@ describe('parseSubnetsAnnotation', () => {
     ['{"ipv4":["a"]}', 'eth0', `${KN}: must be a JSON list`],
   ])('refuses %s for %s', (raw, nic, message) => {
     expect(refusal(() => parseSubnetsAnnotation(raw, nic))).toEqual({ code: 'invalid-annotation', message })
+  })
+})
+
+describe('parseTemplateSubnets', () => {
+  it.each([
+    [{}, undefined],
+    [{ 'ipam.spidernet.io/subnet': '{"ipv4":["s4"]}' }, [{ nic: 'eth0', ipv4: 's4' }]],
+    [{ 'ipam.spidernet.io/subnet': '{"interface":"net1","ipv6":["s6"]}' }, [{ nic: 'net1', ipv6: 's6' }]],
+    [
+      { 'ipam.spidernet.io/subnets': '[{"interface":"eth0","ipv4":["a"]},{"interface":"net1","ipv4":["b"],"ipv6":["b6"]}]' },
+      [{ nic: 'eth0', ipv4: 'a' }, { nic: 'net1', ipv4: 'b', ipv6: 'b6' }],
+    ],
+    [{ 'ipam.spidernet.io/subnets': '[{"ipv4":["a"]},{"ipv4":["b"]}]' }, [{ nic: 'eth0', ipv4: 'a' }, { nic: 'net1', ipv4: 'b' }]],
+    // subnets wins over subnet, as at allocation.
+    [{ 'ipam.spidernet.io/subnet': 'broken', 'ipam.spidernet.io/subnets': '[{"ipv4":["a"]}]' }, [{ nic: 'eth0', ipv4: 'a' }]],
+  ])('reads every NIC of %j', (annotations, want) => {
+    expect(parseTemplateSubnets(annotations)).toEqual(want)
+  })
+
+  it.each([
+    [{ 'ipam.spidernet.io/subnets': '[]' }, `${KN}: value requires at least one item`],
+    [{ 'ipam.spidernet.io/subnets': '[{"interface":"eth0","ipv4":["a"]},{"interface":"net1","ipv4":["a"]}]' }, `${KN}: it's invalid to use the same subnet a for multiple interfaces`],
+    [{ 'ipam.spidernet.io/subnet': '{}' }, `${K1}: it's invalid to set dual empty subnet for interface eth0`],
+  ])('refuses %j', (annotations, message) => {
+    expect(refusal(() => parseTemplateSubnets(annotations))).toEqual({ code: 'invalid-annotation', message })
   })
 })

@@ -59,3 +59,23 @@ export const parseSubnetsAnnotation = (raw: string, currentNic: string): MultiNi
   }
   return parsed
 }
+
+/**
+ * Every NIC's subnets an application's pod template names, as Spiderpool's controller reads them
+ * to make auto pools: the `subnets` form (which wins) entry by entry, or the `subnet` form for the
+ * NIC its `interface` names, `eth0` when it names none. Undefined when the template names none.
+ * @throws IpamError('invalid-annotation') as the parsers above
+ */
+export const parseTemplateSubnets = (annotations: Readonly<Record<string, string>>): NicSubnets[] | undefined => {
+  const many = annotations[AnnotationKey.subnets]
+  if (many !== undefined) {
+    const items = parseJsonAnnotation(AnnotationKey.subnets, many, SubnetsAnnotationSchema)
+    // Every entry is listed, so the first one stands in for "the NIC being set up".
+    const first = items[0]?.interface || 'eth0'
+    return [...parseSubnetsAnnotation(many, first).entries]
+  }
+  const one = annotations[AnnotationKey.subnet]
+  if (one === undefined) return undefined
+  const item = parseJsonAnnotation(AnnotationKey.subnet, one, SubnetAnnotationSchema)
+  return [parseSubnetAnnotation(one, item.interface || 'eth0')]
+}

@@ -85,6 +85,44 @@ describe('nextSubnetStatus', () => {
   })
 })
 
+describe('nextSubnetStatus and auto pools (the subnet is their registry)', () => {
+  const web = ownerLabels('apps_v1', 'Deployment', 'default', 'web')
+  const app = 'apps_v1_Deployment_default_web'
+  const withEntries = (entries: Record<string, { ips: string[]; application?: string }>) =>
+    subnet('subnet-6', subnet6.spec, { status: { controlledIPPools: JSON.stringify(entries) } })
+  const entries = (s: ReturnType<typeof nextSubnetStatus>) => parseControlledIPPools(s?.controlledIPPools, 'subnet-6')
+
+  it('keeps a reservation whose auto pool is not made yet, and drops an entry of a user pool that is gone', () => {
+    const s = withEntries({ 'auto4-web-eth0-1a2b3': { ips: ['10.6.0.1-10.6.0.2'], application: app }, gone: { ips: ['10.6.0.9'] } })
+    const status = nextSubnetStatus(s, [])
+    expect(entries(status)).toEqual({ 'auto4-web-eth0-1a2b3': { ips: ['10.6.0.1-10.6.0.2'], application: app } })
+    expect(status?.allocatedIPCount).toBe(2)
+  })
+
+  it('drops a reservation whose name a pool of another subnet holds', () => {
+    const s = withEntries({ taken: { ips: ['10.6.0.1'], application: app } })
+    expect(entries(nextSubnetStatus(s, [pool('taken', { subnet: '10.7.0.0/16', ips: ['10.7.0.1'] })]))).toEqual({})
+  })
+
+  it('keeps what an entry reserved ahead of its auto pool (a growth under way)', () => {
+    const s = withEntries({ a: { ips: ['10.6.0.1-10.6.0.4'], application: app } })
+    const p = pool('a', { ips: ['10.6.0.1-10.6.0.2'] }, { metadata: { labels: web } })
+    expect(entries(nextSubnetStatus(s, [p]))).toEqual({ a: { ips: ['10.6.0.1-10.6.0.4'], application: app } })
+  })
+
+  it('does not take back what an auto pool excluded and its entry gave up (a shrink under way)', () => {
+    const s = withEntries({ a: { ips: ['10.6.0.1-10.6.0.2'], application: app } })
+    const p = pool('a', { ips: ['10.6.0.1-10.6.0.4'], excludeIPs: ['10.6.0.3-10.6.0.4'] }, { metadata: { labels: web } })
+    expect(nextSubnetStatus(s, [p])).toMatchObject({ allocatedIPCount: 2 })
+  })
+
+  it('adds an auto pool address its entry lacks', () => {
+    const s = withEntries({ a: { ips: ['10.6.0.1'], application: app } })
+    const p = pool('a', { ips: ['10.6.0.1-10.6.0.2'] }, { metadata: { labels: web } })
+    expect(entries(nextSubnetStatus(s, [p]))).toEqual({ a: { ips: ['10.6.0.1-10.6.0.2'], application: app } })
+  })
+})
+
 describe('decideSubnet', () => {
   const p = pool('p', { ips: ['10.6.0.1'] })
   const upToDate = { controlledIPPools: '{"p":{"ips":["10.6.0.1"]}}', allocatedIPCount: 1, totalIPCount: 99 }

@@ -6,6 +6,8 @@ export interface AppRef {
   readonly kind: string
   readonly namespace: string
   readonly name: string
+  /** Known from the owner references that led to it; an auto pool belongs to one incarnation. */
+  readonly uid?: string
 }
 
 /**

@@ -20,7 +20,7 @@ import { IpamError } from '../errors.ts'
 import { KubeApiError, KubeHttp, type KubeRequest } from './kube-http.ts'
 import { forbiddenText, rbacRuleOf } from './rbac-rule.ts'
 import { StoreConflict, type EventRecord, type EventStore, type Freshness, type LeaseStore, type Store, type WebhookConfigurationKind, type WebhookStore } from './store.ts'
-import { leaseBody, secretBody, toControllerView, toLeaseView, toNamespaceView, toNodeView, toPodView, toSecretView, type RawLease, type RawObject, type RawSecret } from './to-views.ts'
+import { leaseBody, secretBody, toControllerView, toLeaseView, toNamespaceView, toNodeView, toPodView, toSecretView, toWorkloadView, type RawLease, type RawObject, type RawSecret, type RawWorkload } from './to-views.ts'
 import type { LeaseView, SecretView } from './views.ts'
 
 /** Counted so the service can report API traffic per allocation (and the benchmark can print it). */
@@ -183,6 +183,13 @@ export class KubeStore implements Store, WebhookStore, EventStore, LeaseStore {
     return mapDefined(await this.read<RawObject>(`get ${kind} ${namespace}/${name}`, path, FROM_CACHE), (o) => toControllerView(kind, o))
   }
 
+  getWorkload = async (kind: string, namespace: string, name: string, freshness: Freshness = 'latest') => {
+    const collection = CONTROLLER_PATHS[kind]
+    if (!collection) return undefined
+    const path = `/apis/${collection.replace('{ns}', enc(namespace))}/${enc(name)}`
+    return mapDefined(await this.read<RawWorkload>(`get ${kind} ${namespace}/${name}`, path, queryFor(freshness)), (o) => toWorkloadView(kind, o))
+  }
+
   listPools = async (freshness: Freshness = 'latest') => (await this.listCluster(PLURAL.ipPool, freshness)).map(parseSpiderIPPool)
 
   getPool = async (name: string, freshness: Freshness = 'latest') =>
@@ -194,7 +201,35 @@ export class KubeStore implements Store, WebhookStore, EventStore, LeaseStore {
   replacePoolFinalizers = async (pool: SpiderIPPool, finalizers: string[]) =>
     parseSpiderIPPool(await this.replaceClusterObject(KIND.ipPool, PLURAL.ipPool, withFinalizers(pool, finalizers)))
 
+  createPool = async (pool: SpiderIPPool) =>
+    parseSpiderIPPool(
+      await this.write(KIND.ipPool, pool.metadata.name, 'POST', crdPath(PLURAL.ipPool), {
+        body: { apiVersion: `${GROUP}/${VERSION}`, kind: KIND.ipPool, metadata: pool.metadata, spec: pool.spec },
+      }),
+    )
+
+  replacePool = async (pool: SpiderIPPool) => parseSpiderIPPool(await this.replaceClusterObject(KIND.ipPool, PLURAL.ipPool, pool))
+
+  deletePool = async (pool: SpiderIPPool) => {
+    // By UID only: the resourceVersion changes with every allocation, the pool's identity does not.
+    const preconditions = pool.metadata.uid === undefined ? {} : { preconditions: { uid: pool.metadata.uid } }
+    await this.write(KIND.ipPool, pool.metadata.name, 'DELETE', crdPath(PLURAL.ipPool, pool.metadata.name), { body: { kind: 'DeleteOptions', apiVersion: 'v1', ...preconditions } }, () => undefined)
+  }
+
   listSubnets = async () => (await this.listCluster(PLURAL.subnet, 'latest')).map(parseSpiderSubnet)
+
+  getSubnet = async (name: string) => mapDefined(await this.read(`get ${PLURAL.subnet} ${name}`, crdPath(PLURAL.subnet, name)), parseSpiderSubnet)
+
+  /**
+   * The user this service acts as (SelfSubjectReview, which every authenticated user may ask):
+   * the admission webhooks let only it change an auto pool's addresses.
+   */
+  whoAmI = async (): Promise<string | undefined> => {
+    const review = await this.write<{ status?: { userInfo?: { username?: string } } }>('SelfSubjectReview', 'self', 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+    })
+    return review.status?.userInfo?.username
+  }
 
   replaceSubnetStatus = async (subnet: SpiderSubnet, status: SubnetStatus) =>
     parseSpiderSubnet(await this.replaceClusterObject(KIND.subnet, PLURAL.subnet, { ...subnet, status }, '/status'))

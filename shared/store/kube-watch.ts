@@ -4,7 +4,7 @@ import { IpamError } from '../errors.ts'
 import { silentLogger, type Logger } from '../log.ts'
 import type { WatchEventType, WatchHandler, WatchKind, WatchSource, WatchedObjects } from './store.ts'
 import { KubeHttp } from './kube-http.ts'
-import { toLeaseView, toNodeView, toPodView, type RawLease, type RawObject } from './to-views.ts'
+import { toLeaseView, toNodeView, toPodView, toWorkloadView, type RawLease, type RawObject, type RawWorkload } from './to-views.ts'
 
 /** The two API calls a watch needs, raw (unparsed): the seam unit tests replace. */
 export interface WatchTransport {
@@ -36,6 +36,12 @@ const PATH: Record<Exclude<WatchKind, 'Lease'>, string> = {
   SpiderSubnet: `/apis/${GROUP}/${VERSION}/${PLURAL.subnet}`,
   Pod: '/api/v1/pods',
   Node: '/api/v1/nodes',
+  Deployment: '/apis/apps/v1/deployments',
+  ReplicaSet: '/apis/apps/v1/replicasets',
+  StatefulSet: '/apis/apps/v1/statefulsets',
+  DaemonSet: '/apis/apps/v1/daemonsets',
+  Job: '/apis/batch/v1/jobs',
+  CronJob: '/apis/batch/v1/cronjobs',
 }
 
 const PARSE: { [K in WatchKind]: (raw: unknown) => WatchedObjects[K] } = {
@@ -44,6 +50,12 @@ const PARSE: { [K in WatchKind]: (raw: unknown) => WatchedObjects[K] } = {
   Pod: (raw) => toPodView(raw as RawObject),
   Node: (raw) => toNodeView(raw as RawObject),
   Lease: (raw) => toLeaseView(raw as RawLease),
+  Deployment: (raw) => toWorkloadView('Deployment', raw as RawWorkload),
+  ReplicaSet: (raw) => toWorkloadView('ReplicaSet', raw as RawWorkload),
+  StatefulSet: (raw) => toWorkloadView('StatefulSet', raw as RawWorkload),
+  DaemonSet: (raw) => toWorkloadView('DaemonSet', raw as RawWorkload),
+  Job: (raw) => toWorkloadView('Job', raw as RawWorkload),
+  CronJob: (raw) => toWorkloadView('CronJob', raw as RawWorkload),
 }
 
 type RawMeta = { metadata?: { name?: string; namespace?: string; resourceVersion?: string } }

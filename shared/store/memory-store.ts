@@ -2,7 +2,7 @@ import type { WebhookConfiguration } from '../admission/ca-bundle.ts'
 import type { IPPoolStatus, SpiderEndpoint, SpiderIPPool, SpiderReservedIP, SpiderSubnet, SubnetStatus } from '../api/index.ts'
 import type { ClaimRegistry } from '../claims/index.ts'
 import { StoreConflict, type Freshness, type Store, type WebhookConfigurationKind, type WebhookStore } from './store.ts'
-import type { ControllerView, NamespaceView, NodeView, PodView, SecretView } from './views.ts'
+import type { ControllerView, NamespaceView, NodeView, PodView, SecretView, WorkloadView } from './views.ts'
 
 type Versioned = { metadata: { name: string; namespace?: string; resourceVersion?: string } }
 
@@ -17,6 +17,7 @@ export class MemoryStore implements Store, WebhookStore {
   readonly nodes = new Map<string, NodeView>()
   readonly namespaces = new Map<string, NamespaceView>()
   readonly controllers = new Map<string, ControllerView>()
+  readonly workloads = new Map<string, WorkloadView>()
   readonly pools = new Map<string, SpiderIPPool>()
   readonly subnets = new Map<string, SpiderSubnet>()
   readonly reservedIPs = new Map<string, SpiderReservedIP>()
@@ -60,6 +61,7 @@ export class MemoryStore implements Store, WebhookStore {
   putNode = (node: NodeView) => this.nodes.set(node.name, structuredClone(node))
   putNamespace = (ns: NamespaceView) => this.namespaces.set(ns.name, structuredClone(ns))
   putController = (c: ControllerView) => this.controllers.set(`${c.kind}/${c.namespace}/${c.name}`, structuredClone(c))
+  putWorkload = (w: WorkloadView) => this.workloads.set(`${w.kind}/${w.namespace}/${w.name}`, structuredClone(w))
 
   // Freshness means nothing here: this store is never behind.
   getPod = async (namespace: string, name: string, _freshness?: Freshness) => clone(this.pods.get(`${namespace}/${name}`))
@@ -71,6 +73,9 @@ export class MemoryStore implements Store, WebhookStore {
   getController = async (kind: string, namespace: string, name: string) =>
     clone(this.controllers.get(`${kind}/${namespace}/${name}`))
 
+  getWorkload = async (kind: string, namespace: string, name: string, _freshness?: Freshness) =>
+    clone(this.workloads.get(`${kind}/${namespace}/${name}`))
+
   listPools = async (_freshness?: Freshness) => [...this.pools.values()].map((p) => structuredClone(p))
   getPool = async (name: string, _freshness?: Freshness) => clone(this.pools.get(name))
   replacePoolStatus = async (pool: SpiderIPPool, status: IPPoolStatus) =>
@@ -78,7 +83,34 @@ export class MemoryStore implements Store, WebhookStore {
   replacePoolFinalizers = async (pool: SpiderIPPool, finalizers: string[]) =>
     this.replace(this.pools, pool.metadata.name, 'SpiderIPPool', { ...pool, metadata: { ...pool.metadata, finalizers } })
 
+  /** As the API server: a UID, generation 1, status only through the status subresource. */
+  createPool = async (pool: SpiderIPPool) => {
+    if (this.pools.has(pool.metadata.name)) throw new StoreConflict('SpiderIPPool', pool.metadata.name)
+    const stored = this.stamp({ ...pool, metadata: { ...pool.metadata, uid: `uid-${pool.metadata.name}-${this.version}`, generation: 1 }, status: {} })
+    this.pools.set(pool.metadata.name, stored)
+    this.writes++
+    return structuredClone(stored)
+  }
+  /** Metadata and spec; the stored status stays; the generation counts spec changes. */
+  replacePool = async (pool: SpiderIPPool) => {
+    const current = this.pools.get(pool.metadata.name)
+    const changed = current !== undefined && JSON.stringify(current.spec) !== JSON.stringify(pool.spec)
+    const generation = (current?.metadata.generation ?? 1) + (changed ? 1 : 0)
+    return this.replace(this.pools, pool.metadata.name, 'SpiderIPPool', { ...pool, metadata: { ...pool.metadata, generation }, status: current?.status ?? {} })
+  }
+  /** A pool with finalizers is only marked for deletion, as the API server does. */
+  deletePool = async (pool: SpiderIPPool) => {
+    const current = this.pools.get(pool.metadata.name)
+    if (!current || (pool.metadata.uid !== undefined && current.metadata.uid !== pool.metadata.uid)) return
+    this.writes++
+    if ((current.metadata.finalizers ?? []).length === 0) this.pools.delete(pool.metadata.name)
+    else if (current.metadata.deletionTimestamp === undefined) {
+      this.pools.set(pool.metadata.name, this.stamp({ ...current, metadata: { ...current.metadata, deletionTimestamp: new Date(0).toISOString() } }))
+    }
+  }
+
   listSubnets = async () => [...this.subnets.values()].map((s) => structuredClone(s))
+  getSubnet = async (name: string) => clone(this.subnets.get(name))
   replaceSubnetStatus = async (subnet: SpiderSubnet, status: SubnetStatus) =>
     this.replace(this.subnets, subnet.metadata.name, 'SpiderSubnet', { ...subnet, status })
   replaceSubnetFinalizers = async (subnet: SpiderSubnet, finalizers: string[]) =>

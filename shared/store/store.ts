@@ -1,7 +1,7 @@
 import type { IPPoolStatus, SpiderEndpoint, SpiderIPPool, SpiderReservedIP, SpiderSubnet, SubnetStatus } from '../api/index.ts'
 import type { WebhookConfiguration } from '../admission/ca-bundle.ts'
 import type { ClaimRegistry } from '../claims/index.ts'
-import type { ControllerView, LeaseView, NamespaceView, NodeView, PodView, SecretView } from './views.ts'
+import type { ControllerView, LeaseView, NamespaceView, NodeView, PodView, SecretView, WorkloadView } from './views.ts'
 
 /**
  * Everything Spinneret reads from and writes to Kubernetes. The real implementation
@@ -28,13 +28,27 @@ export interface Store {
   replacePoolStatus(pool: SpiderIPPool, status: IPPoolStatus): Promise<SpiderIPPool>
   /** Replaces metadata.finalizers only. @throws StoreConflict */
   replacePoolFinalizers(pool: SpiderIPPool, finalizers: string[]): Promise<SpiderIPPool>
+  /** @returns the pool as stored. @throws StoreConflict when one of that name exists */
+  createPool(pool: SpiderIPPool): Promise<SpiderIPPool>
+  /** Replaces metadata and spec (not status), conditional on its resourceVersion. @throws StoreConflict */
+  replacePool(pool: SpiderIPPool): Promise<SpiderIPPool>
+  /** Deletes the pool of that UID (its finalizer holds it while addresses are in use); gone already counts as done. */
+  deletePool(pool: SpiderIPPool): Promise<void>
 
   /** Always 'latest'. */
   listSubnets(): Promise<SpiderSubnet[]>
+  /** Always 'latest'. */
+  getSubnet(name: string): Promise<SpiderSubnet | undefined>
   /** @throws StoreConflict */
   replaceSubnetStatus(subnet: SpiderSubnet, status: SubnetStatus): Promise<SpiderSubnet>
   /** @throws StoreConflict */
   replaceSubnetFinalizers(subnet: SpiderSubnet, finalizers: string[]): Promise<SpiderSubnet>
+
+  /**
+   * A Deployment, ReplicaSet, StatefulSet, DaemonSet, Job or CronJob; undefined for other kinds or
+   * when gone. Default 'latest': a workload read as gone has its auto pools deleted.
+   */
+  getWorkload(kind: string, namespace: string, name: string, freshness?: Freshness): Promise<WorkloadView | undefined>
 
   /** Default 'cached': reserved IPs only narrow future allocations (see Freshness). */
   listReservedIPs(freshness?: Freshness): Promise<SpiderReservedIP[]>
@@ -131,6 +145,12 @@ export interface WatchedObjects {
   Node: NodeView
   /** The leader-election Lease only (one object, by name). */
   Lease: LeaseView
+  Deployment: WorkloadView
+  ReplicaSet: WorkloadView
+  StatefulSet: WorkloadView
+  DaemonSet: WorkloadView
+  Job: WorkloadView
+  CronJob: WorkloadView
 }
 export type WatchKind = keyof WatchedObjects
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED'

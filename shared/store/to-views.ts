@@ -1,6 +1,7 @@
 import type { OwnerReference } from '../api/index.ts'
 import { fromBase64, toBase64 } from '../base64.ts'
-import type { ControllerView, LeaseView, NamespaceView, NodeView, PodView, SecretView } from './views.ts'
+import { desiredPods, NATIVE_KINDS, isNativeKind } from '../autopool/index.ts'
+import type { ControllerView, LeaseView, NamespaceView, NodeView, PodView, SecretView, WorkloadView } from './views.ts'
 
 /**
  * A core object as the API server sends it (JSON), typed loosely: only the fields read here.
@@ -138,3 +139,36 @@ export const secretBody = (secret: SecretView) => ({
   ...(secret.type === undefined ? {} : { type: secret.type }),
   data: Object.fromEntries(Object.entries(secret.data).map(([key, value]) => [key, toBase64(value)])),
 })
+
+type RawTemplate = { metadata?: { annotations?: Record<string, string> }; spec?: { hostNetwork?: boolean } }
+type RawJobSpec = { parallelism?: number; completions?: number; template?: RawTemplate }
+
+/** A Deployment, ReplicaSet, StatefulSet, DaemonSet, Job or CronJob as the API server sends it. */
+export interface RawWorkload {
+  metadata?: RawObject['metadata']
+  spec?: RawJobSpec & { replicas?: number; jobTemplate?: { spec?: RawJobSpec } }
+  status?: { desiredNumberScheduled?: number }
+}
+
+export const toWorkloadView = (kind: string, object: RawWorkload): WorkloadView => {
+  const job = kind === 'CronJob' ? object.spec?.jobTemplate?.spec : object.spec
+  const template = job?.template
+  const view: WorkloadView = {
+    kind,
+    apiVersion: isNativeKind(kind) ? NATIVE_KINDS[kind] : '',
+    namespace: object.metadata?.namespace ?? '',
+    name: object.metadata?.name ?? '',
+    uid: object.metadata?.uid ?? '',
+    ownerReferences: owners(object.metadata?.ownerReferences),
+    templateAnnotations: template?.metadata?.annotations ?? {},
+    pods: desiredPods(kind, {
+      ...(object.spec?.replicas === undefined ? {} : { replicas: object.spec.replicas }),
+      ...(job?.parallelism === undefined ? {} : { parallelism: job.parallelism }),
+      ...(job?.completions === undefined ? {} : { completions: job.completions }),
+      ...(object.status?.desiredNumberScheduled === undefined ? {} : { desiredNumberScheduled: object.status.desiredNumberScheduled }),
+    }),
+    hostNetwork: template?.spec?.hostNetwork === true,
+  }
+  if (object.metadata?.deletionTimestamp) view.deletionTimestamp = object.metadata.deletionTimestamp
+  return view
+}

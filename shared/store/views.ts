@@ -61,6 +61,25 @@ export interface ControllerView {
   ordinalsStart?: number
 }
 
+/**
+ * A workload controller as the auto-pool reconcile sees it: what its pod template asks (the
+ * annotations) and how many pods it runs at once (shared/autopool desiredPods).
+ */
+export interface WorkloadView {
+  kind: string
+  apiVersion: string
+  namespace: string
+  name: string
+  uid: string
+  ownerReferences: OwnerReference[]
+  /** The pod template's annotations (a CronJob's: its job template's pod template's). */
+  templateAnnotations: Record<string, string>
+  pods: number
+  /** Pods on the host's network get no address from the IPAM. */
+  hostNetwork: boolean
+  deletionTimestamp?: string
+}
+
 /** A Secret with its `data` decoded from base64 (the service keeps PEM text there). */
 export interface SecretView {
   namespace: string

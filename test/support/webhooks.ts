@@ -49,12 +49,18 @@ const webhooksOf = (action: 'validate' | 'mutate', port: number, label: Record<s
  * without a caBundle, starts the service with its webhooks on a free port, and waits until the
  * service has put its CA into both configurations and the API server calls the webhooks.
  */
-export async function startWebhooks(kc: k8s.KubeConfig, name: string, env: Record<string, string> = {}, runtime: 'node' | 'deno' = 'node'): Promise<Webhooks> {
+export async function startWebhooks(
+  kc: k8s.KubeConfig,
+  name: string,
+  env: Record<string, string> = {},
+  runtime: 'node' | 'deno' = 'node',
+  /** The label the judged objects carry; default `spinneret.test/webhooks: <name>`. */
+  label: Record<string, string> = { 'spinneret.test/webhooks': name },
+): Promise<Webhooks> {
   await applyManifests(kc, 'manifests/crds')
   const api = kc.makeApiClient(k8s.AdmissionregistrationV1Api)
   const core = kc.makeApiClient(k8s.CoreV1Api)
   const port = await freePort()
-  const label = { 'spinneret.test/webhooks': name }
   const secret = env.WEBHOOK_TLS_SECRET ?? `${name}-tls`
   // What a crashed run of the same test left behind.
   await api.deleteValidatingWebhookConfiguration({ name }).catch(ignoreNotFound)
