@@ -73,6 +73,22 @@ describe('POST /v1/ipam/ip', () => {
     expect(store.writes).toBe(0)
   })
 
+  // Found by the fuzzer: a 10,000-deep JSON annotation overflowed the stack and was answered 500
+  // (code try-again: the runtime would have retried it forever).
+  it('refuses an annotation nested thousands deep with 400 naming it, and writes nothing', async () => {
+    const store = seedStore()
+    const app = createAllocateApp(depsFor(store))
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`
+    for (const key of ['ipam.spidernet.io/ippool', 'ipam.spidernet.io/ippools', 'ipam.spidernet.io/routes']) {
+      const a = pod(`deep-${key.split('/')[1]}`, 'controller-node-1', { annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["test-ippool-6"]}', [key]: deep } })
+      store.putPod(a)
+      const answer = await post(app, addRequest(a))
+      expect(answer.status).toBe(400)
+      expect(await answer.json()).toEqual({ code: 'invalid-annotation', message: `invalid annotation ${key}: nested deeper than 16 levels` })
+    }
+    expect(store.writes).toBe(0)
+  })
+
   it('refuses unknown, replaced and dead pods', async () => {
     const store = seedStore()
     const app = createAllocateApp(depsFor(store))

@@ -27,9 +27,16 @@ describe('parseIPPoolAnnotation', () => {
     ['{}', `${K}: names no IPv4 or IPv6 IPPool`],
     ['{"ipv4":[],"ipv6":[]}', `${K}: names no IPv4 or IPv6 IPPool`],
     ['null', `${K}: must be a JSON object`],
+    [`{"ipv4":${'['.repeat(17)}${']'.repeat(17)}}`, `${K}: nested deeper than 16 levels`],
   ])('refuses %j', (raw, message) => {
     const r = refusal(() => parseIPPoolAnnotation(raw))
     expect(r.code).toBe('invalid-annotation')
     expect(r.message.startsWith(message)).toBe(true)
+  })
+
+  // Found by the fuzzer: 10,000 levels overflowed the stack (a RangeError, not a refusal).
+  it('refuses JSON nested 10,000 deep', () => {
+    const r = refusal(() => parseIPPoolAnnotation(`${'['.repeat(10_000)}${']'.repeat(10_000)}`))
+    expect(r).toEqual({ code: 'invalid-annotation', message: `${K}: nested deeper than 16 levels` })
   })
 })
