@@ -12,6 +12,9 @@ describe('parseIPPoolAnnotation', () => {
     ['{"ipv4":["p1"],"ipv6":null}', { ipv4: ['p1'], ipv6: [] }],
     // Go's decoder ignores unknown fields and folds case; Spiderpool users rely on both.
     ['{"IPv4":["p1"],"cleangateway":true,"x":1}', { ipv4: ['p1'], ipv6: [] }],
+    // "__proto__" became the prototype, and its keys were read as if the value had them.
+    ['{"ipv6":["p2"],"__proto__":{"ipv4":["p1"]}}', { ipv4: [], ipv6: ['p2'] }],
+    ['{"ipv4":["p1"],"Constructor":1}', { ipv4: ['p1'], ipv6: [] }],
   ])('reads %s', (raw, want) => {
     expect(parseIPPoolAnnotation(raw)).toEqual(want)
   })
@@ -25,6 +28,7 @@ describe('parseIPPoolAnnotation', () => {
     ['{"ipv4":["p1",3]}', `${K}: ipv4[1]: must be a string`],
     ['{"ipv4":[""]}', `${K}: ipv4[0]: names must not be empty`],
     ['{}', `${K}: names no IPv4 or IPv6 IPPool`],
+    ['{"__proto__":{"ipv4":["p1"]}}', `${K}: names no IPv4 or IPv6 IPPool`],
     ['{"ipv4":[],"ipv6":[]}', `${K}: names no IPv4 or IPv6 IPPool`],
     ['null', `${K}: must be a JSON object`],
     [`{"ipv4":${'['.repeat(17)}${']'.repeat(17)}}`, `${K}: nested deeper than 16 levels`],

@@ -48,8 +48,10 @@ const lowerCaseKeys = (json: unknown, depth: number): unknown => {
   for (const [k, value] of Object.entries(json)) {
     const lower = k.toLowerCase()
     // Go prefers the exact spelling when two keys fold to the same name.
-    if (lower in out && k !== lower) continue
-    out[lower] = lowerCaseKeys(value, depth + 1)
+    if (Object.hasOwn(out, lower) && k !== lower) continue
+    // Defined, not assigned: `out["__proto__"] = v` would make v the prototype, and the schema
+    // would read its keys as if the user had written them (Go ignores a "__proto__" key).
+    Object.defineProperty(out, lower, { value: lowerCaseKeys(value, depth + 1), enumerable: true, writable: true, configurable: true })
   }
   return out
 }
