@@ -89,6 +89,21 @@ describe('POST /v1/ipam/ip', () => {
     expect(store.writes).toBe(0)
   })
 
+  // Found by the fuzzer: a route whose dst was no CIDR was recorded in the SpiderEndpoint and
+  // answered; the plugin then failed every ADD of the pod with "route destination is not a CIDR".
+  it('refuses an annotation route that is not a CIDR via an IP, and writes nothing', async () => {
+    const store = seedStore()
+    const app = createAllocateApp(depsFor(store))
+    const a = pod('routed', 'controller-node-1', {
+      annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["test-ippool-6"]}', 'ipam.spidernet.io/routes': '[{"dst":"198.18.200.0","gw":"10.6.0.1"}]' },
+    })
+    store.putPod(a)
+    const answer = await post(app, addRequest(a))
+    expect(answer.status).toBe(400)
+    expect(await answer.json()).toEqual({ code: 'invalid-annotation', message: 'invalid annotation ipam.spidernet.io/routes: [0].dst: "198.18.200.0" is not a CIDR' })
+    expect(store.writes).toBe(0)
+  })
+
   it('refuses unknown, replaced and dead pods', async () => {
     const store = seedStore()
     const app = createAllocateApp(depsFor(store))

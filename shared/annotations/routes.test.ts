@@ -28,6 +28,11 @@ describe('parseRoutesAnnotation', () => {
     ['[{"dst":10,"gw":"10.6.0.1"}]', `${K}: [0].dst: must be a string`],
     ['{"dst":"10.0.0.0/16","gw":"10.6.0.1"}', `${K}: must be a JSON list`],
     ['[["10.0.0.0/16","10.6.0.1"]]', `${K}: [0]: must be a JSON object`],
+    // Found by the fuzzer: these were recorded in the SpiderEndpoint and answered to the plugin.
+    ['[{"dst":"10.0.0.0","gw":"10.6.0.1"}]', `${K}: [0].dst: "10.0.0.0" is not a CIDR`],
+    ['[{"dst":"10.0.0.0/16","gw":"10.6.0.1"},{"dst":"10.0.0.0/33","gw":"10.6.0.1"}]', `${K}: [1].dst: "10.0.0.0/33" is not a CIDR`],
+    ['[{"dst":"10.0.0.0/16","gw":"10.6.0.1/16"}]', `${K}: [0].gw: "10.6.0.1/16" is not an IP address`],
+    ['[{"dst":"fd00::/64","gw":"10.6.0.1"}]', `${K}: [0]: dst fd00::/64 is IPv6, gw 10.6.0.1 is IPv4`],
   ])('refuses %s', (raw, message) => {
     expect(refusal(() => parseRoutesAnnotation(raw))).toEqual({ code: 'invalid-annotation', message })
   })
