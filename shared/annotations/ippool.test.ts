@@ -43,4 +43,16 @@ describe('parseIPPoolAnnotation', () => {
     const r = refusal(() => parseIPPoolAnnotation(`${'['.repeat(10_000)}${']'.repeat(10_000)}`))
     expect(r).toEqual({ code: 'invalid-annotation', message: `${K}: nested deeper than 16 levels` })
   })
+
+  // Found by the fuzzer: 20,000 names made one ADD read 40,000 times and answer 600 KB; a
+  // 100,000-character pattern took 0.1 s to match against four pools.
+  it('reads 64 names of 253 characters, and refuses more names or longer ones', () => {
+    const names = Array.from({ length: 64 }, (_, i) => `${i}`.padEnd(253, 'p'))
+    expect(parseIPPoolAnnotation(JSON.stringify({ ipv4: names }))).toEqual({ ipv4: names, ipv6: [] })
+    expect(refusal(() => parseIPPoolAnnotation(JSON.stringify({ ipv4: [...names, 'p'] })))).toEqual({ code: 'invalid-annotation', message: `${K}: ipv4: lists at most 64 names` })
+    expect(refusal(() => parseIPPoolAnnotation(JSON.stringify({ ipv6: ['p', '*'.repeat(254)] })))).toEqual({
+      code: 'invalid-annotation',
+      message: `${K}: ipv6[1]: names have at most 253 characters`,
+    })
+  })
 })
