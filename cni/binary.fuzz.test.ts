@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildCni, type BuiltCni } from '../scripts/build-cni.ts'
-import { fuzz } from '../test/support/fuzz.ts'
+import { FUZZ_TIMEOUT_MS, fuzz } from '../test/support/fuzz.ts'
 import { expectCniOutput } from './cni-output.testkit.ts'
 import { envArb, serviceBodyArb, stdinArb, timeoutArb, type ServiceBehaviour } from './fuzz-arbitraries.testkit.ts'
 import { DEFAULT_TIMEOUT_MS } from './timeouts.ts'
@@ -133,5 +133,5 @@ describe('fuzzing the compiled plugin', () => {
       { ci: 200, big: 5000 },
     )
     expect(run.cases).toBeGreaterThan(0)
-  }, 600_000)
+  }, FUZZ_TIMEOUT_MS)
 })

@@ -3,7 +3,7 @@
 // code 1, never an internal error, and in no more time than its timeout gives the service.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { fuzz } from '../test/support/fuzz.ts'
+import { FUZZ_TIMEOUT_MS, fuzz } from '../test/support/fuzz.ts'
 import { expectCniOutput } from './cni-output.testkit.ts'
 import { dispatch } from './dispatch.ts'
 import { envFor } from './fake-service.testkit.ts'
@@ -52,7 +52,7 @@ describe('fuzzing the plugin in process (cni/dispatch.ts)', () => {
       { ci: 2000, big: 50_000 },
     )
     expect(run.cases).toBeGreaterThan(0)
-  })
+  }, FUZZ_TIMEOUT_MS)
 
   it('turns every answer of the service into a result or a CNI error, for a valid call of each verb', async () => {
     const run = await fuzz(
@@ -67,5 +67,5 @@ describe('fuzzing the plugin in process (cni/dispatch.ts)', () => {
       { ci: 2000, big: 50_000 },
     )
     expect(run.cases).toBeGreaterThan(0)
-  })
+  }, FUZZ_TIMEOUT_MS)
 })

@@ -28,6 +28,9 @@ export function fuzzSettings(env: Record<string, string | undefined> = process.e
   return { seed, size, ...(runs === undefined ? {} : { runs }) }
 }
 
+/** vitest's timeout for a fuzz test: the big size runs for minutes. */
+export const FUZZ_TIMEOUT_MS = 30 * 60_000
+
 export interface FuzzSizes {
   /** Cases in `npm test`. */
   ci: number
