@@ -78,10 +78,10 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
   try {
     const details: IPAllocationDetail[] = []
     for (const nic of nics) {
-      const [v4, v6] = await Promise.all([
+      const [v4, v6] = await bothFamilies(
         takeFamily(deps, ctx, nic, 4, taken, { pools, reservedIPs }),
         takeFamily(deps, ctx, nic, 6, taken, { pools, reservedIPs }),
-      ])
+      )
       details.push(nicDetail(nic.nic, { ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) }, nic.cleanGateway, annotationRoutes))
     }
     const endpoint = await recordEndpoint(deps, ctx, request, details)
@@ -90,6 +90,18 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps): Promise
     await rollBack(deps, ctx, taken)
     throw e
   }
+}
+
+/**
+ * Both families' outcomes, or the first failure once neither is still running. Promise.all would
+ * reject at the first failure while the other family may still be taking an address, which the
+ * roll-back would then miss: a refused ADD that keeps an address.
+ */
+async function bothFamilies<T>(v4: Promise<T>, v6: Promise<T>): Promise<[T, T]> {
+  const [a, b] = await Promise.allSettled([v4, v6])
+  if (a.status === 'rejected') throw a.reason
+  if (b.status === 'rejected') throw b.reason
+  return [a.value, b.value]
 }
 
 // Named pools are read one by one (a cluster's pool count does not matter); wildcards and the

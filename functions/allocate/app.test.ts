@@ -148,6 +148,26 @@ describe('POST /v1/ipam/ip', () => {
     expect((await r.json()).message).toMatch(/all IP addresses used out/)
   })
 
+  // Found by the fuzzer: IPv4 refused at once while IPv6 was still being taken; the roll-back
+  // ran before the IPv6 address was recorded as taken, and the refused pod kept it.
+  it('dual stack: when IPv4 is used out, the IPv6 address taken meanwhile is released again', async () => {
+    const store = seedStore()
+    store.putPool(ipPool('full-v4', { subnet: '198.18.13.0/24', ips: ['198.18.13.10'] }))
+    store.putPool(ipPool('v6', { subnet: 'fd00:6::/64', ips: ['fd00:6::10-fd00:6::20'] }))
+    const app = createAllocateApp(depsFor(store))
+    const holder = pod('holder', 'controller-node-1', { annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["full-v4"]}' } })
+    const late = pod('late', 'controller-node-1', { annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["full-v4"],"ipv6":["v6"]}' } })
+    store.putPod(holder)
+    store.putPod(late)
+    expect((await post(app, addRequest(holder))).status).toBe(200)
+    const r = await post(app, addRequest(late))
+    expect(r.status).toBe(409)
+    expect((await r.json()).message).toMatch(/IPPools \[full-v4\]: all IP addresses used out/)
+    expect(records(store, 'v6')).toEqual({})
+    expect(store.pools.get('v6')?.status.allocatedIPCount ?? 0).toBe(0)
+    expect(store.endpoints.has('default/late')).toBe(false)
+  })
+
   it('dual stack: when IPv6 is used out, the IPv4 address taken is released again', async () => {
     const store = seedStore()
     store.putPool(ipPool('v6', { subnet: 'fd00:6::/64', ips: ['fd00:6::10'] }))
