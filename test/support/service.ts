@@ -81,10 +81,14 @@ export interface IpamAnswer {
 
 /** One call to the IPAM API over its unix socket, as the CNI plugin makes it. */
 export function ipamCall(socket: string, method: string, path: string, body?: unknown): Promise<IpamAnswer> {
+  return ipamRequest(socket, method, path, body === undefined ? undefined : JSON.stringify(body))
+}
+
+/** A request of any shape over the socket: the body sent as is, with the given content type. */
+export function ipamRequest(socket: string, method: string, path: string, payload?: string, contentType = 'application/json'): Promise<IpamAnswer> {
   return new Promise((resolvePromise, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body)
     const req = request(
-      { socketPath: socket, method, path, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {} },
+      { socketPath: socket, method, path, headers: payload !== undefined ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {} },
       (res) => {
         let text = ''
         res.on('data', (d) => (text += d))
