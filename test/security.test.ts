@@ -89,6 +89,12 @@ describe('the IPAM socket', () => {
     // DaemonSet's service does: the socket is root's, and no other user may connect.
     expect(socket.uid, 'run the tests as root: the service must create its socket as root').toBe(0)
   })
+
+  it('is 0600 on Deno too', async () => {
+    const deno = await startService({ RESYNC_SECONDS: '3600' }, 'deno', { until: 'listening' })
+    services.push(deno)
+    expect((statSync(deno.socket).mode & 0o777).toString(8)).toBe('600')
+  })
 })
 
 describe('the health and metrics port, to a caller without credentials', () => {
