@@ -2,7 +2,6 @@
 // stdin, against a socket that answers anything, hangs, drops the connection or is not there.
 // Whatever happens it exits 0 or 1 within its timeout, prints one CNI result or error on stdout
 // and only JSON log lines on stderr.
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
@@ -14,6 +13,7 @@ import { buildCni, type BuiltCni } from '../scripts/build-cni.ts'
 import { FUZZ_TIMEOUT_MS, fuzz } from '../test/support/fuzz.ts'
 import { expectCniOutput } from './cni-output.testkit.ts'
 import { envArb, serviceBodyArb, stdinArb, timeoutArb, type ServiceBehaviour } from './fuzz-arbitraries.testkit.ts'
+import { runPlugin } from './run-plugin.testkit.ts'
 import { DEFAULT_TIMEOUT_MS } from './timeouts.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'spinneret-cni-fuzz-'))
@@ -44,33 +44,6 @@ server.on('connection', (socket) => {
   open.add(socket)
   socket.on('close', () => open.delete(socket))
 })
-
-interface Ran {
-  code: number | null
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
-  ms: number
-}
-
-/** Runs the binary with exactly `env` and `stdin`; kills it (and says so) after `limitMs`. */
-const exec = (binary: string, env: Record<string, string | undefined>, stdin: string, limitMs: number): Promise<Ran> =>
-  new Promise((resolve, reject) => {
-    const started = performance.now()
-    const child = spawn(binary, [], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    const killer = setTimeout(() => child.kill('SIGKILL'), limitMs)
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    child.on('error', reject)
-    child.on('close', (code, signal) => {
-      clearTimeout(killer)
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - started })
-    })
-    child.stdin.on('error', () => {}) // a plugin that exits before reading stdin (VERSION, env errors)
-    child.stdin.end(stdin)
-  })
 
 /** The deadline the plugin promises for this config: its timeout_seconds, else its verb's default. */
 const deadlineMs = (command: string | undefined, stdin: string): number => {
@@ -125,7 +98,7 @@ describe('fuzzing the compiled plugin', () => {
         const stdin = stdinTemplate.replaceAll(SOCKET, now.kind === 'unreachable' ? join(dir, 'absent.sock') : socketPath)
         rmSync(logFile, { force: true })
         const limitMs = deadlineMs(env.CNI_COMMAND, stdin) + 3000
-        const ran = await exec(built.binary, env, stdin, limitMs)
+        const ran = await runPlugin(built.binary, env, stdin, limitMs)
         expect(ran.signal, `killed after ${Math.round(ran.ms)} ms (deadline ${limitMs} ms); stderr: ${ran.stderr}`).toBeNull()
         const logLines = [...ran.stderr.split('\n'), ...(existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n') : [])].filter((l) => l !== '')
         expectCniOutput(env.CNI_COMMAND, { stdout: ran.stdout, exitCode: ran.code, logLines })

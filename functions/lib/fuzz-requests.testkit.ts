@@ -40,39 +40,30 @@ const extraArb = fc.option(fc.dictionary(fc.oneof(textArb(8), fc.constantFrom('_
 
 const withExtra = <T extends object>(arb: fc.Arbitrary<T>) => fc.tuple(arb, extraArb).map(([fields, extra]) => ({ ...extra, ...fields }))
 
-export const allocateBodyArb = (pods: readonly PodRef[], pools: readonly string[]) =>
+/** Which container and NIC, as DELETE sends them; POST adds its own fields to these. */
+const attachmentFields = {
+  containerID: mostly(fc.constantFrom('ctr-fuzz', 'c0ffee'), anyJson),
+  ifName: mostly(fc.constantFrom('eth0', 'net1'), fc.oneof(fc.constant(''), anyJson)),
+  netNamespace: mostly(fc.constant('/var/run/netns/fuzz'), anyJson),
+}
+
+/** A body naming a pod (see podFieldsArb) with `fields`, of which containerID and ifName always. */
+const podBodyArb = (pods: readonly PodRef[], fields: Record<string, fc.Arbitrary<unknown>>) =>
   withExtra(
-    fc.tuple(
-      podFieldsArb(pods),
-      fc.record(
-        {
-          containerID: mostly(fc.constantFrom('ctr-fuzz', 'c0ffee'), anyJson),
-          ifName: mostly(fc.constantFrom('eth0', 'net1'), fc.oneof(fc.constant(''), anyJson)),
-          netNamespace: mostly(fc.constant('/var/run/netns/fuzz'), anyJson),
-          defaultIPv4IPPool: poolListArb(pools),
-          defaultIPv6IPPool: poolListArb(pools),
-          cleanGateway: mostly(fc.boolean(), anyJson),
-          network: mostly(fc.constantFrom('fuzz-net', 'other-net'), anyJson),
-        },
-        { requiredKeys: ['containerID', 'ifName'] },
-      ),
-    ).map(([pod, rest]) => ({ ...rest, ...pod })),
+    fc
+      .tuple(podFieldsArb(pods), fc.record({ ...attachmentFields, ...fields }, { requiredKeys: ['containerID', 'ifName'] }))
+      .map(([pod, rest]) => ({ ...rest, ...pod })),
   )
 
-export const releaseBodyArb = (pods: readonly PodRef[]) =>
-  withExtra(
-    fc.tuple(
-      podFieldsArb(pods),
-      fc.record(
-        {
-          containerID: mostly(fc.constantFrom('ctr-fuzz', 'c0ffee'), anyJson),
-          ifName: mostly(fc.constantFrom('eth0', 'net1'), fc.oneof(fc.constant(''), anyJson)),
-          netNamespace: mostly(fc.constant('/var/run/netns/fuzz'), anyJson),
-        },
-        { requiredKeys: ['containerID', 'ifName'] },
-      ),
-    ).map(([pod, rest]) => ({ ...rest, ...pod })),
-  )
+export const allocateBodyArb = (pods: readonly PodRef[], pools: readonly string[]) =>
+  podBodyArb(pods, {
+    defaultIPv4IPPool: poolListArb(pools),
+    defaultIPv6IPPool: poolListArb(pools),
+    cleanGateway: mostly(fc.boolean(), anyJson),
+    network: mostly(fc.constantFrom('fuzz-net', 'other-net'), anyJson),
+  })
+
+export const releaseBodyArb = (pods: readonly PodRef[]) => podBodyArb(pods, {})
 
 export const gcBodyArb = withExtra(
   fc.record(
