@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -6,26 +5,13 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildCni, type BuiltCni } from '../scripts/build-cni.ts'
 import { confFor, envFor } from './fake-service.testkit.ts'
-
-interface Ran {
-  code: number | null
-  stdout: string
-  stderr: string
-}
+import { runPlugin } from './run-plugin.testkit.ts'
 
 // Async on purpose: the test server answering the binary lives in this same event loop.
-const exec = (binary: string, env: Record<string, string | undefined>, stdin = ''): Promise<Ran> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(binary, [], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.on('error', () => {}) // VERSION exits without reading stdin: EPIPE is expected
-    child.stdin.end(stdin)
-  })
+const exec = async (binary: string, env: Record<string, string | undefined>, stdin = '') => {
+  const { code, stdout, stderr } = await runPlugin(binary, env, stdin)
+  return { code, stdout, stderr }
+}
 
 // The compiled binary is what runtimes execute: build it for real (bun missing = failure, not skip).
 describe('the compiled plugin (bun build --compile)', () => {

@@ -207,6 +207,17 @@ describe('ADD: service errors', () => {
     expect(errorOf(out).code).toBe(cniCode)
   })
 
+  // Found by the fuzzer: a message or body of blanks made the CNI error's msg " ".
+  it.each([
+    [409, '{"code":"no-pool","message":"  "}', 101, '{"code":"no-pool","message":"  "}'],
+    [404, ' ', 103, 'IPAM service answered HTTP 404 without a message'],
+    [400, '\n\t', 100, 'IPAM service answered HTTP 400 without a message'],
+    [400, '  no such pod\n', 100, 'no such pod'],
+  ])('never answers a blank message: HTTP %i with %j', async (status, body, cniCode, msg) => {
+    const out = await add(() => ({ status, body }))
+    expect(errorOf(out)).toMatchObject({ code: cniCode, msg })
+  })
+
   it('is 11 naming the socket when the service is unreachable', async () => {
     const out = await add(() => {
       throw new TransportError('unreachable', 'connect ENOENT /var/run/spidernet/spiderpool.sock')

@@ -126,6 +126,9 @@ describe('dispatch: network config (code 7)', () => {
     ['unknown log level', stdinWith({ log_level: 'verbose' }), 'ipam.log_level: expected one of'],
     ['timeout a string', stdinWith({ timeout_seconds: '5' }), 'ipam.timeout_seconds: expected a number'],
     ['timeout zero', stdinWith({ timeout_seconds: 0 }), 'ipam.timeout_seconds: expected more than 0'],
+    // Found by the fuzzer: beyond 2^31 - 1 ms Node's timer fired at once, Bun refused 1e308 s.
+    ['a timeout no timer holds', stdinWith({ timeout_seconds: 2147484 }), 'ipam.timeout_seconds: expected at most 2147483 seconds'],
+    ['an infinite timeout', '{"cniVersion":"1.0.0","name":"net","ipam":{"timeout_seconds":1e308}}', 'ipam.timeout_seconds: expected at most 2147483 seconds'],
     ['no name', JSON.stringify({ cniVersion: '1.0.0', ipam: {} }), 'name: required'],
     ['a bad name', stdinWith({}, { name: 'my net' }), 'name: invalid characters'],
     ['cniVersion a number', JSON.stringify({ cniVersion: 1, name: 'n', ipam: {} }), 'cniVersion: expected a version'],

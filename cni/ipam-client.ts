@@ -99,7 +99,8 @@ export const ipamClient = (transport: Transport, socketPath: string, timeoutMs: 
     const details = [where, error ? `code ${error.code}` : undefined, error?.details ?? undefined]
       .filter((part) => part)
       .join('; ')
-    const message = error?.message || res.body.slice(0, 200) || `HTTP ${res.status}`
+    // A blank message would reach the user as an empty kubelet event: fall back to what is there.
+    const message = error?.message.trim() || res.body.trim().slice(0, 200) || `IPAM service answered HTTP ${res.status} without a message`
     return code === CniCode.tryAgainLater
       ? new CniError(code, `IPAM service at ${socketPath} asks to try again: ${message}`, details)
       : new CniError(code, message, details)

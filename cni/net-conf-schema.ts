@@ -23,6 +23,12 @@ const emptyAsDefault = (fallback: string) =>
     v.transform((s) => (s === '' ? fallback : s)),
   )
 
+/**
+ * The longest `timeout_seconds`: timers hold at most 2^31 - 1 ms. Beyond it Node fires a timer
+ * after 1 ms (every call "timed out" at once) and Bun's AbortSignal.timeout refuses Infinity.
+ */
+export const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000)
+
 const PoolNamesSchema = v.array(v.string(), 'expected an array of IPPool names')
 
 // Spiderpool documents the log_file_max_* keys as strings ("100") while its plugin reads
@@ -58,7 +64,11 @@ export const IpamConfSchema = v.object(
     /** Keep this many rotated files (0: all). */
     log_file_max_count: LogLimitSchema(7),
     timeout_seconds: v.optional(
-      v.pipe(v.number('expected a number of seconds'), v.gtValue(0, 'expected more than 0 seconds')),
+      v.pipe(
+        v.number('expected a number of seconds'),
+        v.gtValue(0, 'expected more than 0 seconds'),
+        v.maxValue(MAX_TIMEOUT_SECONDS, `expected at most ${MAX_TIMEOUT_SECONDS} seconds (about 24 days, the longest a timer holds)`),
+      ),
     ),
   },
   'expected an ipam object',

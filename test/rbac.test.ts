@@ -4,7 +4,7 @@
 // (certificate Secret, caBundle, the reads a judgement needs) make. A ServiceAccount without
 // them is refused, and the refusal names the rule it lacks.
 import * as k8s from '@kubernetes/client-node'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -15,6 +15,7 @@ import { startWebhooks } from './support/webhooks.ts'
 const kc = kubeConfig()
 const core = kc.makeApiClient(k8s.CoreV1Api)
 const apps = kc.makeApiClient(k8s.AppsV1Api)
+const authz = kc.makeApiClient(k8s.AuthorizationV1Api)
 const ns = unique('rbac')
 const node = `${ns}-node`
 const pool = `${ns}-pool`
@@ -228,6 +229,75 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
       expect(webhooks.service.output()).not.toMatch(/forbidden|\(403\)|cannot tell which user/i)
     } finally {
       await webhooks.remove()
+    }
+  })
+
+  // The runs above prove the role is enough; these prove it is no more than that, as the API
+  // server's authorizer answers for the service's account (its groups included).
+  it.each([
+    // What the service does (so the reviews below can say yes at all).
+    [true, 'list', 'spiderpool.spidernet.io', 'spiderippools', '', ''],
+    [true, 'update', 'spiderpool.spidernet.io', 'spiderippools/status', '', 'any-pool'],
+    [true, 'get', '', 'secrets', SYSTEM_NS, 'spinneret-webhook-tls'],
+    [true, 'update', '', 'configmaps', SYSTEM_NS, 'spinneret-ip-claims'],
+    // What it never does.
+    [false, 'list', '', 'secrets', '', ''],
+    [false, 'get', '', 'secrets', 'kube-system', 'anything'],
+    [false, 'get', '', 'secrets', SYSTEM_NS, 'another-secret'],
+    [false, 'list', '', 'secrets', SYSTEM_NS, ''],
+    [false, 'update', '', 'configmaps', SYSTEM_NS, 'another-configmap'],
+    [false, 'get', '', 'configmaps', 'kube-system', 'kube-proxy'],
+    [false, 'create', '', 'pods', 'default', ''],
+    [false, 'delete', '', 'pods', 'default', 'web-0'],
+    [false, 'update', '', 'pods', 'default', 'web-0'],
+    [false, 'create', '', 'pods/exec', 'default', 'web-0'],
+    [false, 'patch', '', 'nodes', '', 'worker-node-1'],
+    [false, 'create', '', 'serviceaccounts/token', SYSTEM_NS, 'spinneret'],
+    [false, 'create', 'spiderpool.spidernet.io', 'spiderippools', '', ''],
+    [false, 'delete', 'spiderpool.spidernet.io', 'spiderippools', '', 'any-pool'],
+    [false, 'delete', 'spiderpool.spidernet.io', 'spidersubnets', '', 'any-subnet'],
+    [false, 'update', 'spiderpool.spidernet.io', 'spiderreservedips', '', 'any-reservation'],
+    [false, 'update', 'admissionregistration.k8s.io', 'validatingwebhookconfigurations', '', 'another-webhook'],
+    [false, 'create', 'admissionregistration.k8s.io', 'mutatingwebhookconfigurations', '', ''],
+    [false, 'create', 'rbac.authorization.k8s.io', 'clusterrolebindings', '', ''],
+    [false, 'escalate', 'rbac.authorization.k8s.io', 'clusterroles', '', 'spinneret'],
+    [false, 'bind', 'rbac.authorization.k8s.io', 'clusterroles', '', 'cluster-admin'],
+    [false, 'impersonate', '', 'users', '', 'admin'],
+    [false, '*', '*', '*', '', ''],
+  ] as const)('the account may %s: %s %s/%s in %j named %j', async (allowed, verb, group, resource, namespace, name) => {
+    const [plain, subresource] = resource.split('/')
+    const review = await authz.createSubjectAccessReview({
+      body: {
+        spec: {
+          user: `system:serviceaccount:${SYSTEM_NS}:spinneret`,
+          groups: ['system:serviceaccounts', `system:serviceaccounts:${SYSTEM_NS}`, 'system:authenticated'],
+          resourceAttributes: { verb, group, resource: plain, ...(subresource ? { subresource } : {}), ...(namespace ? { namespace } : {}), ...(name ? { name } : {}) },
+        },
+      },
+    })
+    expect(review.status?.allowed ?? false, review.status?.reason ?? '').toBe(allowed)
+  })
+
+  it('is the only credential the DaemonSet gives the service, with no privilege to get another', () => {
+    const daemonset = k8s.loadYaml<k8s.V1DaemonSet>(readFileSync('manifests/deploy/daemonset.yaml', 'utf8'))
+    const pod = daemonset.spec!.template.spec!
+    expect(pod.serviceAccountName).toBe('spinneret')
+    expect(pod.hostPID ?? false).toBe(false)
+    expect(pod.hostIPC ?? false).toBe(false)
+    // Two host paths: the CNI bin dir (the init container writes the plugin) and the socket dir.
+    // No kubeconfig, kubelet or containerd directory, no other Secret or projected token.
+    expect(pod.volumes?.map((v) => [v.name, v.hostPath?.path, Object.keys(v).sort().join(',')])).toEqual([
+      ['cni-bin', '/opt/cni/bin', 'hostPath,name'],
+      ['ipam-socket', '/var/run/spidernet', 'hostPath,name'],
+    ])
+    for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+      expect(container.env?.map((e) => e.name) ?? [], container.name).not.toContain('KUBECONFIG')
+      expect(container.envFrom ?? [], container.name).toEqual([])
+      const context = container.securityContext
+      expect(context?.privileged ?? false, container.name).toBe(false)
+      expect(context?.allowPrivilegeEscalation, container.name).toBe(false)
+      expect(context?.readOnlyRootFilesystem, container.name).toBe(true)
+      expect(context?.capabilities, container.name).toEqual({ drop: ['ALL'] })
     }
   })
 })

@@ -103,7 +103,8 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps, trace: R
   try {
     const assigned: { nic: FilteredNic; v4?: Taken; v6?: Taken }[] = []
     for (const nic of nics) {
-      const [v4, v6] = await Promise.all([takeFamily(deps, ctx, nic, 4, taken, seen, trace), takeFamily(deps, ctx, nic, 6, taken, seen, trace)])
+      // Both families run to the end before a refusal counts: a roll-back must see what each took.
+      const [v4, v6] = await bothFamilies(takeFamily(deps, ctx, nic, 4, taken, seen, trace), takeFamily(deps, ctx, nic, 6, taken, seen, trace))
       assigned.push({ nic, ...(v4 ? { v4 } : {}), ...(v6 ? { v6 } : {}) })
     }
     const routes = annotationRoutesByNic(
@@ -125,6 +126,18 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps, trace: R
     trace.rollbackFailures += await rollBack(deps, ctx, taken)
     throw e
   }
+}
+
+/**
+ * Both families' outcomes, or the first failure once neither is still running. Promise.all would
+ * reject at the first failure while the other family may still be taking an address, which the
+ * roll-back would then miss: a refused ADD that keeps an address.
+ */
+async function bothFamilies<T>(v4: Promise<T>, v6: Promise<T>): Promise<[T, T]> {
+  const [a, b] = await Promise.allSettled([v4, v6])
+  if (a.status === 'rejected') throw a.reason
+  if (b.status === 'rejected') throw b.reason
+  return [a.value, b.value]
 }
 
 // Named pools are read one by one (a cluster's pool count does not matter); wildcards and the

@@ -105,6 +105,37 @@ describe('POST /v1/ipam/ip', () => {
     expect(store.writes).toBe(0)
   })
 
+  // Found by the fuzzer: a 10,000-deep JSON annotation overflowed the stack and was answered 500
+  // (code try-again: the runtime would have retried it forever).
+  it('refuses an annotation nested thousands deep with 400 naming it, and writes nothing', async () => {
+    const store = seedStore()
+    const app = createAllocateApp(depsFor(store))
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`
+    for (const key of ['ipam.spidernet.io/ippool', 'ipam.spidernet.io/ippools', 'ipam.spidernet.io/routes']) {
+      const a = pod(`deep-${key.split('/')[1]}`, 'controller-node-1', { annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["test-ippool-6"]}', [key]: deep } })
+      store.putPod(a)
+      const answer = await post(app, addRequest(a))
+      expect(answer.status).toBe(400)
+      expect(await answer.json()).toEqual({ code: 'invalid-annotation', message: `invalid annotation ${key}: nested deeper than 16 levels` })
+    }
+    expect(store.writes).toBe(0)
+  })
+
+  // Found by the fuzzer: a route whose dst was no CIDR was recorded in the SpiderEndpoint and
+  // answered; the plugin then failed every ADD of the pod with "route destination is not a CIDR".
+  it('refuses an annotation route that is not a CIDR via an IP, and writes nothing', async () => {
+    const store = seedStore()
+    const app = createAllocateApp(depsFor(store))
+    const a = pod('routed', 'controller-node-1', {
+      annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["test-ippool-6"]}', 'ipam.spidernet.io/routes': '[{"dst":"198.18.200.0","gw":"10.6.0.1"}]' },
+    })
+    store.putPod(a)
+    const answer = await post(app, addRequest(a))
+    expect(answer.status).toBe(400)
+    expect(await answer.json()).toEqual({ code: 'invalid-annotation', message: 'invalid annotation ipam.spidernet.io/routes: [0].dst: "198.18.200.0" is not a CIDR' })
+    expect(store.writes).toBe(0)
+  })
+
   it('refuses unknown, replaced and dead pods', async () => {
     const store = seedStore()
     const app = createAllocateApp(depsFor(store))
@@ -147,6 +178,26 @@ describe('POST /v1/ipam/ip', () => {
     const r = await post(app, addRequest(late))
     expect(r.status).toBe(409)
     expect((await r.json()).message).toMatch(/all IP addresses used out/)
+  })
+
+  // Found by the fuzzer: IPv4 refused at once while IPv6 was still being taken; the roll-back
+  // ran before the IPv6 address was recorded as taken, and the refused pod kept it.
+  it('dual stack: when IPv4 is used out, the IPv6 address taken meanwhile is released again', async () => {
+    const store = seedStore()
+    store.putPool(ipPool('full-v4', { subnet: '198.18.13.0/24', ips: ['198.18.13.10'] }))
+    store.putPool(ipPool('v6', { subnet: 'fd00:6::/64', ips: ['fd00:6::10-fd00:6::20'] }))
+    const app = createAllocateApp(depsFor(store))
+    const holder = pod('holder', 'controller-node-1', { annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["full-v4"]}' } })
+    const late = pod('late', 'controller-node-1', { annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["full-v4"],"ipv6":["v6"]}' } })
+    store.putPod(holder)
+    store.putPod(late)
+    expect((await post(app, addRequest(holder))).status).toBe(200)
+    const r = await post(app, addRequest(late))
+    expect(r.status).toBe(409)
+    expect((await r.json()).message).toMatch(/IPPools \[full-v4\]: all IP addresses used out/)
+    expect(records(store, 'v6')).toEqual({})
+    expect(store.pools.get('v6')?.status.allocatedIPCount ?? 0).toBe(0)
+    expect(store.endpoints.has('default/late')).toBe(false)
   })
 
   it('dual stack: when IPv6 is used out, the IPv4 address taken is released again', async () => {

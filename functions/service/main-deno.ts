@@ -6,8 +6,8 @@ declare const Deno: {
   env: { toObject(): Record<string, string> }
   serve(options: Record<string, unknown>, handler: (request: Request) => Response | Promise<Response>): { shutdown(): Promise<void> }
   removeSync(path: string): void
-  mkdirSync(path: string, options: { recursive: boolean }): void
-  chmodSync(path: string, mode: number): void
+  mkdirSync(path: string, options: { recursive: boolean; mode?: number }): void
+  umask(mask?: number): number
 }
 
 const config = readServiceConfig(Deno.env.toObject())
@@ -15,23 +15,26 @@ const { ipam, ops, metricsApp, admission, log, readiness, liveness, startDuties,
 void readiness.start()
 liveness.start()
 
-Deno.mkdirSync(config.IPAM_SOCKET.replace(/\/[^/]*$/, '') || '/', { recursive: true })
+Deno.mkdirSync(config.IPAM_SOCKET.replace(/\/[^/]*$/, '') || '/', { recursive: true, mode: 0o755 })
 try {
   Deno.removeSync(config.IPAM_SOCKET)
 } catch {
   // no stale socket
 }
-Deno.serve(
-  {
-    transport: 'unix',
-    path: config.IPAM_SOCKET,
-    onListen: () => {
-      Deno.chmodSync(config.IPAM_SOCKET, 0o600)
-      log.info('IPAM API listening', { socket: config.IPAM_SOCKET, runtime: 'deno' })
+// Mode 0600 from the moment the socket exists (see listen-socket.ts): Deno binds inside serve().
+const previousUmask = Deno.umask(0o177)
+try {
+  Deno.serve(
+    {
+      transport: 'unix',
+      path: config.IPAM_SOCKET,
+      onListen: () => log.info('IPAM API listening', { socket: config.IPAM_SOCKET, runtime: 'deno' }),
     },
-  },
-  ipam.fetch,
-)
+    ipam.fetch,
+  )
+} finally {
+  Deno.umask(previousUmask)
+}
 Deno.serve(
   {
     hostname: config.HTTP_HOST,

@@ -1,8 +1,9 @@
 import { createAdaptorServer } from '@hono/node-server'
-import { chmodSync, mkdirSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
-import { dirname } from 'node:path'
+import type { Server } from 'node:net'
 import { readServiceConfig } from './config.ts'
+import { listenOnPrivateSocket } from './listen-socket.ts'
 import { wireService } from './wire.ts'
 
 /**
@@ -16,12 +17,9 @@ const { ipam, ops, metricsApp, admission, log, readiness, liveness, startDuties,
 void readiness.start()
 liveness.start()
 
-mkdirSync(dirname(config.IPAM_SOCKET), { recursive: true })
-rmSync(config.IPAM_SOCKET, { force: true })
 // Spiderpool's Go client dials the socket with an empty Host header; `hostname` stands in for it.
 const ipamServer = createAdaptorServer({ fetch: ipam.fetch, hostname: 'localhost' })
-ipamServer.listen(config.IPAM_SOCKET, () => {
-  chmodSync(config.IPAM_SOCKET, 0o600)
+listenOnPrivateSocket(ipamServer as Server, config.IPAM_SOCKET, () => {
   log.info('IPAM API listening', { socket: config.IPAM_SOCKET, runtime: 'node' })
 })
 const opsServer = createAdaptorServer({ fetch: ops.fetch })

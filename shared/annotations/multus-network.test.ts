@@ -37,6 +37,9 @@ describe('multusNetworkOf', () => {
     [{ [NETWORKS]: 'a@b@c' }, 'net1', `invalid annotation ${NETWORKS}: invalid network object "a@b@c" (failed at '@')`],
     [{ [NETWORKS]: 'a,,b' }, 'net1', `invalid annotation ${NETWORKS}: invalid network object "": empty name`],
     [{ [NETWORKS]: '[{"namespace":"x"}]' }, 'net1', `invalid annotation ${NETWORKS}: [0].name: is required`],
+    // Found by the fuzzer: the JSON form took any text as a name, and "/" made the network "app//".
+    [{ [NETWORKS]: '[{"name":"/"}]' }, 'net1', `invalid annotation ${NETWORKS}: failed to parse network object: /`],
+    [{ [NETWORKS]: '[{"name":"m1","namespace":"Team A"}]' }, 'net1', `invalid annotation ${NETWORKS}: failed to parse network object: Team A`],
   ])('refuses %j', (annotations, nic, message) => {
     expect(refusal(() => multusNetworkOf(annotations, nic, defaults))).toEqual({ code: 'invalid-annotation', message })
   })

@@ -52,8 +52,13 @@ const NetworkElementsSchema = v.array(
 const parseNetworks = (raw: string): NetworkRef[] => {
   const key = AnnotationKey.multusNetworks
   // Multus' own test for the JSON form.
-  if (/[[{"]/.test(raw)) return parseJsonAnnotation(key, raw, NetworkElementsSchema)
-  return raw.split(',').map((item) => parseObjectName(key, item.trim()))
+  if (!/[[{"]/.test(raw)) return raw.split(',').map((item) => parseObjectName(key, item.trim()))
+  const elements = parseJsonAnnotation(key, raw, NetworkElementsSchema)
+  // The names of objects: the same rule as the text form, so "/" cannot make "ns//" a network.
+  for (const part of elements.flatMap((e) => [e.namespace, e.name])) {
+    if (part !== '' && !DNS1123.test(part)) throw invalidAnnotation(key, `failed to parse network object: ${part}`)
+  }
+  return elements
 }
 
 /**

@@ -21,20 +21,37 @@ export const parseJsonAnnotation = <S extends v.GenericSchema>(
   } catch (e) {
     throw invalidAnnotation(key, `not valid JSON: ${e instanceof Error ? e.message : String(e)}`)
   }
-  const result = v.safeParse(schema, lowerCaseKeys(json))
+  let folded: unknown
+  try {
+    folded = lowerCaseKeys(json, 0)
+  } catch (e) {
+    if (e instanceof TooDeep) throw invalidAnnotation(key, `nested deeper than ${MAX_DEPTH} levels`)
+    throw e
+  }
+  const result = v.safeParse(schema, folded)
   if (!result.success) throw invalidAnnotation(key, describeIssue(result.issues[0]))
   return result.output
 }
 
-const lowerCaseKeys = (json: unknown): unknown => {
-  if (Array.isArray(json)) return json.map(lowerCaseKeys)
+/**
+ * No annotation is nested more than three levels (a list of objects of lists); a value nested
+ * thousands deep (a few KB of `[`) would overflow the stack of this walk and of the schema's.
+ */
+const MAX_DEPTH = 16
+class TooDeep extends Error {}
+
+const lowerCaseKeys = (json: unknown, depth: number): unknown => {
+  if (depth > MAX_DEPTH) throw new TooDeep()
+  if (Array.isArray(json)) return json.map((item) => lowerCaseKeys(item, depth + 1))
   if (json === null || typeof json !== 'object') return json
   const out: Record<string, unknown> = {}
   for (const [k, value] of Object.entries(json)) {
     const lower = k.toLowerCase()
     // Go prefers the exact spelling when two keys fold to the same name.
-    if (lower in out && k !== lower) continue
-    out[lower] = lowerCaseKeys(value)
+    if (Object.hasOwn(out, lower) && k !== lower) continue
+    // Defined, not assigned: `out["__proto__"] = v` would make v the prototype, and the schema
+    // would read its keys as if the user had written them (Go ignores a "__proto__" key).
+    Object.defineProperty(out, lower, { value: lowerCaseKeys(value, depth + 1), enumerable: true, writable: true, configurable: true })
   }
   return out
 }

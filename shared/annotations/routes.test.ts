@@ -28,11 +28,14 @@ describe('parseRoutesAnnotation', () => {
     ['[{"dst":10,"gw":"10.6.0.1"}]', `${K}: [0].dst: must be a string`],
     ['{"dst":"10.0.0.0/16","gw":"10.6.0.1"}', `${K}: must be a JSON list`],
     ['[["10.0.0.0/16","10.6.0.1"]]', `${K}: [0]: must be a JSON object`],
-    // Spiderpool's IsRouteWithoutIPVersion: a CIDR via an address of the same family.
+    // Spiderpool's IsRouteWithoutIPVersion: a CIDR via an address of the same family. (The
+    // fuzzer found such routes recorded in the SpiderEndpoint and answered to the plugin.)
     ['[{"dst":"10.0.0.0","gw":"10.6.0.1"}]', `${K}: invalid route format 'dst: 10.0.0.0, gw: 10.6.0.1'`],
     ['[{"dst":"10.0.0.0/16","gw":"gateway"}]', `${K}: invalid route format 'dst: 10.0.0.0/16, gw: gateway'`],
     ['[{"dst":"10.0.0.0/16","gw":"fd00::1"}]', `${K}: invalid route format 'dst: 10.0.0.0/16, gw: fd00::1'`],
-    ['[{"dst":"10.0.0.0/33","gw":"10.6.0.1"}]', `${K}: invalid route format 'dst: 10.0.0.0/33, gw: 10.6.0.1'`],
+    ['[{"dst":"10.0.0.0/16","gw":"10.6.0.1"},{"dst":"10.0.0.0/33","gw":"10.6.0.1"}]', `${K}: invalid route format 'dst: 10.0.0.0/33, gw: 10.6.0.1'`],
+    ['[{"dst":"10.0.0.0/16","gw":"10.6.0.1/16"}]', `${K}: invalid route format 'dst: 10.0.0.0/16, gw: 10.6.0.1/16'`],
+    ['[{"dst":"fd00::/64","gw":"10.6.0.1"}]', `${K}: invalid route format 'dst: fd00::/64, gw: 10.6.0.1'`],
   ])('refuses %s', (raw, message) => {
     expect(refusal(() => parseRoutesAnnotation(raw))).toEqual({ code: 'invalid-annotation', message })
   })

@@ -47,7 +47,8 @@ const compile = (pattern: string): Token[] => {
     const c = cs[i] as string
     if (c === '*') {
       i += 1
-      tokens.push({ t: 'star' })
+      // `**` matches what `*` matches: one token, so a run of stars costs what one costs.
+      if (tokens[tokens.length - 1]?.t !== 'star') tokens.push({ t: 'star' })
     } else if (c === '?') {
       i += 1
       tokens.push({ t: 'any' })
@@ -100,25 +101,39 @@ const matchOne = (token: Exclude<Token, { t: 'star' }>, c: string): boolean => {
  */
 export const compileWildcard = (pattern: string): ((name: string) => boolean) => {
   const tokens = compile(pattern)
+  // Each token but a star consumes one character: a name shorter than that count (or, without a
+  // star, of another length) cannot match, and is turned down before the table is built.
+  const fixed = tokens.filter((token) => token.t !== 'star').length
+  const starred = fixed < tokens.length
   return (name) => {
     const cs = Array.from(name)
-    // can[j]: the tokens seen so far can consume exactly cs[0..j).
-    let can = cs.map(() => false).concat(false)
-    can[0] = true
+    const n = cs.length
+    if (starred ? n < fixed : n !== fixed) return false
+    // can[j]: the tokens seen so far can consume exactly cs[0..j). Two rows, reused.
+    let can = new Uint8Array(n + 1)
+    let next = new Uint8Array(n + 1)
+    can[0] = 1
     for (const token of tokens) {
-      const next = can.map(() => false)
+      let any = 0
       if (token.t === 'star') {
-        let reached = false
-        for (let j = 0; j <= cs.length; j++) {
-          reached = reached || (can[j] ?? false)
+        let reached = 0
+        for (let j = 0; j <= n; j++) {
+          reached |= can[j] as number
           next[j] = reached
         }
+        any = reached
       } else {
-        for (let j = 0; j < cs.length; j++) next[j + 1] = (can[j] ?? false) && matchOne(token, cs[j] as string)
+        next[0] = 0
+        for (let j = 0; j < n; j++) {
+          const hit = can[j] === 1 && matchOne(token, cs[j] as string) ? 1 : 0
+          next[j + 1] = hit
+          any |= hit
+        }
       }
-      can = next
+      if (any === 0) return false
+      ;[can, next] = [next, can]
     }
-    return can[cs.length] ?? false
+    return can[n] === 1
   }
 }
 

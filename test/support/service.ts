@@ -89,11 +89,21 @@ export interface IpamAnswer {
  * header of its Go client.
  */
 export function ipamCall(socket: string, method: string, path: string, body?: unknown, { as = 'spinneret' }: { as?: 'spinneret' | 'spiderpool' } = {}): Promise<IpamAnswer> {
+  return ipamRequest(socket, method, path, body === undefined ? undefined : JSON.stringify(body), { as })
+}
+
+/** A request of any shape over the socket: the body sent as is, with the given content type. */
+export function ipamRequest(
+  socket: string,
+  method: string,
+  path: string,
+  payload?: string,
+  { contentType = 'application/json', as = 'spinneret' }: { contentType?: string; as?: 'spinneret' | 'spiderpool' } = {},
+): Promise<IpamAnswer> {
   return new Promise((resolvePromise, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body)
     const headers = {
       ...(as === 'spinneret' ? { [ERROR_FORMAT_HEADER]: STRUCTURED_ERRORS } : { host: '', 'user-agent': 'Go-http-client/1.1', accept: 'application/json' }),
-      ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+      ...(payload !== undefined ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}),
     }
     const req = request(
       { socketPath: socket, method, path, headers },
