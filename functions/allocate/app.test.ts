@@ -132,7 +132,7 @@ describe('POST /v1/ipam/ip', () => {
     store.putPod(a)
     const answer = await post(app, addRequest(a))
     expect(answer.status).toBe(400)
-    expect(await answer.json()).toEqual({ code: 'invalid-annotation', message: 'invalid annotation ipam.spidernet.io/routes: [0].dst: "198.18.200.0" is not a CIDR' })
+    expect(await answer.json()).toEqual({ code: 'invalid-annotation', message: "invalid annotation ipam.spidernet.io/routes: invalid route format 'dst: 198.18.200.0, gw: 10.6.0.1'" })
     expect(store.writes).toBe(0)
   })
 

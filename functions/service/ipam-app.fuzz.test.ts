@@ -17,6 +17,7 @@ import { ipamRequestArb, type FuzzRequest } from '../lib/fuzz-requests.testkit.t
 import { depsFor, ipPool } from '../lib/memory-fixtures.testkit.ts'
 import { STATUS_OF } from '../lib/http-errors.ts'
 import { createIpamApp } from './create-service.ts'
+import { ERROR_FORMAT_HEADER, STRUCTURED_ERRORS } from '../../shared/error-format.ts'
 
 const NS = 'fuzz'
 const NODE = 'fuzz-node'
@@ -67,7 +68,9 @@ async function send(app: App, req: FuzzRequest): Promise<{ status: number; text:
   const res = await app.request(req.path, {
     method: req.method,
     ...(req.body === undefined || bodyless ? {} : { body: req.body }),
-    headers: req.contentType ? { 'content-type': req.contentType } : {},
+    // As Spinneret's plugin asks: structured refusals (Spiderpool's routes answer its own plugin
+    // every refusal as a 500 with the message, which test/spiderpool-plugin.test.ts covers).
+    headers: { [ERROR_FORMAT_HEADER]: STRUCTURED_ERRORS, ...(req.contentType ? { 'content-type': req.contentType } : {}) },
   })
   const text = await res.text()
   let json: unknown
