@@ -93,6 +93,8 @@ describe('operations', () => {
     const after = await vi.waitFor(async () => {
       const s = await scrape()
       expect(sample(s, 'spiderpool_debug_ippool_available_ip_counts', { SpiderIPPool: pool })).toBe(2)
+      // The leader counts its scan once the scan is over, a moment after the release it made.
+      expect([...s.samples.keys()].some((k) => k.startsWith('spinneret_leak_scans_total{'))).toBe(true)
       return s
     }, { timeout: 10_000, interval: 250 })
     for (const { name, type, labels } of readmeMetrics()) {
