@@ -238,6 +238,9 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
     // What the service does (so the reviews below can say yes at all).
     [true, 'list', 'spiderpool.spidernet.io', 'spiderippools', '', ''],
     [true, 'update', 'spiderpool.spidernet.io', 'spiderippools/status', '', 'any-pool'],
+    // Auto pools are made and deleted with their applications.
+    [true, 'create', 'spiderpool.spidernet.io', 'spiderippools', '', ''],
+    [true, 'delete', 'spiderpool.spidernet.io', 'spiderippools', '', 'any-pool'],
     [true, 'get', '', 'secrets', SYSTEM_NS, 'spinneret-webhook-tls'],
     [true, 'update', '', 'configmaps', SYSTEM_NS, 'spinneret-ip-claims'],
     // What it never does.
@@ -253,8 +256,6 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
     [false, 'create', '', 'pods/exec', 'default', 'web-0'],
     [false, 'patch', '', 'nodes', '', 'worker-node-1'],
     [false, 'create', '', 'serviceaccounts/token', SYSTEM_NS, 'spinneret'],
-    [false, 'create', 'spiderpool.spidernet.io', 'spiderippools', '', ''],
-    [false, 'delete', 'spiderpool.spidernet.io', 'spiderippools', '', 'any-pool'],
     [false, 'delete', 'spiderpool.spidernet.io', 'spidersubnets', '', 'any-subnet'],
     [false, 'update', 'spiderpool.spidernet.io', 'spiderreservedips', '', 'any-reservation'],
     [false, 'update', 'admissionregistration.k8s.io', 'validatingwebhookconfigurations', '', 'another-webhook'],
