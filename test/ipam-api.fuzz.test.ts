@@ -14,7 +14,7 @@ import { cidrContainsIp, parseCidr, tryParseIp } from '../shared/ip/index.ts'
 import { KubeStore } from '../shared/store/kube-store.ts'
 import { ipamRequestArb, type FuzzRequest, type PodRef } from '../functions/lib/fuzz-requests.testkit.ts'
 import { STATUS_OF } from '../functions/lib/http-errors.ts'
-import { applyManifests, cleanUp, createNamespace, createNode, createPod, createPool, kubeConfig, unique } from './support/cluster.ts'
+import { applyManifests, terminatePod, cleanUp, createNamespace, createNode, createPod, createPool, kubeConfig, unique } from './support/cluster.ts'
 import { FUZZ_TIMEOUT_MS, fuzz } from './support/fuzz.ts'
 import { ipamCall, ipamRequest, startService, type IpamAnswer, type RunningService } from './support/service.ts'
 
@@ -40,7 +40,7 @@ const POOL_NAMES = Object.values(POOLS).map((p) => p.name)
 const CODES = Object.keys(STATUS_OF) as IpamErrorCode[]
 let service: RunningService
 let holder: PodRef
-let free: PodRef
+let free: PodRef | undefined
 let made = 0
 
 const bodyFor = (pod: PodRef, extra: Record<string, unknown> = {}) => ({
@@ -131,9 +131,23 @@ function expectUsableAllocation(answer: IpamAnswer): void {
   }
 }
 
-/** The fixture as it was: the holder holds the full pool's address, the free pod holds nothing. */
+const FREE_ANNOTATIONS = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [POOLS.a.name], ipv6: [POOLS.v6.name] }) }
+
+/**
+ * The fixture as it was: the holder holds the full pool's address, and a free pod that holds
+ * nothing. A live pod keeps what it got (a DEL keeps it for its next sandbox), so the free pod is
+ * made anew: the old one deleted, then its addresses released, as its kubelet would.
+ */
 async function restore(): Promise<void> {
-  for (const ifName of ['eth0', 'net1']) expect((await ipamCall(service.socket, 'DELETE', '/v1/ipam/ip', bodyFor(free, { ifName }))).status).toBe(200)
+  if (free) {
+    await core.deleteNamespacedPod({ namespace: ns, name: free.name, gracePeriodSeconds: 0 }).catch(() => undefined)
+    for (let i = 0; await core.readNamespacedPod({ namespace: ns, name: free.name }).then(() => true, () => false); i++) {
+      expect(i, 'the free pod was not deleted').toBeLessThan(100)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    for (const ifName of ['eth0', 'net1']) expect((await ipamCall(service.socket, 'DELETE', '/v1/ipam/ip', bodyFor(free, { ifName }))).status).toBe(200)
+  }
+  free = (await makePod('free', FREE_ANNOTATIONS)) as PodRef
   const held = await ipamCall(service.socket, 'POST', '/v1/ipam/ip', bodyFor(holder))
   expect(held.status, JSON.stringify(held.body)).toBe(200)
 }
@@ -145,7 +159,6 @@ beforeAll(async () => {
   for (const pool of Object.values(POOLS)) await createPool(kc, pool.name, pool.spec)
   service = await startService({ NODE_NAME: node, RESYNC_SECONDS: '3600' })
   holder = (await makePod('holder', { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [POOLS.full.name] }) })) as PodRef
-  free = (await makePod('free', { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [POOLS.a.name], ipv6: [POOLS.v6.name] }) })) as PodRef
   await restore()
 }, 120_000)
 
@@ -180,6 +193,9 @@ describe('fuzzing the running service (IPAM API on its socket, real API server)'
             }
           } else {
             expectUsableAllocation(answer)
+            // A DEL releases only for a pod on its way out (a live pod keeps its addresses for
+            // its next sandbox, as in Spiderpool): terminating first, as the kubelet's order is.
+            await terminatePod(kc, ns, (pod as PodRef).name)
             // ippools gives every NIC it names on the first ADD: each is released on its own.
             for (const nic of new Set((answer.body.ips as Array<{ nic: string }>).map((ip) => ip.nic))) {
               const released = await ipamCall(service.socket, 'DELETE', '/v1/ipam/ip', bodyFor(pod as PodRef, { ifName: nic }))
@@ -199,7 +215,7 @@ describe('fuzzing the running service (IPAM API on its socket, real API server)'
   it('answers any request with a result or a refusal with a known code; a refusal writes nothing', async () => {
     const result = await fuzz(
       'ipam api on the API server: requests',
-      fc.asyncProperty(fc.constant(null).chain(() => ipamRequestArb([holder, free], POOL_NAMES)), async (req: FuzzRequest) => {
+      fc.asyncProperty(fc.constant(null).chain(() => ipamRequestArb([holder, free!], POOL_NAMES)), async (req: FuzzRequest) => {
         const before = await snapshot()
         const answer = await ipamRequest(service.socket, req.method, req.path, req.body, { contentType: req.contentType })
         const refusal = refusalOf(answer)

@@ -133,6 +133,8 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
     // The leader's scans ran (the deleted pod asked for one) and read nodes and pods cluster-wide.
     await vi.waitFor(() => expect(service.output()).toMatch(/"msg":"leaked-IP scan done","scope":"cluster"/), { timeout: 15_000, interval: 250 })
     expect(service.output()).not.toMatch(/forbidden|\(403\)|could not (read or write the lease|record an event)/i)
+    // It gives the Lease up as it stops, so the next test's service leads at once.
+    await service.stop()
   })
 
   it('follows applications with auto pools with exactly the role: watches workloads, makes and deletes pools, tells refusals in Events', async () => {
@@ -148,7 +150,8 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
         (p) => p.metadata.labels?.['ipam.spidernet.io/owner-spider-subnet'] === subnetName,
       )
     try {
-      const service = await startService({ KUBECONFIG: await kubeconfigFor('spinneret'), NODE_NAME: node, RESYNC_SECONDS: '3600', SERVICE_NAMESPACE: SYSTEM_NS })
+      // The Lease the role names: auto pools are the leader's duty.
+      const service = await startService({ KUBECONFIG: await kubeconfigFor('spinneret'), NODE_NAME: node, RESYNC_SECONDS: '3600', SERVICE_NAMESPACE: SYSTEM_NS, LEADER_LEASE_NAME: 'spinneret-leader' })
       services.push(service)
       const subnetTemplate = (name: string, subnet: string) => ({
         metadata: { labels: { app: name }, annotations: { 'ipam.spidernet.io/subnet': JSON.stringify({ ipv4: [subnet] }) } },
@@ -186,7 +189,7 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
       expect(answer.body.ips[0].ipPool).toBe(made!.metadata.name)
       await vi.waitFor(async () => {
         // Told once by each service that reconciles it (two run here).
-        const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=lost' })).items
+        const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=lost,involvedObject.kind=Deployment' })).items
         expect(events.length).toBeGreaterThan(0)
         expect(new Set(events.map((e) => `${e.type} ${e.reason} ${e.message}`))).toEqual(new Set([`Warning SubnetNotFound SpiderSubnet no-such-subnet does not exist (the IPv4 auto pool of Deployment ${ns}/lost for eth0)`]))
       }, { timeout: 20_000, interval: 250 })

@@ -1,7 +1,8 @@
 // What the running service lets a caller without credentials do or learn. The IPAM API (which
-// allocates and releases for any pod) is a unix socket only root can open; the health and metrics
-// port is loopback-only and tells numbers and "ok", never a name, an address or a credential,
-// not even when the service cannot reach the API server. README "Security" lists the same.
+// allocates and releases for any pod) is a unix socket only root can open; the health and the
+// metrics ports are loopback-only and tell "ok", the not-ready reasons and metric families, never
+// a pod's name, an address or a credential, not even when the service cannot reach the API
+// server. README "Security" lists the same.
 import { readFileSync, statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -15,33 +16,19 @@ const kc = kubeConfig()
 const services: RunningService[] = []
 const dir = mkdtempSync(join(tmpdir(), 'spinneret-security-'))
 let service: RunningService
-let port: number
+let healthPort: number
+let metricsPort: number
 
-/** The metrics the service exports, all of them: a new one must be added here and to the README. */
-const METRICS = [
-  'spinneret_api_reads_total',
-  'spinneret_api_writes_total',
-  'spinneret_api_conflicts_total',
-  'spinneret_pool_writer_rounds_total',
-  'spinneret_pool_writer_writes_total',
-  'spinneret_pool_writer_conflicts_total',
-  'spinneret_pool_writer_jobs_total',
-  'spinneret_ip_claims_claims_total',
-  'spinneret_ip_claims_refusals_total',
-  'spinneret_process_memory_rss_bytes',
-  'spinneret_process_memory_heap_total_bytes',
-  'spinneret_process_memory_heap_used_bytes',
-  'spinneret_process_memory_external_bytes',
-  'spinneret_process_memory_array_buffers_bytes',
-]
-
-/** The health and metrics port, from the service's "listening" log line (tests bind port 0). */
-const opsPort = (s: RunningService): number => {
-  const line = s.output().split('\n').find((l) => l.includes('"health and metrics listening"'))
+/** A port the service logged it listens on (tests bind port 0): `health` or `metrics`. */
+const portOf = (s: RunningService, what: 'health' | 'metrics'): number => {
+  const line = s.output().split('\n').find((l) => l.includes(`"${what} listening"`))
   const found = line && (JSON.parse(line) as { port?: number }).port
-  if (!found) throw new Error(`the service did not say where health and metrics listen:\n${s.output()}`)
+  if (!found) throw new Error(`the service did not say where ${what} listens:\n${s.output()}`)
   return found
 }
+
+// What /metrics may name: Spiderpool's metric families, ours, and the standard process ones.
+const METRIC_FAMILY = /^(spiderpool|spinneret|process|nodejs)_[a-z0-9_]+$/
 
 const get = (p: number, path: string, method = 'GET'): Promise<{ status: number; body: string }> =>
   new Promise((resolve, reject) => {
@@ -69,7 +56,8 @@ beforeAll(async () => {
   await applyManifests(kc, 'manifests/crds')
   service = await startService({ RESYNC_SECONDS: '3600' })
   services.push(service)
-  port = opsPort(service)
+  healthPort = portOf(service, 'health')
+  metricsPort = portOf(service, 'metrics')
 }, 120_000)
 
 afterAll(async () => {
@@ -97,51 +85,57 @@ describe('the IPAM socket', () => {
   })
 })
 
-describe('the health and metrics port, to a caller without credentials', () => {
-  it('listens on loopback only', () => {
+describe('the health and metrics ports, to a caller without credentials', () => {
+  const loopbackOnly = (p: number) => [`0100007F:${p.toString(16).toUpperCase().padStart(4, '0')}`]
+
+  it('listen on loopback only', () => {
     // 0100007F is 127.0.0.1 as /proc/net/tcp writes it.
-    expect(listeners(port)).toEqual([`0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`])
+    expect(listeners(healthPort)).toEqual(loopbackOnly(healthPort))
+    expect(listeners(metricsPort)).toEqual(loopbackOnly(metricsPort))
   })
 
-  it('answers /healthz and /readyz with "ok" and nothing else', async () => {
-    expect(await get(port, '/healthz')).toEqual({ status: 200, body: 'ok' })
-    expect(await get(port, '/readyz')).toEqual({ status: 200, body: 'ok' })
+  it('answer /healthz and /readyz with "ok" and nothing else', async () => {
+    expect(await get(healthPort, '/healthz')).toEqual({ status: 200, body: 'ok' })
+    expect(await get(healthPort, '/readyz')).toEqual({ status: 200, body: 'ok' })
   })
 
-  it('answers /metrics with the listed counters and gauges: a name and a number a line, no labels', async () => {
+  it('answer /metrics with metric families only: Spiderpool\'s, ours and the process\'s, no address, no name of a pod', async () => {
     // Some traffic first, so that counters are not all zero.
     await ipamCall(service.socket, 'POST', '/v1/ipam/ip', { containerID: 'c', ifName: 'eth0', podNamespace: 'default', podName: 'ghost', podUID: 'u' })
-    const { status, body } = await get(port, '/metrics')
+    const { status, body } = await get(metricsPort, '/metrics')
     expect(status).toBe(200)
-    const lines = body.trimEnd().split('\n')
-    const names = new Set<string>()
-    for (const [i, line] of lines.entries()) {
-      if (i % 2 === 0) {
-        expect(line).toMatch(/^# TYPE spinneret_[a-z_]+ (counter|gauge)$/)
-      } else {
-        expect(line).toMatch(/^spinneret_[a-z_]+ \d+(\.\d+)?$/)
-        names.add(line.split(' ')[0] as string)
+    for (const line of body.trimEnd().split('\n')) {
+      if (line === '') continue // between families
+      if (line.startsWith('# HELP ') || line.startsWith('# TYPE ')) {
+        expect(line.split(' ')[2], line).toMatch(METRIC_FAMILY)
+        continue
       }
+      const name = line.split(/[{ ]/)[0] ?? ''
+      expect(name.replace(/_(bucket|sum|count)$/, ''), line).toMatch(METRIC_FAMILY)
+      expect(line, 'a pod name or an address in a metric').not.toMatch(/ghost|\d+\.\d+\.\d+\.\d+/)
     }
-    expect([...names].sort()).toEqual([...METRICS].sort())
   })
 
-  it('serves nothing else: not the IPAM API, not the webhooks, no debug pages', async () => {
-    for (const [method, path] of [
-      ['GET', '/'],
-      ['POST', '/v1/ipam/ip'],
-      ['DELETE', '/v1/ipam/ip'],
-      ['GET', '/v1/ipam/healthy'],
-      ['POST', '/v1/ipam/gc'],
-      ['POST', '/validate/spiderippool'],
-      ['POST', '/mutate/spiderippool'],
-      ['GET', '/debug/pprof/'],
-      ['GET', '/metrics/../../etc/passwd'],
-      ['POST', '/metrics'],
-      ['PUT', '/healthz'],
-    ] as const) {
-      expect(await get(port, path, method), `${method} ${path}`).toEqual({ status: 404, body: '404 Not Found' })
+  it('serve nothing else: not the IPAM API, not the webhooks, no debug pages', async () => {
+    for (const p of [healthPort, metricsPort]) {
+      for (const [method, path] of [
+        ['GET', '/'],
+        ['POST', '/v1/ipam/ip'],
+        ['DELETE', '/v1/ipam/ip'],
+        ['GET', '/v1/ipam/healthy'],
+        ['POST', '/v1/ipam/gc'],
+        ['POST', '/validate/spiderippool'],
+        ['POST', '/mutate/spiderippool'],
+        ['GET', '/debug/pprof/'],
+        ['GET', '/metrics/../../etc/passwd'],
+        ['POST', '/metrics'],
+        ['PUT', '/healthz'],
+      ] as const) {
+        expect(await get(p, path, method), `${method} ${path} on ${p}`).toEqual({ status: 404, body: '404 Not Found' })
+      }
     }
+    expect((await get(healthPort, '/metrics')).status).toBe(404)
+    expect((await get(metricsPort, '/healthz')).status).toBe(404)
   })
 
   it('tells why it is not ready, without the credentials it holds', async () => {
@@ -160,11 +154,12 @@ describe('the health and metrics port, to a caller without credentials', () => {
     )
     const lonely = await startService({ KUBECONFIG: kubeconfig }, 'node', { until: 'listening' })
     services.push(lonely)
-    const p = opsPort(lonely)
+    const p = portOf(lonely, 'health')
     const ready = await get(p, '/readyz')
     expect(ready.status).toBe(503)
     expect(ready.body).toMatch(/^not ready:\n/)
-    const answers = [ready.body, (await get(p, '/metrics')).body, (await get(p, '/healthz')).body, JSON.stringify((await ipamCall(lonely.socket, 'GET', '/v1/ipam/healthy')).body), lonely.output()]
+    const metrics = (await get(portOf(lonely, 'metrics'), '/metrics')).body
+    const answers = [ready.body, metrics, (await get(p, '/healthz')).body, JSON.stringify((await ipamCall(lonely.socket, 'GET', '/v1/ipam/healthy')).body), lonely.output()]
     for (const text of answers) expect(text).not.toContain(token)
   })
 })
