@@ -83,3 +83,32 @@ export async function forceDelete(core: k8s.CoreV1Api, pods: k8s.V1Pod[]): Promi
   }
   return `force-deleted ${pods.map((p) => p.metadata?.name).join(', ') || 'no pod'}`
 }
+
+/** The holder of the service's leader Lease, if any. */
+export async function leaderIdentity(kc: k8s.KubeConfig): Promise<string | undefined> {
+  const lease = await kc
+    .makeApiClient(k8s.CoordinationV1Api)
+    .readNamespacedLease({ namespace: 'spinneret-system', name: 'spinneret-leader' })
+    .catch(() => undefined)
+  return lease?.spec?.holderIdentity || undefined
+}
+
+/**
+ * kill -9 of the leader: the DaemonSet pod named in the Lease's holder (its node's service), or,
+ * when the holder is none of them, `killOther` (the run's own replica). Then waits until another
+ * replica holds the Lease. @returns what happened and how long the takeover took
+ */
+export async function killLeader(kc: k8s.KubeConfig, killOther: () => Promise<string>): Promise<string> {
+  const holder = await leaderIdentity(kc)
+  if (!holder) return 'no leader to kill'
+  const pods = (await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: 'spinneret-system', labelSelector: 'app.kubernetes.io/name=spinneret' })).items
+  const pod = pods.find((p) => holder.startsWith(`${p.metadata?.name}_`))
+  const t0 = Date.now()
+  const killed = pod?.spec?.nodeName ? killService(pod.spec.nodeName) : await killOther()
+  for (let i = 0; i < 600; i++) {
+    const now = await leaderIdentity(kc)
+    if (now && now !== holder) return `leader ${holder} killed (${killed}); ${now} took the Lease over in ${((Date.now() - t0) / 1000).toFixed(1)} s`
+    await sleep(100)
+  }
+  throw new Error(`nobody took the Lease over within 60 s of killing the leader ${holder}`)
+}

@@ -15,7 +15,7 @@ import { kubectl } from '../cluster/install.ts'
 import { runInNode } from '../cluster/node.ts'
 import { sleep } from '../control-plane/processes.ts'
 import { parseAllocatedIPs, parseSpiderIPPool } from '../../shared/api/index.ts'
-import { forceDelete, killPluginsFor, killService, restartApiserver, restartEtcd, stopKubelet } from './faults.ts'
+import { forceDelete, killLeader, killPluginsFor, killService, restartApiserver, restartEtcd, stopKubelet } from './faults.ts'
 import { violations, type PodState, type RecordView, type Snapshot, type Violation } from './invariants.ts'
 
 export interface ChaosSize {
@@ -108,7 +108,12 @@ export async function runChaos(size: ChaosSize, seed: number, log: (line: string
 
   // A third replica of the service, on the host, beside the DaemonSet's two: it serves no node but
   // competes for the leader's Lease (the leader reconciles the pools and scans the whole cluster).
-  const third = await startHostReplica(log)
+  let third = await startHostReplica(log)
+  const killThird = async () => {
+    third.child.kill('SIGKILL')
+    third = await startHostReplica(log)
+    return 'kill -9 of the host replica, started again'
+  }
 
   // Every pod the run sees (and which got an address), and when each force-deleted pod's record
   // went: polled all along.
@@ -168,6 +173,8 @@ export async function runChaos(size: ChaosSize, seed: number, log: (line: string
     await fault('restart of kube-apiserver', restartApiserver)
     await at(0.4)
     await fault('restart of etcd', restartEtcd)
+    await at(0.42)
+    await fault('kill -9 of the leader', () => killLeader(kc, killThird))
     await at(0.45)
     // A kubelet stopped past the node monitor's grace period; meanwhile its pods are force-deleted
     // (no kubelet will run their DEL) and the service on another node is killed mid-burst.
