@@ -36,6 +36,8 @@ describe('ratio, percentile, bytes', () => {
     expect(bytes(512)).toBe('512 B')
     expect(bytes(1536)).toBe('1.5 KiB')
     expect(bytes(1.5 * 1024 * 1024)).toBe('1.50 MiB')
+    expect(bytes(3 * 1024 ** 3)).toBe('3.00 GiB')
+    expect(bytes(2.5 * 1024 ** 4)).toBe('2.5 TiB')
   })
 })
 

@@ -46,7 +46,8 @@ export function bytes(n: number): string {
   if (Math.abs(n) < 1024) return `${Math.round(n)} B`
   if (Math.abs(n) < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`
   if (Math.abs(n) < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(2)} MiB`
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`
+  if (Math.abs(n) < 1024 ** 4) return `${(n / 1024 ** 3).toFixed(2)} GiB`
+  return `${(n / 1024 ** 4).toFixed(1)} TiB`
 }
 
 /** A table as aligned text: header, a rule, rows; every column as wide as its widest cell. */

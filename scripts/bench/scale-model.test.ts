@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { allocationCost, fitPoolSize, largestPool, leaseBytesPerSecond, relativeError, type CostConstants } from './scale-model.ts'
+import { allocationCost, fitPoolSize, project, largestPool, leaseBytesPerSecond, relativeError, type CostConstants } from './scale-model.ts'
 
 const c: CostConstants = { fixedBytes: 1000, bytesPerRecord: 100, reads: 3, otherWrites: 1, leaseBytes: 500, leaseRenewSeconds: 5 }
 
@@ -68,5 +68,17 @@ describe('relativeError', () => {
     expect(relativeError(108, 100)).toBeCloseTo(0.08)
     expect(relativeError(0, 0)).toBe(0)
     expect(relativeError(1, 0)).toBe(Infinity)
+  })
+})
+
+describe('project', () => {
+  it('gives every combination, leader-only and every node, with totals', () => {
+    const rows = project({ nodes: 5000, allocations: 150_000, records: [100, 5000], perWrite: [1, 4] }, c)
+    expect(rows).toHaveLength(8)
+    const worst = rows.find((r) => r.poolWatchers === 5000 && r.records === 5000 && r.perWrite === 1)!
+    expect(worst.bytesOutPerAlloc).toBe(5001 * 501_000)
+    expect(worst.bytesOutTotal).toBe(5001 * 501_000 * 150_000)
+    const leader = rows.find((r) => r.poolWatchers === 1 && r.records === 5000 && r.perWrite === 1)!
+    expect(leader.bytesOutPerAlloc).toBe(2 * 501_000)
   })
 })

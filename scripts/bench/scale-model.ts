@@ -110,3 +110,34 @@ export function fitPoolSize(points: readonly { records: number; bytes: number }[
 
 /** A measured value against the model's: the relative error, e.g. 0.08 for 8 % over. */
 export const relativeError = (measured: number, modelled: number): number => (modelled === 0 ? (measured === 0 ? 0 : Infinity) : (measured - modelled) / modelled)
+
+export interface ProjectionRow {
+  nodes: number
+  records: number
+  poolWatchers: number
+  perWrite: number
+  /** Bytes the API server sends for the pool, per allocation. */
+  bytesOutPerAlloc: number
+  /** The same for `allocations` allocations (e.g. every pod of the cluster started again). */
+  bytesOutTotal: number
+}
+
+/**
+ * The model over a cluster: every combination of records per pool and allocations per write, with
+ * only the leader watching pools and with every node's service watching them.
+ */
+export function project(
+  { nodes, allocations, records, perWrite }: { nodes: number; allocations: number; records: readonly number[]; perWrite: readonly number[] },
+  c: CostConstants = MEASURED_DEFAULTS,
+): ProjectionRow[] {
+  const rows: ProjectionRow[] = []
+  for (const poolWatchers of [1, nodes]) {
+    for (const r of records) {
+      for (const k of perWrite) {
+        const cost = allocationCost({ nodes, records: r, poolWatchers, perWrite: k }, c)
+        rows.push({ nodes, records: r, poolWatchers, perWrite: k, bytesOutPerAlloc: cost.poolBytesOut, bytesOutTotal: cost.poolBytesOut * allocations })
+      }
+    }
+  }
+  return rows
+}
