@@ -27,13 +27,13 @@ import { ipamCall, startService, type RunningService } from '../test/support/ser
 import { testControlPlane } from './control-plane/control-plane.ts'
 import { livePid, sleep } from './control-plane/processes.ts'
 import { parseAllocatedIPs, serializeAllocatedIPs } from '../shared/api/index.ts'
-import { apiserverMetrics, getRaw, metricsDelta } from './bench/apiserver.ts'
-import { bytes, cpuSecondsOf, formatTable, memoryOf, percentile, ratio, sumOf } from './bench/figures.ts'
+import { apiserverMetrics, deleteEndpoints, getRaw, metricsDelta } from './bench/apiserver.ts'
+import { bytes, cpuSecondsOf, formatTable, memoryOf, parsePrometheus, percentile, ratio, sumOf } from './bench/figures.ts'
 import { fitPoolSize, largestPool } from './bench/scale-model.ts'
 
 const SIZES = (process.env.BENCH_POOL_SIZES ?? '100,1000,5000').split(',').map(Number)
 const SAMPLES_1 = Number(process.env.BENCH_POOL_SAMPLES_1 ?? 20)
-const SAMPLES_50 = Number(process.env.BENCH_POOL_SAMPLES_50 ?? 100)
+const SAMPLES_50 = Number(process.env.BENCH_POOL_SAMPLES_50 ?? 200)
 const IN_FLIGHT = 50
 const NODES = 2
 const ETCD_DEFAULT_LIMIT = 1.5 * 1024 * 1024
@@ -107,15 +107,22 @@ async function main(): Promise<void> {
   const nodes = Array.from({ length: NODES }, (_, n) => `${tag}-node-${n}`)
   for (const n of nodes) await createNode(kc, n, { bench: tag })
 
-  // The service of an empty cluster (for the RSS per record), then the one the bench runs on.
-  const rssOfFresh = async () => {
-    const s = await startService({ NODE_NAME: nodes[0]! })
-    await sleep(5000)
-    const m = memoryOf(s.process.pid!)
-    await s.stop()
-    return m.rss
+  // The memory of a fresh service (the leader of its own Lease: it lists and watches every pool,
+  // and scans the cluster for leaks at once), settled 5 s: the median of 3, RSS and JS heap in use.
+  const memoryOfFresh = async () => {
+    const samples: { rss: number; heap: number }[] = []
+    for (let i = 0; i < 3; i++) {
+      const s = await startService({ NODE_NAME: nodes[0]! })
+      await sleep(5000)
+      const port = /"metrics listening".*?"port":(\d+)/.exec(s.output())?.[1]
+      const metrics = port ? parsePrometheus(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()) : new Map<string, number>()
+      samples.push({ rss: memoryOf(s.process.pid!).rss, heap: sumOf(metrics, 'nodejs_heap_size_used_bytes') })
+      await s.stop()
+    }
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[1]!
+    return { rss: median(samples.map((x) => x.rss)), heap: median(samples.map((x) => x.heap)) }
   }
-  const rssEmpty = await rssOfFresh()
+  const memoryEmpty = await memoryOfFresh()
 
   const segments: Segment[] = []
   const sizePoints: Record<string, { records: number; bytes: number; statusStringBytes: number }[]> = {}
@@ -194,7 +201,7 @@ async function main(): Promise<void> {
     await service.stop()
   }
   const records = (await Promise.all(made.map(({ pool }) => poolBytes(pool)))).reduce((s, b) => s + b.records, 0)
-  const rssFull = await rssOfFresh()
+  const memoryFull = await memoryOfFresh()
 
   // The limit: a status of N records (shaped as the bench's) just under it is stored, just over
   // it is refused. Written straight to the status (no service runs now: nobody collects them).
@@ -221,7 +228,10 @@ async function main(): Promise<void> {
     made.push({ namespace: '', pool: probe })
   }
 
-  for (const { namespace, pool } of made) await cleanUp(kc, { ...(namespace ? { namespace } : {}), pools: [pool] })
+  for (const { namespace, pool } of made) {
+    await cleanUp(kc, { ...(namespace ? { namespace } : {}), pools: [pool] })
+    if (namespace) await deleteEndpoints(kc, namespace)
+  }
   await cleanUp(kc, { nodes })
 
   // The figures.
@@ -233,13 +243,11 @@ async function main(): Promise<void> {
       segments.map((s) => [s.family, String(s.records), String(s.inFlight), f1(s.wallMsPerAlloc), f1(s.p50), f1(s.cpuMs.apiserver), f1(s.cpuMs.etcd), f1(s.cpuMs.service), s.poolWrites.toFixed(2), bytes(s.poolWatchBytes), String(s.failed)]),
     ),
   )
-  const smallest = Math.min(...SIZES)
-  const biggest = Math.max(...SIZES)
   for (const family of FAMILIES) {
     for (const inFlight of [1, IN_FLIGHT]) {
       const at = (size: number) =>
         segments.filter((s) => s.family === family.name && s.inFlight === inFlight).reduce((best, s) => (Math.abs(s.records - size) < Math.abs(best.records - size) ? s : best))
-      const [lo, hi] = [at(smallest), at(biggest)]
+      const [lo, hi] = [at(Math.min(...SIZES)), at(Math.max(...SIZES))]
       const wall = hi.wallMsPerAlloc / lo.wallMsPerAlloc
       const api = hi.cpuMs.apiserver / lo.cpuMs.apiserver
       const goal = inFlight === IN_FLIGHT ? ` (goal <= 3x: ${wall <= 3 && api <= 3 ? 'met' : 'NOT met'})` : ''
@@ -256,7 +264,11 @@ async function main(): Promise<void> {
     )
   }
   for (const line of limitChecks) console.log(`limit check: ${line}`)
-  console.log(`service RSS, fresh and settled 5 s: ${bytes(rssEmpty)} with no records, ${bytes(rssFull)} with ${records} records: ${bytes(((rssFull - rssEmpty) / records) * 10_000)} per 10,000 records`)
+  const per10k = (full: number, empty: number) => bytes(((full - empty) / records) * 10_000)
+  console.log(
+    `service memory, fresh and settled 5 s (median of 3): RSS ${bytes(memoryEmpty.rss)} with no records, ${bytes(memoryFull.rss)} with ${records} records (and their pods and endpoints): ${per10k(memoryFull.rss, memoryEmpty.rss)} per 10,000 records; ` +
+      `JS heap in use ${bytes(memoryEmpty.heap)} and ${bytes(memoryFull.heap)}: ${per10k(memoryFull.heap, memoryEmpty.heap)} per 10,000 records`,
+  )
 }
 
 try {

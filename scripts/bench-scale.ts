@@ -19,7 +19,7 @@ import { ensureControlPlane } from '../test/support/control-plane.ts'
 import { applyManifests, cleanUp, createNamespace, createNode, createPool, inParallel, kubeConfig, unique } from '../test/support/cluster.ts'
 import { ipamCall, startService, type RunningService } from '../test/support/service.ts'
 import { sleep } from './control-plane/processes.ts'
-import { apiserverMetrics, getRaw, metricsDelta } from './bench/apiserver.ts'
+import { apiserverMetrics, deleteEndpoints, getRaw, metricsDelta } from './bench/apiserver.ts'
 import { bytes, formatTable, memoryOf, sumOf } from './bench/figures.ts'
 import { allocationCost, MEASURED_DEFAULTS, leaseBytesPerSecond, project, relativeError } from './bench/scale-model.ts'
 
@@ -136,6 +136,7 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(services.map((s) => s.stop()))
     await cleanUp(kc, { namespace, pools: [pool], nodes })
+    await deleteEndpoints(kc, namespace)
   }
 
   const f = (x: number, d = 2) => x.toFixed(d)
