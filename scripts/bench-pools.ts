@@ -187,7 +187,7 @@ async function main(): Promise<void> {
             wallMsPerAlloc: wall / ok,
             p50: percentile(latencies, 50),
             cpuMs: { apiserver: per(c1.apiserver - c0.apiserver), etcd: per(c1.etcd - c0.etcd), service: per(c1.service - c0.service) },
-            poolWrites: sumOf(d, 'apiserver_request_total', { resource: 'spiderippools', subresource: 'status', verb: 'PUT' }) / ok,
+            poolWrites: sumOf(d, 'apiserver_request_total', { resource: 'spiderippools', subresource: 'status', verb: 'PUT', code: '200' }) / ok,
             poolWatchBytes: sumOf(d, 'apiserver_watch_events_sizes_sum', { resource: 'spiderippools' }) / ok,
             poolBytesRead: sumOf(d, 'apiserver_response_sizes_sum', { resource: 'spiderippools', verb: 'GET' }) / ok,
           })

@@ -41,6 +41,7 @@ interface Step {
   allWatches: number
   requestsPerAlloc: number
   poolWritesPerAlloc: number
+  poolConflictsPerAlloc: number
   poolWatchEventsPerAlloc: number
   poolWatchBytesPerAlloc: number
   modelledPoolWatchBytes: number
@@ -110,7 +111,9 @@ async function main(): Promise<void> {
       // The pool grows while measured: its mean size is what each event carried on average.
       const objectBytes = (bytesBefore + (await poolObjectBytes())) / 2
       const poolWatchers = sumOf(after, 'apiserver_longrunning_requests', { verb: 'WATCH', resource: 'spiderippools' })
-      const poolWrites = sumOf(d, 'apiserver_request_total', { resource: 'spiderippools', subresource: 'status', verb: 'PUT' }) / ok
+      // Writes that were stored (a 409 sends no event); the conflicts apart.
+      const poolWrites = sumOf(d, 'apiserver_request_total', { resource: 'spiderippools', subresource: 'status', verb: 'PUT', code: '200' }) / ok
+      const poolConflicts = sumOf(d, 'apiserver_request_total', { resource: 'spiderippools', subresource: 'status', verb: 'PUT', code: '409' }) / ok
       const requests = requestsIn(d)
       steps.push({
         services: count,
@@ -118,6 +121,7 @@ async function main(): Promise<void> {
         allWatches: sumOf(after, 'apiserver_longrunning_requests', { verb: 'WATCH' }),
         requestsPerAlloc: requests / ok,
         poolWritesPerAlloc: poolWrites,
+        poolConflictsPerAlloc: poolConflicts,
         poolWatchEventsPerAlloc: sumOf(d, 'apiserver_watch_events_total', { resource: 'spiderippools' }) / ok,
         poolWatchBytesPerAlloc: sumOf(d, 'apiserver_watch_events_sizes_sum', { resource: 'spiderippools' }) / ok,
         modelledPoolWatchBytes: allocationCost({ nodes: count, records: RECORDS, poolWatchers, perWrite: 1 / poolWrites }, { ...MEASURED_DEFAULTS, fixedBytes: objectBytes, bytesPerRecord: 0 }).poolWatchBytes,
@@ -143,13 +147,14 @@ async function main(): Promise<void> {
   console.log(`npm run bench:scale, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (shared with other work): one pool of ~${RECORDS} records, ${ALLOCATIONS} allocations per step, ${IN_FLIGHT} in flight, spread over the services`)
   console.log(
     formatTable(
-      ['services', 'pool watchers', 'all watches', 'requests/alloc', 'pool writes/alloc', 'pool watch events/alloc', 'pool watch bytes/alloc', 'model', 'error', 'all watch bytes/alloc', 'idle watch bytes/s', 'model (lease)', 'idle requests/s', 'service RSS mean', 'failed'],
+      ['services', 'pool watchers', 'all watches', 'requests/alloc', 'pool writes/alloc', '409s/alloc', 'pool watch events/alloc', 'pool watch bytes/alloc', 'model', 'error', 'all watch bytes/alloc', 'idle watch bytes/s', 'model (lease)', 'idle requests/s', 'service RSS mean', 'failed'],
       steps.map((s) => [
         String(s.services),
         String(s.poolWatchers),
         String(s.allWatches),
         f(s.requestsPerAlloc),
         f(s.poolWritesPerAlloc),
+        f(s.poolConflictsPerAlloc),
         f(s.poolWatchEventsPerAlloc),
         bytes(s.poolWatchBytesPerAlloc),
         bytes(s.modelledPoolWatchBytes),

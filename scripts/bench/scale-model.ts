@@ -55,10 +55,14 @@ export interface AllocationCost {
   poolWatchBytes: number
 }
 
-/** Measured on this project (npm run bench:pools / bench:scale); the model's defaults. */
+/**
+ * The model's defaults, measured here on 2026-11-29: npm run bench:pools (an IPv4 pool object is
+ * ~1,000 bytes + 120 a record with Deployment-style pod names in a 15-character namespace; IPv6
+ * 123), npm run bench:scale (3.7 requests per allocation at 1 service; a Lease event ~500 bytes).
+ */
 export const MEASURED_DEFAULTS: CostConstants = {
-  fixedBytes: 1200,
-  bytesPerRecord: 110,
+  fixedBytes: 1000,
+  bytesPerRecord: 120,
   reads: 3,
   otherWrites: 1,
   leaseBytes: 500,
