@@ -105,10 +105,46 @@ function containerdConfig(): string {
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
+    # The floor of the benchmarks (npm run bench:pods): pods of the RuntimeClass whose handler is
+    # host-local get the same macvlan network with the reference host-local IPAM, from a folder
+    # of their own (the default loader skips folders, so the node's network stays the seed's).
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.${FLOOR_HANDLER}]
+      runtime_type = "io.containerd.runc.v2"
+      cni_conf_dir = "${FLOOR_CONF_DIR}"
+      cni_max_conf_num = 1
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.${FLOOR_HANDLER}.options]
+        SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/opt/cni/bin"
     conf_dir = "/etc/cni/net.d"
 `
+}
+
+/** containerd's runtime handler (a RuntimeClass's `handler`) whose pods get the floor network. */
+export const FLOOR_HANDLER = 'host-local'
+export const FLOOR_CONF_DIR = '/etc/cni/net.d/host-local'
+/** The floor network's name: host-local keeps its leases in /var/lib/cni/networks/<name>. */
+export const FLOOR_NETWORK = 'macvlan-host-local'
+
+/**
+ * The floor network of a node: the seed's macvlan with host-local as IPAM, from a /24 of its own
+ * (198.19.<last octet of the node's address>.0/24, in the benchmark range), since host-local
+ * knows nothing of other nodes.
+ */
+export function floorNetworkConfig(node: NodeDescription): string {
+  const octet = nodeIP(node).split('.')[3]
+  return JSON.stringify(
+    {
+      cniVersion: '0.3.1',
+      type: 'macvlan',
+      mode: 'bridge',
+      master: 'ens192',
+      name: FLOOR_NETWORK,
+      ipam: { type: 'host-local', ranges: [[{ subnet: `198.19.${octet}.0/24`, rangeStart: `198.19.${octet}.2`, rangeEnd: `198.19.${octet}.254` }]] },
+    },
+    null,
+    2,
+  )
 }
 
 function kubeletConfig(node: NodeDescription): string {
@@ -221,6 +257,8 @@ export async function startNode(node: NodeDescription, access: NodeAccess, netwo
   fs.writeFileSync(path.join(nodeRoot(node.name, '/var/lib/kubelet'), 'config.yaml'), kubeletConfig(node))
   fs.writeFileSync(path.join(nodeRoot(node.name, '/etc/kubernetes'), 'kubelet.conf'), kubeletKubeconfig(access), { mode: 0o600 })
   fs.writeFileSync(path.join(nodeRoot(node.name, '/etc/cni/net.d'), network.name), network.config)
+  fs.mkdirSync(nodeRoot(node.name, FLOOR_CONF_DIR), { recursive: true })
+  fs.writeFileSync(path.join(nodeRoot(node.name, FLOOR_CONF_DIR), `10-${FLOOR_NETWORK}.conf`), floorNetworkConfig(node))
   // The reference plugins (macvlan, loopback for the sandbox's lo...); the IPAM plugin is
   // installed by the project's DaemonSet, as on any cluster.
   const binDir = nodeRoot(node.name, '/opt/cni/bin')
