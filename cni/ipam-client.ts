@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { CniCode, CniError } from './cni-error.ts'
-import { issueText } from './issue-text.ts'
+import { issueText } from '../shared/api/common/issue-text.ts'
 import { IpamAnswerSchema, type IpamAnswer } from './ipam-answer-schema.ts'
 import { cniCodeFor } from './service-errors.ts'
 import { ServiceErrorSchema, type ServiceError } from './service-error-schema.ts'
@@ -118,7 +118,7 @@ export const ipamClient = (transport: Transport, socketPath: string, timeoutMs: 
       throw new CniError(
         CniCode.ipamRefused,
         `IPAM service at ${socketPath} answered ${req.method} ${req.path} with an unexpected body`,
-        issueText(parsed.issues),
+        issueText(parsed.issues[0]),
       )
     }
     return parsed.output
