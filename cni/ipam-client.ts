@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { CniCode, CniError } from './cni-error.ts'
 import { issueText } from '../shared/api/common/issue-text.ts'
-import { IpamAnswerSchema, type IpamAnswer } from './ipam-answer-schema.ts'
+import { IpamAnswerSchema, type IpamAnswer } from '../shared/api/ipam/ipam-answer.ts'
 import { cniCodeFor } from './service-errors.ts'
 import { ServiceErrorSchema, type ServiceError } from './service-error-schema.ts'
 import { TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.ts'

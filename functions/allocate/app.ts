@@ -4,7 +4,7 @@ import { onIpamError } from '../lib/http-errors.ts'
 import { parseBody, parseInput } from '../lib/parse-body.ts'
 import { traceOf } from '../lib/request-trace.ts'
 import { allocateIPs } from './allocate-ips.ts'
-import { AllocateRequestSchema } from './allocate-request.ts'
+import { AllocateRequestSchema } from '../../shared/api/ipam/allocate-request.ts'
 import { checkIPs, CheckQuerySchema } from './check-ips.ts'
 
 /**

@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { NonEmpty as Name } from '../lib/pod-request-fields.ts'
+import { NonEmpty as Name } from '../../shared/api/ipam/request-fields.ts'
 import { ipamResponse, type IpamResponse } from '../../shared/allocate/ipam-response.ts'
 import { IpamError } from '../../shared/errors.ts'
 import type { Deps } from '../lib/deps.ts'

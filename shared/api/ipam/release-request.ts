@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { PodRequestFields } from '../lib/pod-request-fields.ts'
+import { PodRequestFields } from './request-fields.ts'
 
 /** DELETE /v1/ipam/ip, as Spiderpool's IPAM plugin sends it. */
 export const ReleaseRequestSchema = v.object(PodRequestFields)

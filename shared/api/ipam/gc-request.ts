@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { NonEmpty as Name } from '../lib/pod-request-fields.ts'
+import { NonEmpty as Name } from './request-fields.ts'
 
 
 /** POST /v1/ipam/gc: CNI GC's `cni.dev/valid-attachments` for one network, as the plugin sends it. */

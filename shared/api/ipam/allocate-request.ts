@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { absentOrNull, NonEmpty, PodRequestFields } from '../lib/pod-request-fields.ts'
+import { absentOrNull, NonEmpty, PodRequestFields } from './request-fields.ts'
 
 /** POST /v1/ipam/ip, as Spiderpool's IPAM plugin sends it (its IpamAddArgs). */
 export const AllocateRequestSchema = v.object({
