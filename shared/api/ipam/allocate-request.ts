@@ -13,3 +13,5 @@ export const AllocateRequestSchema = v.object({
   network: absentOrNull(v.string()),
 })
 export type AllocateRequest = v.InferOutput<typeof AllocateRequestSchema>
+/** What a client sends (the plugin): the schema's input side, so the two cannot drift apart. */
+export type AllocateRequestBody = v.InferInput<typeof AllocateRequestSchema>
