@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['shared/**/*.test.ts', 'functions/**/*.test.ts', 'cni/**/*.test.ts'],
+          include: ['shared/**/*.test.ts', 'kube/**/*.test.ts', 'functions/**/*.test.ts', 'cni/**/*.test.ts'],
         },
       },
       {

@@ -3,7 +3,7 @@ import type { SpiderIPPool, SpiderSubnet } from '../../shared/api/index.ts'
 import { createLogger } from '../../shared/log.ts'
 import { ownerLabels, pool, subnet } from '../../shared/reconcile/fixtures.testkit.ts'
 import type { WatchEventType, WatchHandler, WatchKind, WatchSource, WatchedObjects } from '../../shared/store/store.ts'
-import type { WorkloadView } from '../../shared/store/views.ts'
+import type { WorkloadView } from '../../shared/api/views.ts'
 import { createDispatcher, type DispatcherDeps } from './dispatcher.ts'
 
 /** Stands in for kube-watch: the test emits events and sets what a list returns. */

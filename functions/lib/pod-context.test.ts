@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { IpamError } from '../../shared/errors.ts'
 import { MemoryStore } from '../../shared/store/memory-store.ts'
-import type { PodView } from '../../shared/store/views.ts'
+import type { PodView } from '../../shared/api/views.ts'
 import { readLivePod } from './pod-context.ts'
 
 const pod = (uid: string): PodView => ({ namespace: 'default', name: 'web-0', uid, labels: {}, annotations: {}, ownerReferences: [] })

@@ -1,7 +1,7 @@
 import { KIND, type SpiderIPPool, type SpiderReservedIP } from '../api/index.ts'
 import { IpamError } from '../errors.ts'
 import { parseIpRanges, subtractRanges, type IpFamily, type IpRange } from '../ip/index.ts'
-import { familyOf, ipsOf } from '../reconcile/address-space.ts'
+import { familyOf, ipsOf } from '../api/address-space.ts'
 
 const ownerOf = (pool: SpiderIPPool) => ({ kind: KIND.ipPool, name: pool.metadata.name })
 

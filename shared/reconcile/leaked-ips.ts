@@ -1,6 +1,6 @@
 import { parseAllocatedIPs, type SpiderEndpoint, type SpiderIPPool } from '../api/index.ts'
 import { deadPodReason, keepsStatefulSetIPs } from '../allocate/pod-rules.ts'
-import type { PodView } from '../store/views.ts'
+import type { PodView } from '../api/views.ts'
 
 /** What a scan for leaked addresses read, in this order (see leakedIPs for why the order matters). */
 export interface LeakScan {

@@ -2,7 +2,7 @@ import type { WebhookConfiguration } from '../admission/ca-bundle.ts'
 import type { IPPoolStatus, SpiderEndpoint, SpiderIPPool, SpiderReservedIP, SpiderSubnet, SubnetStatus } from '../api/index.ts'
 import type { ClaimRegistry } from '../claims/index.ts'
 import { StoreConflict, type Freshness, type Store, type WebhookConfigurationKind, type WebhookStore } from './store.ts'
-import type { ControllerView, NamespaceView, NodeView, PodView, SecretView, WorkloadView } from './views.ts'
+import type { ControllerView, NamespaceView, NodeView, PodView, SecretView, WorkloadView } from '../api/views.ts'
 
 type Versioned = { metadata: { name: string; namespace?: string; resourceVersion?: string } }
 
