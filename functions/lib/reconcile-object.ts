@@ -3,6 +3,7 @@ import { isIpamError } from '../../shared/errors.ts'
 import { silentLogger, type Logger, type LogFields } from '../../shared/log.ts'
 import { retryOnConflict, type RetryOptions } from '../../shared/store/retry-on-conflict.ts'
 import type { Store } from '../../shared/store/store.ts'
+import type { PoolWriter } from './pool-writer.ts'
 
 /** What every reconcile function takes. */
 export interface ReconcileDeps {
@@ -10,6 +11,8 @@ export interface ReconcileDeps {
   log?: Logger
   /** Conflict retry tuning; tests pass a no-op sleep. */
   retry?: RetryOptions
+  /** The process's one writer of pool status (the service's PoolWriter); without it, the store. */
+  poolWriter?: Pick<PoolWriter, 'writeStatus'>
 }
 
 type Versioned<TStatus> = { metadata: { resourceVersion?: string }; status: TStatus }

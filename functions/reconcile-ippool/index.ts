@@ -17,7 +17,7 @@ export const reconcile = (name: string, deps: ReconcileDeps): Promise<ReconcileO
       read: () => deps.store.getPool(name),
       decide: async (pool) => decidePool(pool),
       writeFinalizers: (pool, finalizers) => deps.store.replacePoolFinalizers(pool, finalizers),
-      writeStatus: (pool, status) => deps.store.replacePoolStatus(pool, status),
+      writeStatus: (pool, status) => (deps.poolWriter ? deps.poolWriter.writeStatus(pool, status) : deps.store.replacePoolStatus(pool, status)),
     },
     deps,
   )
