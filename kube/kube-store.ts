@@ -249,7 +249,7 @@ export class KubeStore implements Store, WebhookStore, EventStore, LeaseStore {
     const body = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: CLAIMS_CONFIGMAP, ...(resourceVersion === undefined ? {} : { resourceVersion }) },
+      metadata: { name: CLAIMS_CONFIGMAP, resourceVersion },
       data: serializeClaims(registry.claims),
     }
     const written = resourceVersion === undefined

@@ -28,7 +28,7 @@ const owners = (refs: NonNullable<RawObject['metadata']>['ownerReferences']): Ow
     kind: r.kind,
     name: r.name,
     uid: r.uid,
-    ...(r.controller === undefined ? {} : { controller: r.controller }),
+    controller: r.controller,
   }))
 
 export const toPodView = (pod: RawObject): PodView => {
@@ -124,7 +124,7 @@ export const toSecretView = (secret: RawSecret): SecretView => ({
   namespace: secret.metadata?.namespace ?? '',
   name: secret.metadata?.name ?? '',
   ...(secret.metadata?.resourceVersion === undefined ? {} : { resourceVersion: secret.metadata.resourceVersion }),
-  ...(secret.type === undefined ? {} : { type: secret.type }),
+  type: secret.type,
   data: Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, fromBase64(value)])),
 })
 
@@ -134,9 +134,9 @@ export const secretBody = (secret: SecretView) => ({
   metadata: {
     name: secret.name,
     namespace: secret.namespace,
-    ...(secret.resourceVersion === undefined ? {} : { resourceVersion: secret.resourceVersion }),
+    resourceVersion: secret.resourceVersion,
   },
-  ...(secret.type === undefined ? {} : { type: secret.type }),
+  type: secret.type,
   data: Object.fromEntries(Object.entries(secret.data).map(([key, value]) => [key, toBase64(value)])),
 })
 

@@ -69,7 +69,7 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps, trace: R
     namespaceAnnotations: ctx.namespace.annotations,
     ...(request.defaultIPv4IPPool ? { cniDefaultIPv4IPPool: request.defaultIPv4IPPool } : {}),
     ...(request.defaultIPv6IPPool ? { cniDefaultIPv6IPPool: request.defaultIPv6IPPool } : {}),
-    ...(request.cleanGateway !== undefined ? { cleanGateway: request.cleanGateway } : {}),
+    cleanGateway: request.cleanGateway,
     autoPools: deps.config.autoPools !== false,
   }
   const read = early ?? (await readCandidatePools(deps, poolsToRead(selection)))

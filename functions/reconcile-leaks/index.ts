@@ -59,8 +59,8 @@ export async function collectLeakedIPs(deps: LeakDeps): Promise<LeakOutcome> {
     if (set) {
       statefulSets.set(key, {
         name: set.name,
-        ...(set.replicas === undefined ? {} : { replicas: set.replicas }),
-        ...(set.ordinalsStart === undefined ? {} : { ordinalsStart: set.ordinalsStart }),
+        replicas: set.replicas,
+        ordinalsStart: set.ordinalsStart,
       })
     }
   }
@@ -72,7 +72,7 @@ export async function collectLeakedIPs(deps: LeakDeps): Promise<LeakOutcome> {
     pods,
     statefulSets,
     now,
-    ...(deps.nodeName === undefined ? {} : { node: deps.nodeName }),
+    node: deps.nodeName,
     ...(downNodes ? { downNodes, nodeDownGraceSeconds: deps.nodeDownGraceSeconds } : {}),
   }
   const leaks = leakedIPs(scan)
