@@ -10,7 +10,7 @@ export const poolFamily = (pool: SpiderIPPool): IpFamily => familyOf(pool.spec, 
 
 /**
  * What a pool may hand out: ips − excludeIPs − reserved IPs. Reserved IPs only narrow future
- * allocations; records already holding one stay (spiderpool-compat.md, SpiderReservedIP).
+ * allocations; records already holding one stay, as in Spiderpool.
  */
 export const availableRanges = (pool: SpiderIPPool, reserved: readonly IpRange[]): IpRange[] => {
   const family = poolFamily(pool)

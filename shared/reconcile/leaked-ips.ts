@@ -36,8 +36,8 @@ export interface Leak {
 }
 
 /**
- * The allocation records whose pod will never use them again (spiderpool-compat.md, "Leaked
- * IPs"): the pod is gone, replaced by another incarnation, finished for good, or terminating past
+ * The allocation records whose pod will never use them again (Spiderpool's IP GC rules): the
+ * pod is gone, replaced by another incarnation, finished for good, or terminating past
  * its deadline. A StatefulSet's record stays while the set still wants that ordinal: its next pod
  * gets the address back.
  *

@@ -2,7 +2,7 @@ import * as v from 'valibot'
 
 /**
  * `allocatedIPCount` / `totalIPCount` are int64 in Spiderpool, capped at INT64_MAX
- * (9223372036854775807, spiderpool-compat.md). We keep them as JS numbers:
+ * (9223372036854775807, as Spiderpool writes it). We keep them as JS numbers:
  *
  * - In memory the cap is IP_COUNT_CAP = Number(INT64_MAX) = 2^63, the nearest double. That is also
  *   what JSON.parse makes of the cap Spiderpool writes, so a capped count reads and compares the
