@@ -53,7 +53,8 @@ describe('ADD: the request', () => {
   it('leaves out the pools and clean_gateway the config does not set, and uses the default socket', async () => {
     const out = await add(() => answer(200, dualStackTwoNics))
     expect(out.calls[0]?.socketPath).toBe('/var/run/spidernet/spiderpool.sock')
-    expect(Object.keys(out.calls[0]?.body as object).sort()).toEqual(
+    // What goes on the wire: the JSON text of the body.
+    expect(Object.keys(JSON.parse(JSON.stringify(out.calls[0]?.body)) as object).sort()).toEqual(
       ['containerID', 'ifName', 'netNamespace', 'network', 'podName', 'podNamespace', 'podUID'].sort(),
     )
   })

@@ -19,7 +19,7 @@ export const cmdAdd: Verb = async ({ env, args, conf, version, client, log }) =>
     ...pod,
     ...(ipam.default_ipv4_ippool ? { defaultIPv4IPPool: ipam.default_ipv4_ippool } : {}),
     ...(ipam.default_ipv6_ippool ? { defaultIPv6IPPool: ipam.default_ipv6_ippool } : {}),
-    ...(ipam.clean_gateway !== undefined ? { cleanGateway: ipam.clean_gateway } : {}),
+    cleanGateway: ipam.clean_gateway,
     // Forwarded so that the service refuses it for both plugins alike (it is not supported).
     ...(ipam.match_master_subnet ? { matchMasterSubnet: true } : {}),
     network: conf.name,

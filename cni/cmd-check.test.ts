@@ -85,7 +85,7 @@ describe('CHECK', () => {
 
   it('names a malformed prevResult key (7)', async () => {
     const out = await check(prevResult([{ address: 42 }]), () => answer(200, allocation))
-    expect(errorOf(out)).toMatchObject({ code: 7, msg: 'invalid network config: prevResult.ips.0.address: expected an address string' })
+    expect(errorOf(out)).toMatchObject({ code: 7, msg: 'invalid network config: prevResult.ips[0].address: expected an address string' })
   })
 
   it('is 11 when the service is unreachable', async () => {

@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { parseCidr } from './address.ts'
 import { CniCode, CniError } from './cni-error.ts'
-import { issueText } from './issue-text.ts'
+import { issueText } from '../shared/api/common/issue-text.ts'
 import { requirePodRef } from './k8s-args.ts'
 import { PrevResultSchema, type PrevResult } from './prev-result-schema.ts'
 import type { Verb } from './verb.ts'
@@ -14,7 +14,7 @@ const readPrevResult = (raw: unknown): PrevResult => {
   if (!parsed.success) {
     throw new CniError(
       CniCode.invalidNetworkConfig,
-      `invalid network config: ${issueText(parsed.issues, 'prevResult')}`,
+      `invalid network config: ${issueText(parsed.issues[0], 'prevResult')}`,
     )
   }
   return parsed.output

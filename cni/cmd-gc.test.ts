@@ -55,8 +55,8 @@ describe('GC', () => {
 
   it.each([
     [{ 'cni.dev/valid-attachments': 'all' }, 'cni.dev/valid-attachments: expected an array of attachments'],
-    [{ 'cni.dev/attachments': [{ containerID: 'a' }] }, 'cni.dev/attachments.0.ifname: required'],
-    [{ 'cni.dev/valid-attachments': [{ containerID: 1, ifname: 'eth0' }] }, 'cni.dev/valid-attachments.0.containerID: expected'],
+    [{ 'cni.dev/attachments': [{ containerID: 'a' }] }, 'cni.dev/attachments[0].ifname: required'],
+    [{ 'cni.dev/valid-attachments': [{ containerID: 1, ifname: 'eth0' }] }, 'cni.dev/valid-attachments[0].containerID: expected'],
   ])('names a malformed attachment list (7)', async (extra, message) => {
     const out = await gc(extra)
     expect(errorOf(out).code).toBe(7)

@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { CniCode, CniError } from './cni-error.ts'
-import { issueText } from './issue-text.ts'
+import { issueText } from '../shared/api/common/issue-text.ts'
 import { AttachmentsSchema, type Attachment } from './gc-attachments-schema.ts'
 import type { RawConf } from './load-net-conf.ts'
 import type { Verb } from './verb.ts'
@@ -16,7 +16,7 @@ const readAttachments = (raw: RawConf): readonly Attachment[] => {
   }
   const parsed = v.safeParse(AttachmentsSchema, raw[key])
   if (!parsed.success) {
-    const problem = issueText(parsed.issues, key)
+    const problem = issueText(parsed.issues[0], key)
     throw new CniError(CniCode.invalidNetworkConfig, `invalid network config: ${problem}`)
   }
   return parsed.output

@@ -120,7 +120,7 @@ describe('dispatch: network config (code 7)', () => {
     ['no ipam', JSON.stringify({ cniVersion: '1.0.0', name: 'net' }), 'ipam: required'],
     ['ipam not an object', stdinWith('spiderpool'), 'ipam: expected an ipam object'],
     ['pools not an array', stdinWith({ default_ipv4_ippool: 'pool-a' }), 'ipam.default_ipv4_ippool: expected an array'],
-    ['a pool not a string', stdinWith({ default_ipv6_ippool: ['ok', 7] }), 'ipam.default_ipv6_ippool.1:'],
+    ['a pool not a string', stdinWith({ default_ipv6_ippool: ['ok', 7] }), 'ipam.default_ipv6_ippool[1]:'],
     ['clean_gateway a string', stdinWith({ clean_gateway: 'true' }), 'ipam.clean_gateway: expected a boolean'],
     ['socket path a number', stdinWith({ ipam_unix_socket_path: 5 }), 'ipam.ipam_unix_socket_path:'],
     ['unknown log level', stdinWith({ log_level: 'verbose' }), 'ipam.log_level: expected one of'],

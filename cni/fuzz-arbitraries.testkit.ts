@@ -157,7 +157,7 @@ export const validCallConfArb = fc
       cniVersion: '1.1.0',
       name: 'macvlan-underlay',
       type: 'macvlan',
-      ipam: { type: 'spiderpool', ...(timeout === undefined ? {} : { timeout_seconds: timeout }) },
+      ipam: { type: 'spiderpool', timeout_seconds: timeout },
       prevResult,
       'cni.dev/valid-attachments': attachments,
     }),

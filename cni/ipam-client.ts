@@ -1,58 +1,26 @@
 import * as v from 'valibot'
+import type { AllocateRequestBody } from '../shared/api/ipam/allocate-request.ts'
+import type { CheckQueryInput } from '../shared/api/ipam/check-query.ts'
+import type { GcRequestBody } from '../shared/api/ipam/gc-request.ts'
+import type { ReleaseRequestBody } from '../shared/api/ipam/release-request.ts'
 import { CniCode, CniError } from './cni-error.ts'
-import { issueText } from './issue-text.ts'
-import { IpamAnswerSchema, type IpamAnswer } from './ipam-answer-schema.ts'
+import { issueText } from '../shared/api/common/issue-text.ts'
+import { IpamAnswerSchema, type IpamAnswer } from '../shared/api/ipam/ipam-answer.ts'
 import { cniCodeFor } from './service-errors.ts'
 import { ServiceErrorSchema, type ServiceError } from './service-error-schema.ts'
 import { TransportError, type Transport, type TransportRequest, type TransportResponse } from './transport.ts'
 
-/** Body of `POST /v1/ipam/ip` (Spiderpool's IpamAddArgs, plus `network`). */
-export interface AllocateRequest {
-  readonly containerID: string
-  readonly ifName: string
-  readonly netNamespace: string
-  readonly podNamespace: string
-  readonly podName: string
-  readonly podUID: string
-  readonly defaultIPv4IPPool?: readonly string[]
-  readonly defaultIPv6IPPool?: readonly string[]
-  readonly cleanGateway?: boolean
-  readonly matchMasterSubnet?: boolean
-  /** The CNI network name, so the service can scope GC to one network. */
-  readonly network: string
-}
-
-/** Body of `DELETE /v1/ipam/ip` (Spiderpool's IpamDelArgs). */
-export interface ReleaseRequest {
-  readonly containerID: string
-  readonly ifName: string
-  readonly netNamespace?: string
-  readonly podNamespace: string
-  readonly podName: string
-  readonly podUID: string
-}
-
-/** Query of the read-only `GET /v1/ipam/ip`. */
-export interface LookupQuery {
-  readonly podNamespace: string
-  readonly podName: string
-  readonly podUID: string
-  readonly ifName: string
-}
-
-/** Body of `POST /v1/ipam/gc`: release this network's allocations on this node not listed here. */
-export interface GcRequest {
-  readonly network: string
-  readonly validAttachments: readonly { readonly containerID: string; readonly ifName: string }[]
-}
-
+/**
+ * The bodies are the input side of the service's own schemas (shared/api/ipam): one contract, checked
+ * on both ends. Type-only imports: the plugin bundles none of the service's request schemas.
+ */
 export interface IpamClient {
-  allocate(req: AllocateRequest): Promise<IpamAnswer>
+  allocate(req: AllocateRequestBody): Promise<IpamAnswer>
   /** 'unknown' when the service has no such pod or allocation: nothing left to release. */
-  release(req: ReleaseRequest): Promise<'released' | 'unknown'>
+  release(req: ReleaseRequestBody): Promise<'released' | 'unknown'>
   /** undefined when the pod has no allocation for that NIC. */
-  lookup(query: LookupQuery): Promise<IpamAnswer | undefined>
-  gc(req: GcRequest): Promise<void>
+  lookup(query: CheckQueryInput): Promise<IpamAnswer | undefined>
+  gc(req: GcRequestBody): Promise<void>
   healthy(): Promise<void>
 }
 
@@ -118,7 +86,7 @@ export const ipamClient = (transport: Transport, socketPath: string, timeoutMs: 
       throw new CniError(
         CniCode.ipamRefused,
         `IPAM service at ${socketPath} answered ${req.method} ${req.path} with an unexpected body`,
-        issueText(parsed.issues),
+        issueText(parsed.issues[0]),
       )
     }
     return parsed.output

@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { CniCode, CniError } from './cni-error.ts'
-import { issueText } from './issue-text.ts'
+import { issueText } from '../shared/api/common/issue-text.ts'
 import { NetConfSchema, type NetConf } from './net-conf-schema.ts'
 import { isSupportedVersion, LATEST_VERSION, SUPPORTED_VERSIONS, type CniVersion } from './versions.ts'
 
@@ -46,7 +46,7 @@ export const loadNetConf = (raw: RawConf): LoadedConf => {
   }
   const parsed = v.safeParse(NetConfSchema, raw)
   if (!parsed.success) {
-    throw new CniError(CniCode.invalidNetworkConfig, `invalid network config: ${issueText(parsed.issues)}`)
+    throw new CniError(CniCode.invalidNetworkConfig, `invalid network config: ${issueText(parsed.issues[0])}`)
   }
   return { conf: parsed.output, version: answerVersion(raw) }
 }

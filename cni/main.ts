@@ -4,6 +4,7 @@
  * and Bun, and is what `bun build --compile` turns into dist/cni/spinneret.
  */
 import process from 'node:process'
+import { formatEntry } from '../shared/log.ts'
 import { dispatch } from './dispatch.ts'
 import { fetchUnixTransport } from './fetch-unix-transport.ts'
 import { readStdin, writeFd } from './stdio.ts'
@@ -18,16 +19,19 @@ const connect = 'Bun' in globalThis ? fetchUnixTransport : unixSocketTransport
 // The runtime never passes arguments to a plugin, so it cannot start this by accident.
 if (process.argv[2] === 'install') {
   const { installPlugin } = await import('./install.ts')
+  // The one logger's line format: what it did on stdout (the init container's log), a failure on stderr.
+  const line = (level: 'info' | 'error', msg: string, fields = {}) =>
+    `${formatEntry({ time: new Date().toISOString(), level, msg, fields })}\n`
   const dir = process.argv[3]
   const self = process.execPath
   try {
     if (!dir) throw new Error('usage: spinneret install <CNI bin dir>, e.g. spinneret install /host/opt/cni/bin')
     if (/^(node|bun|deno)$/.test(self.split('/').pop() ?? '')) throw new Error(`install copies the compiled plugin itself, not ${self}: run dist/cni/spinneret install <dir>`)
     const { installed, unchanged } = installPlugin(self, dir)
-    await writeFd(1, `${JSON.stringify({ msg: 'CNI plugin installed', installed, unchanged })}\n`)
+    await writeFd(1, line('info', 'CNI plugin installed', { installed, unchanged }))
     process.exit(0)
   } catch (e) {
-    await writeFd(2, `${JSON.stringify({ level: 'error', msg: e instanceof Error ? e.message : String(e) })}\n`)
+    await writeFd(2, line('error', e instanceof Error ? e.message : String(e)))
     process.exit(1)
   }
 }

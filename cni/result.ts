@@ -1,6 +1,6 @@
 import { parseCidr, parseIp } from './address.ts'
 import { CniCode, CniError } from './cni-error.ts'
-import type { IpamAnswer } from './ipam-answer-schema.ts'
+import type { IpamAnswer } from '../shared/api/ipam/ipam-answer.ts'
 import { ipsCarryVersion, type CniVersion } from './versions.ts'
 
 /** An IPAM plugin's result: no `interfaces`, no `ips[].interface` (the main plugin adds those). */

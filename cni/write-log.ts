@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer'
 import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { dirname, join, parse } from 'node:path'
+import { formatEntry } from '../shared/log.ts'
 
 /**
  * How `log_file_path` rotates, with the meaning of Spiderpool's keys (lumberjack's): once an
@@ -72,8 +73,8 @@ export const writeLog = (
       appendFileSync(filePath, text)
       return
     } catch (e) {
-      const warning = { level: 'warn', msg: 'cannot write log file', filePath, error: String(e) }
-      stderr(`${JSON.stringify(warning)}\n`)
+      const warning = { time: now.toISOString(), level: 'warn', msg: 'cannot write log file', fields: { filePath, error: e } } as const
+      stderr(`${formatEntry(warning)}\n`)
     }
   }
   stderr(text)

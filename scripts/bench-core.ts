@@ -15,7 +15,6 @@
 import { availableParallelism, loadavg } from 'node:os'
 import {
   FreeIpCursor,
-  firstFreeIp,
   formatIp,
   parseIpRanges,
   subtractRanges,
@@ -139,7 +138,7 @@ const rows: Row[] = cases.map((c) => {
       parseIpRanges(c.ips, c.family),
       [...parseIpRanges(c.excludeIPs, c.family), ...parseIpRanges(c.reserved, c.family)],
     )
-    return firstFreeIp(c.family, available, c.allocated)
+    return FreeIpCursor.from(c.family, available, c.allocated).next()
   }
   const available = subtractRanges(parseIpRanges(c.ips), parseIpRanges([...c.excludeIPs, ...c.reserved]))
   const used = UsedIps.from(c.family, c.allocated)

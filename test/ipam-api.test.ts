@@ -83,7 +83,7 @@ describe('bad input', () => {
     const socket = services[0]!.socket
     const missing = await ipamCall(socket, 'POST', '/v1/ipam/ip', { containerID: 'c', ifName: 'eth0', podNamespace: 'default', podName: 'x' })
     expect(missing.status).toBe(400)
-    expect(missing.body.message).toBe('invalid request body: podUID: Invalid key: Expected "podUID" but received undefined')
+    expect(missing.body).toEqual({ code: 'invalid-request', message: 'invalid request body: podUID: required' })
     const ghost = await ipamCall(socket, 'POST', '/v1/ipam/ip', { containerID: 'c', ifName: 'eth0', podNamespace: 'default', podName: 'ghost', podUID: 'u' })
     expect(ghost.status).toBe(404)
     expect(ghost.body).toEqual({ code: 'not-found', message: 'pod default/ghost not found' })

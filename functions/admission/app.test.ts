@@ -61,7 +61,7 @@ describe('admission app', () => {
 
   it.each([
     ['no JSON', 'not json', 400, 'request body is not valid JSON (an AdmissionReview was expected)'],
-    ['no request', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, 400, 'invalid AdmissionReview: request: Invalid key: Expected "request" but received undefined'],
+    ['no request', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, 400, 'invalid AdmissionReview: request: required'],
     ['an empty uid', review('CREATE', {}, { uid: '' }), 400, 'invalid AdmissionReview: request.uid: must not be empty'],
     ['another API version', { ...review('CREATE', {}), apiVersion: 'admission.k8s.io/v1beta1' }, 400, 'invalid AdmissionReview: apiVersion: must be admission.k8s.io/v1'],
   ])('answers %s with a 400 that says what is wrong', async (_, body, status, message) => {

@@ -20,7 +20,7 @@ import { retryOnConflict } from '../../shared/store/retry-on-conflict.ts'
 import type { Deps } from '../lib/deps.ts'
 import { newTrace, type RequestTrace } from '../lib/request-trace.ts'
 import { readLivePod, readPodSurroundings, type PodContext } from '../lib/pod-context.ts'
-import type { AllocateRequest } from './allocate-request.ts'
+import type { AllocateRequest } from '../../shared/api/ipam/allocate-request.ts'
 import { autoPoolCandidates } from './auto-pool-candidates.ts'
 import { answerByCallOrder } from './call-order.ts'
 import { endpointFacts } from './endpoint-facts.ts'
@@ -69,7 +69,7 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps, trace: R
     namespaceAnnotations: ctx.namespace.annotations,
     ...(request.defaultIPv4IPPool ? { cniDefaultIPv4IPPool: request.defaultIPv4IPPool } : {}),
     ...(request.defaultIPv6IPPool ? { cniDefaultIPv6IPPool: request.defaultIPv6IPPool } : {}),
-    ...(request.cleanGateway !== undefined ? { cleanGateway: request.cleanGateway } : {}),
+    cleanGateway: request.cleanGateway,
     autoPools: deps.config.autoPools !== false,
   }
   const read = early ?? (await readCandidatePools(deps, poolsToRead(selection)))

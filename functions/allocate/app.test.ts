@@ -5,6 +5,7 @@ import type { MemoryStore } from '../../shared/store/memory-store.ts'
 import { createReleaseApp } from '../release/app.ts'
 import { addRequest, depsFor, ipPool, pod, seedStore } from '../lib/memory-fixtures.testkit.ts'
 import { createAllocateApp } from './app.ts'
+import { bodyOf } from '../lib/response-body.testkit.ts'
 
 // As Spinneret's plugin asks: structured errors (spiderpool-api.test.ts covers Spiderpool's client).
 const headers = { 'content-type': 'application/json', [ERROR_FORMAT_HEADER]: STRUCTURED_ERRORS }
@@ -25,11 +26,11 @@ describe('POST /v1/ipam/ip', () => {
     const ra = await post(app, addRequest(a))
     const rb = await post(app, addRequest(b))
     expect(ra.status).toBe(200)
-    expect(await ra.json()).toEqual({
+    expect(await bodyOf(ra)).toEqual({
       ips: [{ version: 4, address: '10.6.168.61/16', nic: 'eth0', ipPool: 'test-ippool-6', gateway: '10.6.0.1' }],
       routes: [{ ifName: 'eth0', dst: '0.0.0.0/0', gw: '10.6.0.1' }],
     })
-    expect((await rb.json()).ips[0].address).toBe('10.7.168.61/16')
+    expect((await bodyOf(rb)).ips[0].address).toBe('10.7.168.61/16')
     for (const zone of [6, 7]) {
       const status = store.pools.get(`test-ippool-${zone}`)?.status
       expect(status?.allocatedIPCount).toBe(1)
@@ -51,7 +52,7 @@ describe('POST /v1/ipam/ip', () => {
     store.getPool = async (name, freshness) => (freshness === 'cached' ? undefined : getPool(name))
     const answer = await post(app, addRequest(a))
     expect(answer.status).toBe(200)
-    expect((await answer.json()).ips[0].address).toBe('10.6.168.61/16')
+    expect((await bodyOf(answer)).ips[0].address).toBe('10.6.168.61/16')
   })
 
   it('answers a retried ADD with the same address and writes nothing', async () => {
@@ -59,9 +60,9 @@ describe('POST /v1/ipam/ip', () => {
     const app = createAllocateApp(depsFor(store))
     const a = pod('a', 'controller-node-1')
     store.putPod(a)
-    const first = await (await post(app, addRequest(a))).json()
+    const first = await bodyOf(await post(app, addRequest(a)))
     const writes = store.writes
-    expect(await (await post(app, addRequest(a))).json()).toEqual(first)
+    expect(await bodyOf(await post(app, addRequest(a)))).toEqual(first)
     expect(store.writes).toBe(writes)
   })
 
@@ -70,14 +71,14 @@ describe('POST /v1/ipam/ip', () => {
     const app = createAllocateApp(depsFor(store))
     const a = pod('a', 'controller-node-1')
     store.putPod(a)
-    const first = await (await post(app, addRequest(a))).json()
+    const first = await bodyOf(await post(app, addRequest(a)))
     const pool = store.pools.get('test-ippool-6')!
     store.putPool({ ...pool, spec: { ...pool.spec, routes: [{ dst: '172.16.0.0/16', gw: '10.6.0.254' }] } })
     expect(await (await post(app, { ...addRequest(a), containerID: 'next-sandbox' })).json()).toEqual(first)
     expect(store.endpoints.get('default/a')?.status.current.ips[0]?.routes).toBeUndefined()
     const b = pod('b', 'controller-node-1')
     store.putPod(b)
-    expect((await (await post(app, addRequest(b))).json()).routes).toContainEqual({ ifName: 'eth0', dst: '172.16.0.0/16', gw: '10.6.0.254' })
+    expect((await bodyOf(await post(app, addRequest(b)))).routes).toContainEqual({ ifName: 'eth0', dst: '172.16.0.0/16', gw: '10.6.0.254' })
   })
 
   it("multi-NIC: a NIC whose pool is used out takes nothing from the other NICs' pools (Spiderpool A00016)", async () => {
@@ -90,7 +91,7 @@ describe('POST /v1/ipam/ip', () => {
     store.putPod(b)
     expect((await post(app, addRequest(a))).status).toBe(200)
     const refused = await post(app, addRequest(b))
-    expect([refused.status, (await refused.json()).message]).toEqual([409, 'failed to allocate IPv4 IP to net1 from IPPools [tiny]: all IP addresses used out'])
+    expect([refused.status, (await bodyOf(refused)).message]).toEqual([409, 'failed to allocate IPv4 IP to net1 from IPPools [tiny]: all IP addresses used out'])
     expect(Object.values(records(store, 'test-ippool-6')).map((r) => r.pod)).toEqual(['default/a'])
   })
 
@@ -99,7 +100,7 @@ describe('POST /v1/ipam/ip', () => {
     const app = createAllocateApp(depsFor(store))
     const bad = await post(app, { containerID: 'c', ifName: 'eth0', podNamespace: 'default', podName: 'x' })
     expect(bad.status).toBe(400)
-    expect((await bad.json()).message).toMatch(/podUID/)
+    expect((await bodyOf(bad)).message).toMatch(/podUID/)
     const garbage = await app.request('/v1/ipam/ip', { method: 'POST', body: '{nope', headers })
     expect(garbage.status).toBe(400)
     expect(store.writes).toBe(0)
@@ -116,7 +117,7 @@ describe('POST /v1/ipam/ip', () => {
       store.putPod(a)
       const answer = await post(app, addRequest(a))
       expect(answer.status).toBe(400)
-      expect(await answer.json()).toEqual({ code: 'invalid-annotation', message: `invalid annotation ${key}: nested deeper than 16 levels` })
+      expect(await bodyOf(answer)).toEqual({ code: 'invalid-annotation', message: `invalid annotation ${key}: nested deeper than 16 levels` })
     }
     expect(store.writes).toBe(0)
   })
@@ -132,7 +133,7 @@ describe('POST /v1/ipam/ip', () => {
     store.putPod(a)
     const answer = await post(app, addRequest(a))
     expect(answer.status).toBe(400)
-    expect(await answer.json()).toEqual({ code: 'invalid-annotation', message: "invalid annotation ipam.spidernet.io/routes: invalid route format 'dst: 198.18.200.0, gw: 10.6.0.1'" })
+    expect(await bodyOf(answer)).toEqual({ code: 'invalid-annotation', message: "invalid annotation ipam.spidernet.io/routes: invalid route format 'dst: 198.18.200.0, gw: 10.6.0.1'" })
     expect(store.writes).toBe(0)
   })
 
@@ -146,7 +147,7 @@ describe('POST /v1/ipam/ip', () => {
     store.putPod({ ...a, deletionTimestamp: '2026-01-01T00:00:00Z' })
     const dead = await post(app, addRequest(a))
     expect(dead.status).toBe(410)
-    expect((await dead.json()).code).toBe('pod-dead')
+    expect((await bodyOf(dead)).code).toBe('pod-dead')
     expect(store.writes).toBe(0)
   })
 
@@ -158,7 +159,7 @@ describe('POST /v1/ipam/ip', () => {
     store.putPod(a)
     const r = await post(app, addRequest(a))
     expect(r.status).toBe(409)
-    expect((await r.json()).message).toBe(
+    expect((await bodyOf(r)).message).toBe(
       'no IPPool available, all IPv4 IPPools [test-ippool-6 test-ippool-7] of eth0 filtered out: ' +
         '[unmatched Node affinity of IPPool test-ippool-6, unmatched Node affinity of IPPool test-ippool-7]',
     )
@@ -177,7 +178,7 @@ describe('POST /v1/ipam/ip', () => {
     store.putPod(late)
     const r = await post(app, addRequest(late))
     expect(r.status).toBe(409)
-    expect((await r.json()).message).toMatch(/all IP addresses used out/)
+    expect((await bodyOf(r)).message).toMatch(/all IP addresses used out/)
   })
 
   // Found by the fuzzer: IPv4 refused at once while IPv6 was still being taken; the roll-back
@@ -194,7 +195,7 @@ describe('POST /v1/ipam/ip', () => {
     expect((await post(app, addRequest(holder))).status).toBe(200)
     const r = await post(app, addRequest(late))
     expect(r.status).toBe(409)
-    expect((await r.json()).message).toMatch(/IPPools \[full-v4\]: all IP addresses used out/)
+    expect((await bodyOf(r)).message).toMatch(/IPPools \[full-v4\]: all IP addresses used out/)
     expect(records(store, 'v6')).toEqual({})
     expect(store.pools.get('v6')?.status.allocatedIPCount ?? 0).toBe(0)
     expect(store.endpoints.has('default/late')).toBe(false)
@@ -209,7 +210,7 @@ describe('POST /v1/ipam/ip', () => {
     const b = pod('b', 'controller-node-1', { annotations })
     store.putPod(a)
     store.putPod(b)
-    const ok = await (await post(app, addRequest(a))).json()
+    const ok = await bodyOf(await post(app, addRequest(a)))
     expect(ok.ips.map((ip: { address: string }) => ip.address)).toEqual(['10.6.168.61/16', 'fd00:6::10/64'])
     expect((await post(app, addRequest(b))).status).toBe(409)
     expect(Object.keys(records(store, 'test-ippool-6'))).toEqual(['10.6.168.61'])
@@ -227,10 +228,10 @@ describe('POST /v1/ipam/ip', () => {
       },
     })
     store.putPod(a)
-    const first = await (await post(app, addRequest(a, 'eth0'))).json()
+    const first = await bodyOf(await post(app, addRequest(a, 'eth0')))
     expect(first.ips.map((i: { nic: string }) => i.nic)).toEqual(['eth0', 'net1'])
     const writes = store.writes
-    expect(await (await post(app, addRequest(a, 'net1'))).json()).toEqual(first)
+    expect(await bodyOf(await post(app, addRequest(a, 'net1')))).toEqual(first)
     expect(store.writes).toBe(writes)
   })
 
@@ -245,7 +246,7 @@ describe('POST /v1/ipam/ip', () => {
       annotations: { 'ipam.spidernet.io/ippools': '[{"ipv4":["test-ippool-6"]},{"ipv4":["net1-pool"]},{"ipv4":["net2-pool"]}]' },
     })
     store.putPod(a)
-    const first = await (await post(app, addRequest(a, 'eth0'))).json()
+    const first = await bodyOf(await post(app, addRequest(a, 'eth0')))
     expect(first.ips.map((i: { nic: string; address: string }) => [i.nic, i.address])).toEqual([
       ['eth0', '10.6.168.61/16'],
       ['', '10.8.0.2/24'],
@@ -254,16 +255,16 @@ describe('POST /v1/ipam/ip', () => {
     const interfaces = () => store.endpoints.get('default/a')?.status.current.ips.map((d) => d.interface)
     expect(interfaces()).toEqual(['eth0', '', ''])
     // Multus names the NICs after the pod's networks, here eth1 then eth2: whatever comes next claims.
-    const eth1 = await (await post(app, addRequest(a, 'eth1'))).json()
+    const eth1 = await bodyOf(await post(app, addRequest(a, 'eth1')))
     expect(eth1.ips.filter((i: { nic: string }) => i.nic === 'eth1').map((i: { address: string }) => i.address)).toEqual(['10.8.0.2/24'])
     expect(interfaces()).toEqual(['eth0', 'eth1', ''])
     const writes = store.writes
-    expect(await (await post(app, addRequest(a, 'eth1'))).json()).toEqual(eth1)
+    expect(await bodyOf(await post(app, addRequest(a, 'eth1')))).toEqual(eth1)
     expect(store.writes).toBe(writes)
     await post(app, addRequest(a, 'eth2'))
     const extra = await post(app, addRequest(a, 'eth3'))
     expect(extra.status).toBe(400)
-    expect((await extra.json()).message).toBe(
+    expect((await bodyOf(extra)).message).toBe(
       'invalid annotation ipam.spidernet.io/ippools: interface eth3 has no entry: its 3 unnamed entries are taken by eth0, eth1, eth2',
     )
     store.putPod({ ...a, deletionTimestamp: '2026-01-01T00:00:00Z' })
@@ -296,12 +297,12 @@ describe('POST /v1/ipam/ip', () => {
       },
     })
     store.putPod(a)
-    const first = await (await post(app, addRequest(a, 'eth0'))).json()
+    const first = await bodyOf(await post(app, addRequest(a, 'eth0')))
     const byNic = Object.fromEntries(first.ips.map((i: { nic: string; address: string }) => [i.nic, i.address]))
     expect(byNic).toEqual({ eth0: '10.6.168.61/16', net1: '10.6.168.62/16' })
     expect(records(store, 'test-ippool-6')['10.6.168.62']).toEqual({ pod: 'default/a', podUid: a.uid })
     const writes = store.writes
-    expect(await (await post(app, addRequest(a, 'net1'))).json()).toEqual(first)
+    expect(await bodyOf(await post(app, addRequest(a, 'net1')))).toEqual(first)
     expect(store.writes).toBe(writes)
     // Releasing one NIC leaves the other's address, which the pool record alone could not tell apart.
     store.putPod({ ...a, deletionTimestamp: '2026-01-01T00:00:00Z' })
@@ -318,7 +319,7 @@ describe('POST /v1/ipam/ip', () => {
     const filler = pod('filler', 'controller-node-1')
     const old = pod('db-1', 'controller-node-1', { ownerReferences: owner })
     store.putPod(old)
-    const before = (await (await post(app, addRequest(old))).json()).ips[0].address
+    const before = (await bodyOf(await post(app, addRequest(old)))).ips[0].address
     expect(store.endpoints.get('default/db-1')?.metadata.ownerReferences).toEqual([])
     // CNI DEL of a wanted StatefulSet pod keeps its address, even once the pod is going.
     store.putPod({ ...old, deletionTimestamp: '2026-01-01T00:00:00Z' })
@@ -327,8 +328,8 @@ describe('POST /v1/ipam/ip', () => {
     await post(app, addRequest(filler))
     const next = pod('db-1', 'controller-node-1', { ownerReferences: owner })
     store.putPod(next)
-    expect((await (await post(app, addRequest(next))).json()).ips[0].address).toBe(before)
-    expect(records(store, 'test-ippool-6')[before.split('/')[0]]?.podUid).toBe(next.uid)
+    expect((await bodyOf(await post(app, addRequest(next)))).ips[0].address).toBe(before)
+    expect(records(store, 'test-ippool-6')[before.replace(/\/.*/, '')]?.podUid).toBe(next.uid)
   })
 })
 
@@ -340,11 +341,11 @@ describe('DELETE /v1/ipam/ip', () => {
     const release = createReleaseApp(deps)
     const a = pod('a', 'controller-node-1')
     store.putPod(a)
-    const first = await (await post(app, addRequest(a))).json()
+    const first = await bodyOf(await post(app, addRequest(a)))
     expect(await (await del(release, addRequest(a))).json()).toEqual({ released: [], kept: true })
     // The runtime restarts the sandbox: a new container, the same pod, the same address.
     const again = await post(app, { ...addRequest(a), containerID: 'ctr-new-sandbox' })
-    expect(await again.json()).toEqual(first)
+    expect(await bodyOf(again)).toEqual(first)
     // Finished for good: the next DEL releases.
     store.putPod({ ...a, phase: 'Failed', reason: 'Evicted' })
     expect(await (await del(release, addRequest(a))).json()).toEqual({ released: ['10.6.168.61'], kept: false })
@@ -359,7 +360,7 @@ describe('DELETE /v1/ipam/ip', () => {
     store.putPod(a)
     await post(app, addRequest(a))
     const stale = await del(release, { ...addRequest(a), podUID: 'old-incarnation' })
-    expect(await stale.json()).toEqual({ released: [], kept: false })
+    expect(await bodyOf(stale)).toEqual({ released: [], kept: false })
     expect(Object.keys(records(store, 'test-ippool-6'))).toHaveLength(1)
     store.putPod({ ...a, deletionTimestamp: '2026-01-01T00:00:00Z' })
     expect(await (await del(release, addRequest(a))).json()).toEqual({ released: ['10.6.168.61'], kept: false })
@@ -380,7 +381,7 @@ describe('group commit', () => {
       pod(`g${i}`, 'controller-node-1', { annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["big"]}' } }),
     )
     pods.forEach((p) => store.putPod(p))
-    const answers = await Promise.all(pods.map(async (p) => (await post(app, addRequest(p))).json()))
+    const answers = await Promise.all(pods.map(async (p) => bodyOf(await post(app, addRequest(p)))))
     const ips = answers.map((a) => a.ips[0].address)
     expect(new Set(ips).size).toBe(100)
     expect(store.pools.get('big')?.status.allocatedIPCount).toBe(100)

@@ -4,8 +4,9 @@ import { onIpamError } from '../lib/http-errors.ts'
 import { parseBody, parseInput } from '../lib/parse-body.ts'
 import { traceOf } from '../lib/request-trace.ts'
 import { allocateIPs } from './allocate-ips.ts'
-import { AllocateRequestSchema } from './allocate-request.ts'
-import { checkIPs, CheckQuerySchema } from './check-ips.ts'
+import { AllocateRequestSchema } from '../../shared/api/ipam/allocate-request.ts'
+import { CheckQuerySchema } from '../../shared/api/ipam/check-query.ts'
+import { checkIPs } from './check-ips.ts'
 
 /**
  * The allocating half of the node-local IPAM API (Spiderpool agent compatible).

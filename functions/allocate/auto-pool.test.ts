@@ -3,10 +3,11 @@ import { LABEL, parseAllocatedIPs } from '../../shared/api/index.ts'
 import { subnet9 } from '../../shared/autopool/fixtures.testkit.ts'
 import { ERROR_FORMAT_HEADER, STRUCTURED_ERRORS } from '../../shared/error-format.ts'
 import type { MemoryStore } from '../../shared/store/memory-store.ts'
-import type { PodView, WorkloadView } from '../../shared/store/views.ts'
+import type { PodView, WorkloadView } from '../../shared/api/views.ts'
 import { addRequest, depsFor, pod, seedStore } from '../lib/memory-fixtures.testkit.ts'
 import { reconcile } from '../reconcile-autopool/index.ts'
 import { createAllocateApp } from './app.ts'
+import { bodyOf } from '../lib/response-body.testkit.ts'
 
 const headers = { 'content-type': 'application/json', [ERROR_FORMAT_HEADER]: STRUCTURED_ERRORS }
 const SUBNET = { 'ipam.spidernet.io/subnet': '{"ipv4":["subnet-9"]}' }
@@ -34,7 +35,7 @@ const webPod = (name: string, annotations: Record<string, string> = SUBNET): Pod
 const post = async (p: PodView, ifName = 'eth0') => {
   store.putPod(p)
   const answer = await app.request('/v1/ipam/ip', { method: 'POST', body: JSON.stringify(addRequest(p, ifName)), headers })
-  return { status: answer.status, body: await answer.json() }
+  return { status: answer.status, body: await bodyOf(answer) }
 }
 const reconcileWeb = () => reconcile({ kind: 'Deployment', namespace: 'default', name: 'web' }, { store })
 

@@ -6,7 +6,7 @@ import { IpamError } from '../../shared/errors.ts'
 import { retryOnConflict } from '../../shared/store/retry-on-conflict.ts'
 import type { Deps } from '../lib/deps.ts'
 import type { PodContext } from '../lib/pod-context.ts'
-import type { AllocateRequest } from './allocate-request.ts'
+import type { AllocateRequest } from '../../shared/api/ipam/allocate-request.ts'
 import { endpointFacts } from './endpoint-facts.ts'
 
 export type CallOrderOutcome = { answer: IpamResponse } | { endpoint: SpiderEndpoint | undefined }

@@ -1,11 +1,7 @@
-import * as v from 'valibot'
-import { NonEmpty as Name } from '../lib/pod-request-fields.ts'
+import type { CheckQuery } from '../../shared/api/ipam/check-query.ts'
 import { ipamResponse, type IpamResponse } from '../../shared/allocate/ipam-response.ts'
 import { IpamError } from '../../shared/errors.ts'
 import type { Deps } from '../lib/deps.ts'
-
-export const CheckQuerySchema = v.object({ podNamespace: Name, podName: Name, podUID: Name, ifName: Name })
-export type CheckQuery = v.InferOutput<typeof CheckQuerySchema>
 
 /**
  * GET /v1/ipam/ip (CNI CHECK): the pod's current allocation, read only. 404 when this pod

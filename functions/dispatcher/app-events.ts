@@ -3,7 +3,7 @@ import { AnnotationKey } from '../../shared/annotations/index.ts'
 import { appKey, isNativeKind, NATIVE_KINDS, parseApplicationName, type NativeKind } from '../../shared/autopool/index.ts'
 import { currentEntries } from '../../shared/reconcile/index.ts'
 import type { WatchEventType } from '../../shared/store/store.ts'
-import type { WorkloadView } from '../../shared/store/views.ts'
+import type { WorkloadView } from '../../shared/api/views.ts'
 
 /** The workload kinds whose pods auto pools follow (one watch each). */
 export const WORKLOAD_KINDS = Object.keys(NATIVE_KINDS) as NativeKind[]

@@ -3,7 +3,7 @@ import type { SpiderIPPool, SpiderSubnet } from '../../shared/api/index.ts'
 import { createLogger } from '../../shared/log.ts'
 import { ownerLabels, pool, subnet } from '../../shared/reconcile/fixtures.testkit.ts'
 import type { WatchEventType, WatchHandler, WatchKind, WatchSource, WatchedObjects } from '../../shared/store/store.ts'
-import type { PodView, WorkloadView } from '../../shared/store/views.ts'
+import type { WorkloadView } from '../../shared/api/views.ts'
 import { createDispatcher, type DispatcherDeps } from './dispatcher.ts'
 
 /** Stands in for kube-watch: the test emits events and sets what a list returns. */
@@ -218,24 +218,6 @@ describe('dispatcher', () => {
     expect(source.handlers.SpiderIPPool.size + source.handlers.SpiderSubnet.size).toBe(0)
     source.emit('SpiderIPPool', 'MODIFIED', pool('p6', { ips: ['10.6.0.7'] }))
     expect(calls).toEqual([])
-  })
-
-  it('watches pods only while someone listens, and shields listeners from each other', async () => {
-    const dispatcher = await started()
-    expect(source.handlers.Pod.size).toBe(0)
-    const seen: string[] = []
-    const unsubscribeThrower = dispatcher.onPod(() => {
-      throw new Error('bug in a GC')
-    })
-    const unsubscribe = dispatcher.onPod((type, pod) => seen.push(`${type} ${pod.namespace}/${pod.name}`))
-    expect(source.handlers.Pod.size).toBe(1)
-    const pod: PodView = { namespace: 'default', name: 'web-1', uid: 'u1', labels: {}, annotations: {}, ownerReferences: [] }
-    source.emit('Pod', 'DELETED', pod)
-    expect(seen).toEqual(['DELETED default/web-1'])
-    unsubscribeThrower()
-    unsubscribe()
-    expect(source.handlers.Pod.size).toBe(0)
-    await dispatcher.stop()
   })
 })
 

@@ -1,7 +1,7 @@
 import type { SpiderIPPool, SpiderSubnet } from '../../shared/api/index.ts'
 import { silentLogger, type Logger } from '../../shared/log.ts'
 import { applicationOf } from '../../shared/reconcile/index.ts'
-import type { WatchEventType, WatchHandler, WatchSource } from '../../shared/store/store.ts'
+import type { WatchEventType, WatchSource } from '../../shared/store/store.ts'
 import { createAppEvents, WORKLOAD_KINDS, type AppReconciled } from './app-events.ts'
 import { createWorkQueue } from './work-queue.ts'
 
@@ -33,8 +33,6 @@ export interface Dispatcher {
   stop(): Promise<void>
   /** One full pass now (also what the timer runs). */
   resync(): Promise<void>
-  /** Pod events, for the GC to come; the pod watch runs only while someone listens. @returns unsubscribe */
-  onPod(handler: WatchHandler<'Pod'>): () => void
   /** Resolves once no reconcile is queued or running. */
   drained(): Promise<void>
   /** The work queue now, for metrics. */
@@ -76,9 +74,7 @@ export const createDispatcher = (deps: DispatcherDeps): Dispatcher => {
   const subnetCidrs = new Map<string, string>()
   /** pool name -> spec.subnet and subnetView, to tell which pool events concern subnets. */
   const pools = new Map<string, { cidr: string; view: string }>()
-  const podHandlers = new Set<WatchHandler<'Pod'>>()
   const stops: Array<() => void> = []
-  let stopPods: (() => void) | undefined
   let timer: ReturnType<typeof setInterval> | undefined
   let started = false
   let resyncing: Promise<void> | undefined
@@ -114,16 +110,6 @@ export const createDispatcher = (deps: DispatcherDeps): Dispatcher => {
     if (deps.reconcileApp) apps.onSubnet(subnet)
   }
 
-  const onPodEvent: WatchHandler<'Pod'> = (type, pod) => {
-    for (const handler of podHandlers) {
-      try {
-        handler(type, pod)
-      } catch (error) {
-        log.error('pod handler threw', { pod: `${pod.namespace}/${pod.name}`, error })
-      }
-    }
-  }
-
   const fullPass = async () => {
     try {
       const [poolList, subnetList] = await Promise.all([deps.source.list('SpiderIPPool'), deps.source.list('SpiderSubnet')])
@@ -152,7 +138,6 @@ export const createDispatcher = (deps: DispatcherDeps): Dispatcher => {
       started = true
       stops.push(deps.source.watch('SpiderIPPool', onPool), deps.source.watch('SpiderSubnet', onSubnet))
       if (deps.reconcileApp) for (const kind of WORKLOAD_KINDS) stops.push(deps.source.watch(kind, apps.onWorkload))
-      if (podHandlers.size > 0) stopPods = deps.source.watch('Pod', onPodEvent)
       timer = setInterval(() => void resync(), deps.resyncIntervalMs ?? 600_000)
       await resync()
     },
@@ -160,21 +145,9 @@ export const createDispatcher = (deps: DispatcherDeps): Dispatcher => {
       started = false
       clearInterval(timer)
       for (const stop of stops.splice(0)) stop()
-      stopPods?.()
-      stopPods = undefined
       await queue.stop()
     },
     resync,
-    onPod: (handler) => {
-      podHandlers.add(handler)
-      if (started && stopPods === undefined) stopPods = deps.source.watch('Pod', onPodEvent)
-      return () => {
-        podHandlers.delete(handler)
-        if (podHandlers.size > 0) return
-        stopPods?.()
-        stopPods = undefined
-      }
-    },
     drained: () => queue.drained(),
     queueStats: () => ({ depth: queue.length, inFlight: queue.inFlight, retries: queue.retries }),
   }

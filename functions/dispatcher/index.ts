@@ -39,7 +39,8 @@ export interface StartOptions extends Pick<DispatcherDeps, 'resyncIntervalMs' | 
  * await dispatcher.stop()
  */
 export const startDispatcher = async ({ store, source, log, poolWriter, autoPools, events, ...tuning }: StartOptions): Promise<Dispatcher> => {
-  const deps = { store, log }
+  // Pool status goes through the service's one PoolWriter, in turn with the allocations.
+  const deps = { store, log, ...(poolWriter ? { poolWriter } : {}) }
   const told = new Map<string, string>()
   const dispatcher = createDispatcher({
     ...tuning,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { WatchHandler, WatchKind, WatchSource } from '../../shared/store/store.ts'
-import type { NodeView } from '../../shared/store/views.ts'
+import type { NodeView } from '../../shared/api/views.ts'
 import { depsFor, seedStore } from '../lib/memory-fixtures.testkit.ts'
 import { startLeakDuty } from './leak-duty.ts'
 

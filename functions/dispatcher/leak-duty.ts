@@ -47,7 +47,7 @@ export function startLeakDuty(options: LeakDutyOptions): () => Promise<void> {
           poolWriter: options.poolWriter,
           ...(options.log ? { log: options.log } : {}),
           ...(options.nodeName === undefined
-            ? { goneNodes, ...(options.nodeDownGraceSeconds === undefined ? {} : { nodeDownGraceSeconds: options.nodeDownGraceSeconds }) }
+            ? { goneNodes, nodeDownGraceSeconds: options.nodeDownGraceSeconds }
             : { nodeName: options.nodeName }),
           ...(options.onReleased ? { onReleased: options.onReleased } : {}),
         })
@@ -59,7 +59,7 @@ export function startLeakDuty(options: LeakDutyOptions): () => Promise<void> {
       }
     },
     intervalMs: options.intervalMs,
-    ...(options.soonMs === undefined ? {} : { soonMs: options.soonMs }),
+    soonMs: options.soonMs,
     ...(options.log ? { log: options.log } : {}),
   })
   collector.start()

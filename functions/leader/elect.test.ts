@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { StoreConflict, type LeaseStore, type WatchHandler, type WatchKind, type WatchSource } from '../../shared/store/store.ts'
-import type { LeaseView } from '../../shared/store/views.ts'
+import type { LeaseView } from '../../shared/api/views.ts'
 import { createElection, type Election } from './elect.ts'
 
 /** One Lease with resourceVersions, as the API server keeps it, and its watchers. */

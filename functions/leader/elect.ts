@@ -1,6 +1,6 @@
 import { silentLogger, type Logger } from '../../shared/log.ts'
 import { isStoreConflict, type LeaseStore, type WatchSource } from '../../shared/store/store.ts'
-import type { LeaseView } from '../../shared/store/views.ts'
+import type { LeaseView } from '../../shared/api/views.ts'
 
 export interface ElectionOptions {
   store: LeaseStore

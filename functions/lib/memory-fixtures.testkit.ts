@@ -1,6 +1,6 @@
 import { parseSpiderIPPool, type SpiderIPPool } from '../../shared/api/index.ts'
 import { MemoryStore } from '../../shared/store/memory-store.ts'
-import type { PodView } from '../../shared/store/views.ts'
+import type { PodView } from '../../shared/api/views.ts'
 import type { Deps } from './deps.ts'
 import { PoolWriter, type PoolWriterOptions } from './pool-writer.ts'
 

@@ -1,16 +1,13 @@
 import type { Context } from 'hono'
 import * as v from 'valibot'
+import { issueText } from '../../shared/api/common/issue-text.ts'
 import { IpamError } from '../../shared/errors.ts'
-
-const pathOf = (issue: v.BaseIssue<unknown>): string =>
-  issue.path?.map((p) => String(p.key)).join('.') || '(root)'
 
 /** Parses external input at the edge; refuses with 400 naming the first bad field. */
 export function parseInput<TSchema extends v.GenericSchema>(schema: TSchema, raw: unknown, what: string): v.InferOutput<TSchema> {
   const result = v.safeParse(schema, raw)
   if (!result.success) {
-    const [first] = result.issues
-    throw new IpamError('invalid-request', `invalid ${what}: ${pathOf(first)}: ${first.message}`)
+    throw new IpamError('invalid-request', `invalid ${what}: ${issueText(result.issues[0])}`)
   }
   return result.output
 }

@@ -3,7 +3,7 @@ import { controllerRef, deadPodReason } from '../../shared/allocate/pod-rules.ts
 import { IpamError } from '../../shared/errors.ts'
 import type { AppRef } from '../../shared/select/index.ts'
 import type { Store } from '../../shared/store/store.ts'
-import type { ControllerView, NamespaceView, NodeView, PodView } from '../../shared/store/views.ts'
+import type { ControllerView, NamespaceView, NodeView, PodView } from '../../shared/api/views.ts'
 
 export interface PodContext {
   pod: PodView

@@ -29,6 +29,23 @@ const afterFirstWrite = (store: MemoryStore, meanwhile: () => Promise<unknown>) 
 }
 
 describe('PoolWriter', () => {
+  it('writes a status decided elsewhere in the pool\'s turn, after the round in flight, conditionally', async () => {
+    const store = new MemoryStore()
+    store.putPool(ipPool('p', { subnet: '10.1.0.0/24', ips: ['10.1.0.1-10.1.0.9'] }))
+    const writer = new PoolWriter(store, noWait)
+    const read = (await store.getPool('p'))!
+    const assigned = writer.assign('p', request(1))
+    const recount = writer.writeStatus(read, { ...read.status, allocatedIPCount: 0, totalIPCount: 9 })
+    // The assignment's round wrote first: the status decided on the older read loses its race.
+    expect(await assigned).toMatchObject({ ok: true })
+    await expect(recount).rejects.toThrow(/modified concurrently/)
+    const current = (await store.getPool('p'))!
+    expect(current.status.allocatedIPCount).toBe(1)
+    const written = await writer.writeStatus(current, { ...current.status, totalIPCount: 9 })
+    expect(written.status).toMatchObject({ allocatedIPCount: 1, totalIPCount: 9 })
+    expect(writer.metrics.writes).toBe(3)
+  })
+
   it('answers a pool disabled since selection as unavailable, writing nothing', async () => {
     const store = new MemoryStore()
     store.putPool(ipPool('p', { subnet: '10.1.0.0/24', ips: ['10.1.0.1-10.1.0.9'], disable: true }))

@@ -1,4 +1,4 @@
-import { parseAllocatedIPs, type SpiderIPPool, type SpiderReservedIP } from '../../shared/api/index.ts'
+import { parseAllocatedIPs, type IPPoolStatus, type SpiderIPPool, type SpiderReservedIP } from '../../shared/api/index.ts'
 import { assignInPool, type AssignOutcome, type AssignRequest } from '../../shared/allocate/assign.ts'
 import { availableRanges, poolFamily, reservedRanges } from '../../shared/allocate/pool-ranges.ts'
 import { poolStatusFor } from '../../shared/allocate/pool-status.ts'
@@ -24,7 +24,8 @@ export interface Seen {
 
 type AssignJob = { request: AssignRequest; seen?: Seen; resolve: (a: PoolAssignment) => void; reject: (e: unknown) => void }
 type ReleaseJob = { request: ReleaseRequest; resolve: (ips: string[]) => void; reject: (e: unknown) => void }
-type Job = ({ kind: 'assign' } & AssignJob) | ({ kind: 'release' } & ReleaseJob)
+type StatusJob = { pool: SpiderIPPool; status: IPPoolStatus; resolve: (written: SpiderIPPool) => void; reject: (e: unknown) => void }
+type Job = ({ kind: 'assign' } & AssignJob) | ({ kind: 'release' } & ReleaseJob) | ({ kind: 'status' } & StatusJob)
 
 export interface PoolWriterMetrics {
   /** Read-decide-write rounds, retries included. */
@@ -78,6 +79,15 @@ export class PoolWriter {
     return new Promise((resolve, reject) => this.submit(pool, { kind: 'release', request, resolve, reject }))
   }
 
+  /**
+   * A status someone else decided (reconcile-ippool's counts), written in this pool's turn so that
+   * every status write of the process goes through one writer; conditional on `pool`'s
+   * resourceVersion like any other. @throws StoreConflict (the caller decides again)
+   */
+  writeStatus(pool: SpiderIPPool, status: IPPoolStatus): Promise<SpiderIPPool> {
+    return new Promise((resolve, reject) => this.submit(pool.metadata.name, { kind: 'status', pool, status, resolve, reject }))
+  }
+
   private submit(pool: string, job: Job): void {
     if (!this.groupCommit) {
       void this.run(pool, [job], seenBy(job)?.pool)
@@ -113,6 +123,19 @@ export class PoolWriter {
   private async run(poolName: string, jobs: Job[], carried?: SpiderIPPool): Promise<SpiderIPPool | undefined> {
     const assigns = jobs.filter((j): j is Job & { kind: 'assign' } => j.kind === 'assign')
     const releases = jobs.filter((j): j is Job & { kind: 'release' } => j.kind === 'release')
+    // Written first, as asked: not retried here, since a lost race means the caller must decide again.
+    for (const job of jobs) {
+      if (job.kind !== 'status') continue
+      try {
+        this.metrics.writes++
+        carried = await this.store.replacePoolStatus(job.pool, job.status)
+        job.resolve(carried)
+      } catch (e) {
+        carried = undefined
+        job.reject(e)
+      }
+    }
+    if (assigns.length + releases.length === 0) return carried
     let start = carried
     let conflicts = 0
     try {
@@ -135,7 +158,7 @@ export class PoolWriter {
       settle()
       return pool
     } catch (e) {
-      for (const job of jobs) job.reject(e)
+      for (const job of [...assigns, ...releases]) job.reject(e)
       return undefined
     } finally {
       this.options.onBatch?.({ assigns: assigns.length, releases: releases.length, conflicts })

@@ -3,7 +3,7 @@ import { LABEL, parseControlledIPPools, serializeAllocatedIPs } from '../../shar
 import { subnet9 } from '../../shared/autopool/fixtures.testkit.ts'
 import { createLogger } from '../../shared/log.ts'
 import { MemoryStore } from '../../shared/store/memory-store.ts'
-import type { WorkloadView } from '../../shared/store/views.ts'
+import type { WorkloadView } from '../../shared/api/views.ts'
 import { reconcile } from './index.ts'
 import type { EventSubject } from '../lib/event-recorder.ts'
 

@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from '../../shared/log.ts'
 import type { EventRecorder } from '../lib/event-recorder.ts'
 import { controllerRef } from '../../shared/allocate/pod-rules.ts'
 import type { Store } from '../../shared/store/store.ts'
-import type { WorkloadView } from '../../shared/store/views.ts'
+import type { WorkloadView } from '../../shared/api/views.ts'
 import { applyWant, type WantOutcome } from './apply-want.ts'
 import { dropStaleReservations } from './drop-stale-reservations.ts'
 

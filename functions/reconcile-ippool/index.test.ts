@@ -4,6 +4,7 @@ import { IpamError } from '../../shared/errors.ts'
 import { createLogger } from '../../shared/log.ts'
 import { allocations, pool, TERMINATING } from '../../shared/reconcile/fixtures.testkit.ts'
 import { MemoryStore } from '../../shared/store/memory-store.ts'
+import { PoolWriter } from '../lib/pool-writer.ts'
 import { reconcile } from './index.ts'
 
 const noWait = { sleep: async () => {} }
@@ -31,6 +32,14 @@ describe('reconcile-ippool', () => {
     expect(stored()?.metadata.finalizers).toEqual([FINALIZER])
     expect(stored()?.status).toEqual({ allocatedIPs: allocations(2), allocatedIPCount: 2, totalIPCount: 9 })
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ level: 'info', pool: 'p', allocatedIPCount: 2, totalIPCount: 9 })
+  })
+
+  it("writes the counts through the process's PoolWriter when it has one", async () => {
+    store.putPool(pool('p', { ips, excludeIPs: ['10.6.0.10'] }, { status: { allocatedIPs: allocations(2) } }))
+    const poolWriter = new PoolWriter(store, { retry: noWait })
+    expect(await reconcile('p', { ...deps(), poolWriter })).toEqual({ result: 'updated', changes: ['status'] })
+    expect(stored()?.status).toMatchObject({ allocatedIPCount: 2, totalIPCount: 9 })
+    expect(poolWriter.metrics.writes).toBe(1)
   })
 
   it('writes nothing when the pool is up to date', async () => {
@@ -101,8 +110,9 @@ describe('reconcile-ippool', () => {
   it('lets a terminating pool without allocations go, leaving its status alone', async () => {
     store.putPool(pool('p', { ips }, { metadata: { deletionTimestamp: TERMINATING } }))
     expect(await reconcile('p', deps())).toEqual({ result: 'updated', changes: ['finalizer-removed'] })
-    expect(stored()?.metadata.finalizers).toEqual([])
-    expect(stored()?.status).toEqual({})
+    // Its last finalizer gone, the API server removes it; the finalizer was the only write.
+    expect(stored()).toBeUndefined()
+    expect(store.writes).toBe(1)
   })
 
   it('keeps the finalizer of a terminating pool with allocations', async () => {

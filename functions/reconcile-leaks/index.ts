@@ -33,7 +33,7 @@ export interface LeakOutcome {
 }
 
 /**
- * Finds and releases leaked addresses (spiderpool-compat.md, "Leaked IPs"): one scan, decided by
+ * Finds and releases leaked addresses (Spiderpool's IP GC rules): one scan, decided by
  * shared/reconcile/leakedIPs. Pools and endpoints are read first, pods after them and from etcd,
  * which is what makes "the pod is not in the list" mean "the pod is gone". Each release goes
  * through the pool writer like a CNI DEL, guarded by IP and pod UID, so an address handed to a new
@@ -59,8 +59,8 @@ export async function collectLeakedIPs(deps: LeakDeps): Promise<LeakOutcome> {
     if (set) {
       statefulSets.set(key, {
         name: set.name,
-        ...(set.replicas === undefined ? {} : { replicas: set.replicas }),
-        ...(set.ordinalsStart === undefined ? {} : { ordinalsStart: set.ordinalsStart }),
+        replicas: set.replicas,
+        ordinalsStart: set.ordinalsStart,
       })
     }
   }
@@ -72,7 +72,7 @@ export async function collectLeakedIPs(deps: LeakDeps): Promise<LeakOutcome> {
     pods,
     statefulSets,
     now,
-    ...(deps.nodeName === undefined ? {} : { node: deps.nodeName }),
+    node: deps.nodeName,
     ...(downNodes ? { downNodes, nodeDownGraceSeconds: deps.nodeDownGraceSeconds } : {}),
   }
   const leaks = leakedIPs(scan)

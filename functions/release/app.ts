@@ -4,9 +4,9 @@ import { parseBody } from '../lib/parse-body.ts'
 import { traceOf } from '../lib/request-trace.ts'
 import type { Deps } from '../lib/deps.ts'
 import { collectGarbage } from './collect-garbage.ts'
-import { GcRequestSchema } from './gc-request.ts'
+import { GcRequestSchema } from '../../shared/api/ipam/gc-request.ts'
 import { releaseIPs } from './release-ips.ts'
-import { ReleaseRequestSchema } from './release-request.ts'
+import { ReleaseRequestSchema } from '../../shared/api/ipam/release-request.ts'
 
 /** The releasing half of the node-local IPAM API: DELETE /v1/ipam/ip (idempotent) and CNI GC. */
 export function createReleaseApp(deps: Deps) {

@@ -3,6 +3,7 @@ import { createAllocateApp } from '../allocate/app.ts'
 import { addRequest, depsFor, pod, seedStore } from '../lib/memory-fixtures.testkit.ts'
 import { createReleaseApp } from './app.ts'
 import { collectGarbage, GC_GRACE_MS } from './collect-garbage.ts'
+import { bodyOf } from '../lib/response-body.testkit.ts'
 
 const post = (app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, path: string, body: unknown) =>
   app.request(path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
@@ -45,10 +46,10 @@ describe('CNI GC', () => {
     const release = createReleaseApp(depsFor(store))
     const noNode = await post(release, '/v1/ipam/gc', { network: 'n', validAttachments: [] })
     expect(noNode.status).toBe(400)
-    expect((await noNode.json()).message).toMatch(/NODE_NAME/)
+    expect((await bodyOf(noNode)).message).toMatch(/NODE_NAME/)
     const bad = await post(release, '/v1/ipam/gc', { network: 'n', validAttachments: [{ ifName: 'eth0' }] })
     expect(bad.status).toBe(400)
-    expect((await bad.json()).message).toMatch(/validAttachments\.0\.containerID/)
+    expect((await bodyOf(bad)).message).toBe('invalid request body: validAttachments[0].containerID: required')
     expect(store.writes).toBe(0)
   })
 })

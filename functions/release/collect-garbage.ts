@@ -1,7 +1,7 @@
 import { parseAttachments, staleNics } from '../../shared/allocate/attachments.ts'
 import { IpamError } from '../../shared/errors.ts'
 import type { Deps } from '../lib/deps.ts'
-import type { GcRequest } from './gc-request.ts'
+import type { GcRequest } from '../../shared/api/ipam/gc-request.ts'
 import { releaseIPs } from './release-ips.ts'
 
 /** An ADD still in flight may be missing from the runtime's list: attachments younger than this are kept. */

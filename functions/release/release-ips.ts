@@ -3,7 +3,7 @@ import { parseAllocatedIPs } from '../../shared/api/index.ts'
 import { deadPodReason, isLivePod, keepsStatefulSetIPs } from '../../shared/allocate/pod-rules.ts'
 import { retryOnConflict } from '../../shared/store/retry-on-conflict.ts'
 import type { Deps } from '../lib/deps.ts'
-import type { ReleaseRequest } from './release-request.ts'
+import type { ReleaseRequest } from '../../shared/api/ipam/release-request.ts'
 
 export interface ReleaseResult {
   released: string[]

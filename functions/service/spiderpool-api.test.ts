@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { ERROR_FORMAT_HEADER, STRUCTURED_ERRORS } from '../../shared/error-format.ts'
 import { addRequest, depsFor, pod, seedStore } from '../lib/memory-fixtures.testkit.ts'
 import { createIpamApp } from './create-service.ts'
+import { bodyOf } from '../lib/response-body.testkit.ts'
 
 // What Spiderpool v1.2.2's plugin sends (captured from the binary): Accept and Content-Type
 // application/json, Go's user agent, and every IpamAddArgs field, nil slices as null.
@@ -27,7 +28,7 @@ describe("Spiderpool's agent API, as its plugin calls it", () => {
     expect((await call(app, 'GET', '/v1/ipam/healthy')).status).toBe(200)
     const added = await call(app, 'POST', '/v1/ipam/ip', spiderpoolAdd(a))
     expect(added.status).toBe(200)
-    expect(await added.json()).toEqual({
+    expect(await bodyOf(added)).toEqual({
       ips: [{ version: 4, address: '10.6.168.61/16', nic: 'eth0', ipPool: 'test-ippool-6', gateway: '10.6.0.1' }],
       routes: [{ ifName: 'eth0', dst: '0.0.0.0/0', gw: '10.6.0.1' }],
     })
@@ -59,7 +60,7 @@ describe("Spiderpool's agent API, as its plugin calls it", () => {
     const garbage = await app.request('/v1/ipam/ip', { method: 'POST', headers: goClient, body: '{nope' })
     expect([garbage.status, await garbage.json()]).toEqual([500, 'request body is not valid JSON'])
     const badDel = await call(app, 'DELETE', '/v1/ipam/ip', { ifName: 'eth0' })
-    expect([badDel.status, typeof (await badDel.json())]).toEqual([500, 'string'])
+    expect([badDel.status, typeof (await bodyOf(badDel))]).toEqual([500, 'string'])
     expect(store.writes).toBe(0)
   })
 
@@ -68,7 +69,7 @@ describe("Spiderpool's agent API, as its plugin calls it", () => {
     const health = await call(app, 'GET', '/v1/ipam/healthy')
     expect([health.status, await health.json()]).toEqual([500, 'IPAM service not ready: the CRDs are not installed'])
     const structured = await call(app, 'GET', '/v1/ipam/healthy', undefined, { [ERROR_FORMAT_HEADER]: STRUCTURED_ERRORS })
-    expect([structured.status, (await structured.json()).code]).toEqual([503, 'try-again'])
+    expect([structured.status, (await bodyOf(structured)).code]).toEqual([503, 'try-again'])
   })
 
   it("keeps Spinneret's structured errors for its own plugin and its own routes", async () => {
@@ -77,10 +78,10 @@ describe("Spiderpool's agent API, as its plugin calls it", () => {
     const ghost = pod('ghost', 'controller-node-1')
     const structured = await call(app, 'POST', '/v1/ipam/ip', spiderpoolAdd(ghost), { [ERROR_FORMAT_HEADER]: STRUCTURED_ERRORS })
     expect(structured.status).toBe(404)
-    expect(await structured.json()).toMatchObject({ code: 'not-found', message: 'pod default/ghost not found' })
+    expect(await bodyOf(structured)).toMatchObject({ code: 'not-found', message: 'pod default/ghost not found' })
     // CHECK and GC exist only in Spinneret's API: no Spiderpool client to answer in its shape.
     const check = await call(app, 'GET', '/v1/ipam/ip?podNamespace=default&podName=ghost&podUID=u&ifName=eth0')
     expect(check.status).toBe(404)
-    expect(await check.json()).toMatchObject({ code: 'not-found' })
+    expect(await bodyOf(check)).toMatchObject({ code: 'not-found' })
   })
 })

@@ -16,7 +16,7 @@ import {
   type IpFamily,
   type IpRange,
 } from '../ip/index.ts'
-import { familyOf, ipsOf } from '../reconcile/address-space.ts'
+import { familyOf, ipsOf } from '../api/address-space.ts'
 import { invalid, type FieldError } from './field-error.ts'
 
 /** The spec fields SpiderIPPool and SpiderSubnet share, as admission reads them. */

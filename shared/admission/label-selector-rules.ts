@@ -1,4 +1,5 @@
 import type { LabelSelector } from '../api/index.ts'
+import { isEmptySelector } from '../select/index.ts'
 import { forbidden, invalid, required, type FieldError } from './field-error.ts'
 
 /**
@@ -19,7 +20,7 @@ export const checkPodAffinity = (selector: LabelSelector | undefined): FieldErro
       errors.push(forbidden(values, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"))
     }
   }
-  if (Object.keys(selector.matchLabels ?? {}).length + (selector.matchExpressions ?? []).length === 0) {
+  if (isEmptySelector(selector)) {
     errors.push(invalid(field, selector, 'empty podAffinity is invalid for SpiderIPPool'))
   }
   return errors

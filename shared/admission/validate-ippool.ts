@@ -101,7 +101,7 @@ const tooLarge = (spec: ParsedAddressSpec): FieldError | undefined => {
 
 /** An address a pod holds that the new `ips` − `excludeIPs` no longer contains, naming the pod. */
 const removesInUse = (stored: SpiderIPPool, spec: ParsedAddressSpec): FieldError | undefined => {
-  let records
+  let records: ReturnType<typeof parseAllocatedIPs>
   let used: readonly IpRange[]
   try {
     records = parseAllocatedIPs(stored.status.allocatedIPs, stored.metadata.name)

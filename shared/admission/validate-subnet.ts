@@ -1,5 +1,5 @@
 import { KIND, type SpiderIPPool, type SpiderSubnet } from '../api/index.ts'
-import { cidrsOverlap, formatRanges, subtractRanges } from '../ip/index.ts'
+import { cidrsOverlap, formatRanges, rangesContainRanges, subtractRanges } from '../ip/index.ts'
 import { checkGateway, checkRoutes, overlappingCidr, parseAddressSpec, totalOf, type ParsedAddressSpec } from './address-rules.ts'
 import { goList, forbidden, invalid, type FieldError } from './field-error.ts'
 import { owningSubnet } from './owner-subnet.ts'
@@ -55,7 +55,7 @@ const orphanPoolConflict = (subnet: SpiderSubnet, spec: ParsedAddressSpec, pools
       if (cidrsOverlap(theirs.cidr, spec.cidr)) {
         return invalid('spec.subnet', subnet.spec.subnet, `overlap with SpiderIPPool '${pool.metadata.name}' resource 'spec.subnet' ${pool.spec.subnet}`)
       }
-    } else if (subtractRanges(theirs.total, spec.total).length > 0) {
+    } else if (!rangesContainRanges(spec.total, theirs.total)) {
       return invalid('spec.ips', subnet.spec.ips ?? [], `SpiderIPPool '${pool.metadata.name}' owns some IP addresses that SpiderSubnet '${subnet.metadata.name}' can't control`)
     }
   }

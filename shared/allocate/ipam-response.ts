@@ -1,12 +1,10 @@
 import type { IPAllocationDetail } from '../api/index.ts'
+import type { IpamResponse } from '../api/ipam/ipam-answer.ts'
 
-/** The node-local IPAM API's answer (Spiderpool agent compatible): every NIC of the pod. */
-export interface IpamResponse {
-  ips: { version: 4 | 6; address: string; nic: string; ipPool: string; gateway?: string; vlan?: number }[]
-  routes: { ifName: string; dst: string; gw: string }[]
-}
+export type { IpamResponse }
 
 /**
+ * The node-local IPAM API's answer (Spiderpool agent compatible): every NIC of the pod.
  * Derived from the SpiderEndpoint's entries alone, so every ADD of the same pod answers the same.
  * A NIC's gateway becomes its default route unless the pod asked for a clean gateway.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { PodView } from '../store/views.ts'
+import type { PodView } from '../api/views.ts'
 import { deadPodReason, keepsStatefulSetIPs } from './pod-rules.ts'
 
 const pod = (extra: Partial<PodView>): PodView => ({

@@ -1,5 +1,5 @@
 import type { OwnerReference } from '../api/index.ts'
-import type { PodView } from '../store/views.ts'
+import type { PodView } from '../api/views.ts'
 
 /**
  * A pod that is being deleted or has finished for good gets no address: handing one out would

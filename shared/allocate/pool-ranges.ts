@@ -1,7 +1,7 @@
 import { KIND, type SpiderIPPool, type SpiderReservedIP } from '../api/index.ts'
 import { IpamError } from '../errors.ts'
 import { parseIpRanges, subtractRanges, type IpFamily, type IpRange } from '../ip/index.ts'
-import { familyOf, ipsOf } from '../reconcile/address-space.ts'
+import { familyOf, ipsOf } from '../api/address-space.ts'
 
 const ownerOf = (pool: SpiderIPPool) => ({ kind: KIND.ipPool, name: pool.metadata.name })
 
@@ -10,7 +10,7 @@ export const poolFamily = (pool: SpiderIPPool): IpFamily => familyOf(pool.spec, 
 
 /**
  * What a pool may hand out: ips − excludeIPs − reserved IPs. Reserved IPs only narrow future
- * allocations; records already holding one stay (spiderpool-compat.md, SpiderReservedIP).
+ * allocations; records already holding one stay, as in Spiderpool.
  */
 export const availableRanges = (pool: SpiderIPPool, reserved: readonly IpRange[]): IpRange[] => {
   const family = poolFamily(pool)

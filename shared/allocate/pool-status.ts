@@ -1,5 +1,5 @@
 import { KIND, serializeAllocatedIPs, type AllocatedIPs, type IPPoolStatus, type SpiderIPPool } from '../api/index.ts'
-import { totalIPCountOf } from '../reconcile/address-space.ts'
+import { totalIPCountOf } from '../api/address-space.ts'
 
 /** The status a pool has with these records: the counts always follow the records. */
 export const poolStatusFor = (pool: SpiderIPPool, records: Readonly<AllocatedIPs>): IPPoolStatus => {

@@ -30,7 +30,7 @@ const firstOfEachFamily = (key: string, item: v.InferOutput<typeof SubnetItemSch
   if (ipv4 === undefined && ipv6 === undefined) {
     throw invalidAnnotation(key, `it's invalid to set dual empty subnet for interface ${nic}`)
   }
-  return { nic, ...(ipv4 === undefined ? {} : { ipv4 }), ...(ipv6 === undefined ? {} : { ipv6 }) }
+  return { nic, ipv4, ipv6 }
 }
 
 /**

@@ -76,9 +76,3 @@ export const APP_LABEL = {
   namespace: `${PREFIX}/app-namespace`,
   name: `${PREFIX}/app-name`,
 } as const
-
-/** Multus pod annotations, needed to match a pool's `multusName` against the pod's attachment. */
-export const MULTUS_ANNOTATION = {
-  defaultNetwork: 'v1.multus-cni.io/default-network',
-  networks: 'k8s.v1.cni.cncf.io/networks',
-} as const

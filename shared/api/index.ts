@@ -12,7 +12,7 @@ export {
   type LabelSelectorOperator,
 } from './common/label-selector.ts'
 export { ObjectMetaSchema, type ObjectMeta, type OwnerReference } from './common/object-meta.ts'
-export { IPCountSchema, IP_COUNT_CAP, INT64_MAX, capIPCount, type IPCount } from './common/ip-count.ts'
+export { IPCountSchema, IP_COUNT_CAP, INT64_MAX, capIPCount, toKubeJson, type IPCount } from './common/ip-count.ts'
 export { IPPoolSpecSchema, type IPPoolSpec } from './ippool/ippool-spec.ts'
 export { IPPoolStatusSchema, type IPPoolStatus } from './ippool/ippool-status.ts'
 export { SpiderIPPoolSchema, parseSpiderIPPool, type SpiderIPPool } from './ippool/spider-ippool.ts'

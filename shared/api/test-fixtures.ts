@@ -33,7 +33,7 @@ export const spiderpoolWrittenPool = () => ({
   status: { allocatedIPs: SPIDERPOOL_ALLOCATED_IPS, allocatedIPCount: 2, totalIPCount: 10 },
 })
 
-/** The seed scenario's pools, as a user writes them (seed-scenario.md). */
+/** The seed scenario's pools, as a user writes them (manifests/examples/seed). */
 export const SEED_POOLS_YAML = `
 apiVersion: spiderpool.spidernet.io/v2beta1
 kind: SpiderIPPool

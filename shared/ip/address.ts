@@ -26,12 +26,8 @@ export const tryParseIp = (text: string): IpAddress | undefined => {
   return value === undefined ? undefined : { family: 4, value: BigInt(value) }
 }
 
-export const isIp = (text: string): boolean => tryParseIp(text) !== undefined
-
 export const parseIp = (text: string): IpAddress => {
   const address = tryParseIp(text)
   if (address === undefined) throw new IpamError('invalid-resource', `invalid IP address '${text}'`)
   return address
 }
-
-export const ipToBigInt = (text: string): bigint => parseIp(text).value

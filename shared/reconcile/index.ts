@@ -3,7 +3,7 @@
  * given what was read, what should be written, or nothing. No I/O; functions/reconcile-* read,
  * call these, and write.
  */
-export { familyOf, ipsOf, totalIPCountOf, type AddressSpec, type SpecOwner } from './address-space.ts'
+export { familyOf, ipsOf, totalIPCountOf, type AddressSpec, type SpecOwner } from '../api/address-space.ts'
 export { applicationOf } from './application.ts'
 export type { Decision, ReconcileChange, ReconcileOutcome } from './decision.ts'
 export { nextFinalizers, type FinalizerUpdate } from './finalizer.ts'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseSpiderEndpoint, parseSpiderIPPool, serializeAllocatedIPs, type SpiderEndpoint } from '../api/index.ts'
-import type { PodView } from '../store/views.ts'
+import type { PodView } from '../api/views.ts'
 import { leakedIPs, orphanedEndpoints, type LeakScan } from './leaked-ips.ts'
 
 const NOW = '2026-11-25T12:00:00.000Z'

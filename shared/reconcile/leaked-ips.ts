@@ -1,6 +1,6 @@
 import { parseAllocatedIPs, type SpiderEndpoint, type SpiderIPPool } from '../api/index.ts'
 import { deadPodReason, keepsStatefulSetIPs } from '../allocate/pod-rules.ts'
-import type { PodView } from '../store/views.ts'
+import type { PodView } from '../api/views.ts'
 
 /** What a scan for leaked addresses read, in this order (see leakedIPs for why the order matters). */
 export interface LeakScan {
@@ -36,8 +36,8 @@ export interface Leak {
 }
 
 /**
- * The allocation records whose pod will never use them again (spiderpool-compat.md, "Leaked
- * IPs"): the pod is gone, replaced by another incarnation, finished for good, or terminating past
+ * The allocation records whose pod will never use them again (Spiderpool's IP GC rules): the
+ * pod is gone, replaced by another incarnation, finished for good, or terminating past
  * its deadline. A StatefulSet's record stays while the set still wants that ordinal: its next pod
  * gets the address back.
  *

@@ -1,5 +1,5 @@
 import { KIND, parseAllocatedIPs, type IPPoolStatus, type SpiderIPPool } from '../api/index.ts'
-import { totalIPCountOf } from './address-space.ts'
+import { totalIPCountOf } from '../api/address-space.ts'
 import { decision, type Decision } from './decision.ts'
 import { nextFinalizers } from './finalizer.ts'
 

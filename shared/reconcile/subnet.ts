@@ -20,7 +20,7 @@ import {
   type IpFamily,
   type IpRange,
 } from '../ip/index.ts'
-import { familyOf, ipsOf, totalIPCountOf } from './address-space.ts'
+import { familyOf, ipsOf, totalIPCountOf } from '../api/address-space.ts'
 import { applicationOf } from './application.ts'
 import { decision, type Decision } from './decision.ts'
 import { nextFinalizers } from './finalizer.ts'

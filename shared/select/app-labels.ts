@@ -1,3 +1,4 @@
+import { APP_LABEL } from '../api/index.ts'
 import type { Labels } from './label-selector.ts'
 
 /** The pod's top controller (Deployment, StatefulSet, ...; the pod itself when it has none). */
@@ -17,10 +18,10 @@ export interface AppRef {
 export const appLabels = (app: AppRef): Labels => {
   const slash = app.apiVersion.indexOf('/')
   return {
-    'ipam.spidernet.io/app-api-group': slash < 0 ? '' : app.apiVersion.slice(0, slash),
-    'ipam.spidernet.io/app-api-version': slash < 0 ? app.apiVersion : app.apiVersion.slice(slash + 1),
-    'ipam.spidernet.io/app-kind': app.kind,
-    'ipam.spidernet.io/app-namespace': app.namespace,
-    'ipam.spidernet.io/app-name': app.name,
+    [APP_LABEL.apiGroup]: slash < 0 ? '' : app.apiVersion.slice(0, slash),
+    [APP_LABEL.apiVersion]: slash < 0 ? app.apiVersion : app.apiVersion.slice(slash + 1),
+    [APP_LABEL.kind]: app.kind,
+    [APP_LABEL.namespace]: app.namespace,
+    [APP_LABEL.name]: app.name,
   }
 }

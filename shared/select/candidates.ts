@@ -151,8 +151,8 @@ const fromSubnetAnnotations = (req: CandidateRequest): SubnetCandidates | undefi
   return {
     tier: 'subnet',
     nic: req.nic,
-    ...(chosen.ipv4 === undefined ? {} : { ipv4Subnet: chosen.ipv4 }),
-    ...(chosen.ipv6 === undefined ? {} : { ipv6Subnet: chosen.ipv6 }),
+    ipv4Subnet: chosen.ipv4,
+    ipv6Subnet: chosen.ipv6,
     cleanGateway: req.cleanGateway ?? false,
     ...(ipNumber === undefined ? {} : { ipNumber: parseIPPoolIPNumber(ipNumber) }),
     reclaim: parseIPPoolReclaim(a[AnnotationKey.ippoolReclaim]),

@@ -1,7 +1,8 @@
+import type { LabelSelector } from '../api/index.ts'
 import { IpamError, isIpamError } from '../errors.ts'
 import { appLabels, type AppRef } from './app-labels.ts'
 import type { NicCandidates } from './candidates.ts'
-import { labelSelectorProblems, matchesLabelSelector, type LabelSelector, type Labels } from './label-selector.ts'
+import { labelSelectorProblems, matchesLabelSelector, type Labels } from './label-selector.ts'
 import type { IPVersion, PoolView } from './pool-view.ts'
 import { byPoolPriority } from './priority.ts'
 

@@ -2,12 +2,9 @@ export {
   isEmptySelector,
   labelSelectorProblems,
   matchesLabelSelector,
-  type LabelSelector,
-  type LabelSelectorOperator,
-  type LabelSelectorRequirement,
   type Labels,
 } from './label-selector.ts'
-export { compileWildcard, expandPoolNames, isWildcard, matchWildcard, WildcardSyntaxError } from './wildcard.ts'
+export { compileWildcard, expandPoolNames, isWildcard, WildcardSyntaxError } from './wildcard.ts'
 export type { IPVersion, PoolView } from './pool-view.ts'
 export { appLabels, type AppRef } from './app-labels.ts'
 export {

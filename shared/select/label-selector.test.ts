@@ -1,13 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import type { LabelSelector } from '../api/index.ts'
 import { refusal } from '../annotations/refusal.testkit.ts'
 import {
   isEmptySelector,
   labelSelectorProblems,
   matchesLabelSelector,
-  type LabelSelector,
-  type LabelSelectorRequirement,
 } from './label-selector.ts'
+
+type LabelSelectorRequirement = NonNullable<LabelSelector['matchExpressions']>[number]
 
 const node = { 'node-subnet': 'subnet-6', zone: 'a', 'kubernetes.io/os': 'linux' }
 

@@ -1,20 +1,9 @@
+import type { LabelSelector } from '../api/index.ts'
 import { IpamError } from '../errors.ts'
 
 export type Labels = Readonly<Record<string, string>>
 
-export type LabelSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'
-
-export interface LabelSelectorRequirement {
-  readonly key: string
-  readonly operator: LabelSelectorOperator
-  readonly values?: readonly string[]
-}
-
-/** A Kubernetes metav1.LabelSelector. */
-export interface LabelSelector {
-  readonly matchLabels?: Readonly<Record<string, string>>
-  readonly matchExpressions?: readonly LabelSelectorRequirement[]
-}
+type LabelSelectorRequirement = NonNullable<LabelSelector['matchExpressions']>[number]
 
 const OPERATORS: ReadonlySet<string> = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist'])
 

@@ -1,5 +1,5 @@
 import { KIND, LABEL, type SpiderIPPool } from '../api/index.ts'
-import { familyOf } from '../reconcile/address-space.ts'
+import { familyOf } from '../api/address-space.ts'
 import type { PoolView } from './pool-view.ts'
 
 /** What selection sees of a SpiderIPPool. */

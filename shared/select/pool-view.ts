@@ -1,4 +1,4 @@
-import type { LabelSelector } from './label-selector.ts'
+import type { LabelSelector } from '../api/index.ts'
 
 /**
  * What selection needs to know of a SpiderIPPool; the CRD types adapt to this, so selection

@@ -137,7 +137,6 @@ export const compileWildcard = (pattern: string): ((name: string) => boolean) =>
   }
 }
 
-export const matchWildcard = (pattern: string, name: string): boolean => compileWildcard(pattern)(name)
 
 /**
  * Expand a user's list against the pools that exist. The user's order is kept; a pattern

@@ -2,7 +2,7 @@ import type { WebhookConfiguration } from '../admission/ca-bundle.ts'
 import type { IPPoolStatus, SpiderEndpoint, SpiderIPPool, SpiderReservedIP, SpiderSubnet, SubnetStatus } from '../api/index.ts'
 import type { ClaimRegistry } from '../claims/index.ts'
 import { StoreConflict, type Freshness, type Store, type WebhookConfigurationKind, type WebhookStore } from './store.ts'
-import type { ControllerView, NamespaceView, NodeView, PodView, SecretView, WorkloadView } from './views.ts'
+import type { ControllerView, NamespaceView, NodeView, PodView, SecretView, WorkloadView } from '../api/views.ts'
 
 type Versioned = { metadata: { name: string; namespace?: string; resourceVersion?: string } }
 
@@ -27,11 +27,31 @@ export class MemoryStore implements Store, WebhookStore {
   readonly webhookConfigurations = new Map<string, WebhookConfiguration>()
   /** Status and object writes that reached the store, conflicts excluded. */
   writes = 0
+  /**
+   * What 'cached' reads answer (the API server's watch cache): the current objects, unless a test
+   * holds the cache back with holdCache() to see how callers cope with a moment-old answer.
+   */
+  private held: { pods: Map<string, PodView>; pools: Map<string, SpiderIPPool>; claims: ClaimRegistry } | undefined
+
+  /** From now on 'cached' reads answer the pods, pools and claims as they are now, until releaseCache(). */
+  holdCache = () => {
+    this.held = { pods: structuredClone(this.pods), pools: structuredClone(this.pools), claims: structuredClone(this.claims) }
+  }
+  releaseCache = () => {
+    this.held = undefined
+  }
+  private seen = (freshness: Freshness | undefined) => (freshness === 'cached' ? this.held : undefined)
 
   private stamp<T extends Versioned>(object: T): T {
     const copy = structuredClone(object)
     copy.metadata.resourceVersion = String(++this.version)
     return copy
+  }
+
+  /** The stored object with the caller's resourceVersion, so that replace() still checks it. */
+  private storedOr<T extends Versioned>(map: Map<string, T>, key: string, asked: T): T {
+    const stored = map.get(key)
+    return stored ? { ...stored, metadata: { ...stored.metadata, resourceVersion: asked.metadata.resourceVersion } } : asked
   }
 
   private replace<T extends Versioned>(map: Map<string, T>, key: string, kind: string, next: T): T {
@@ -63,8 +83,8 @@ export class MemoryStore implements Store, WebhookStore {
   putController = (c: ControllerView) => this.controllers.set(`${c.kind}/${c.namespace}/${c.name}`, structuredClone(c))
   putWorkload = (w: WorkloadView) => this.workloads.set(`${w.kind}/${w.namespace}/${w.name}`, structuredClone(w))
 
-  // Freshness means nothing here: this store is never behind.
-  getPod = async (namespace: string, name: string, _freshness?: Freshness) => clone(this.pods.get(`${namespace}/${name}`))
+  getPod = async (namespace: string, name: string, freshness?: Freshness) =>
+    clone((this.seen(freshness)?.pods ?? this.pods).get(`${namespace}/${name}`))
   listPods = async (nodeName?: string) =>
     [...this.pods.values()].filter((p) => nodeName === undefined || p.nodeName === nodeName).map((p) => structuredClone(p))
   getNode = async (name: string) => clone(this.nodes.get(name))
@@ -76,12 +96,17 @@ export class MemoryStore implements Store, WebhookStore {
   getWorkload = async (kind: string, namespace: string, name: string, _freshness?: Freshness) =>
     clone(this.workloads.get(`${kind}/${namespace}/${name}`))
 
-  listPools = async (_freshness?: Freshness) => [...this.pools.values()].map((p) => structuredClone(p))
-  getPool = async (name: string, _freshness?: Freshness) => clone(this.pools.get(name))
+  listPools = async (freshness?: Freshness) => [...(this.seen(freshness)?.pools ?? this.pools).values()].map((p) => structuredClone(p))
+  getPool = async (name: string, freshness?: Freshness) => clone((this.seen(freshness)?.pools ?? this.pools).get(name))
+  /** As the status subresource: everything but the status is the stored object's. */
   replacePoolStatus = async (pool: SpiderIPPool, status: IPPoolStatus) =>
-    this.replace(this.pools, pool.metadata.name, 'SpiderIPPool', { ...pool, status })
-  replacePoolFinalizers = async (pool: SpiderIPPool, finalizers: string[]) =>
-    this.replace(this.pools, pool.metadata.name, 'SpiderIPPool', { ...pool, metadata: { ...pool.metadata, finalizers } })
+    this.replace(this.pools, pool.metadata.name, 'SpiderIPPool', { ...this.storedOr(this.pools, pool.metadata.name, pool), status })
+  replacePoolFinalizers = async (pool: SpiderIPPool, finalizers: string[]) => {
+    const written = this.replace(this.pools, pool.metadata.name, 'SpiderIPPool', { ...pool, metadata: { ...pool.metadata, finalizers } })
+    // As the API server: an object marked for deletion goes with its last finalizer.
+    if (finalizers.length === 0 && written.metadata.deletionTimestamp !== undefined) this.pools.delete(pool.metadata.name)
+    return written
+  }
 
   /** As the API server: a UID, generation 1, status only through the status subresource. */
   createPool = async (pool: SpiderIPPool) => {
@@ -112,7 +137,7 @@ export class MemoryStore implements Store, WebhookStore {
   listSubnets = async () => [...this.subnets.values()].map((s) => structuredClone(s))
   getSubnet = async (name: string) => clone(this.subnets.get(name))
   replaceSubnetStatus = async (subnet: SpiderSubnet, status: SubnetStatus) =>
-    this.replace(this.subnets, subnet.metadata.name, 'SpiderSubnet', { ...subnet, status })
+    this.replace(this.subnets, subnet.metadata.name, 'SpiderSubnet', { ...this.storedOr(this.subnets, subnet.metadata.name, subnet), status })
   replaceSubnetFinalizers = async (subnet: SpiderSubnet, finalizers: string[]) =>
     this.replace(this.subnets, subnet.metadata.name, 'SpiderSubnet', {
       ...subnet,
@@ -121,7 +146,7 @@ export class MemoryStore implements Store, WebhookStore {
 
   listReservedIPs = async (_freshness?: Freshness) => [...this.reservedIPs.values()].map((r) => structuredClone(r))
 
-  getClaims = async (_freshness?: Freshness) => structuredClone(this.claims)
+  getClaims = async (freshness?: Freshness) => structuredClone(this.seen(freshness)?.claims ?? this.claims)
   writeClaims = async (registry: ClaimRegistry) => {
     if (registry.resourceVersion !== this.claims.resourceVersion) throw new StoreConflict('ConfigMap', 'claims')
     this.claims = { resourceVersion: String(++this.version), claims: structuredClone(registry.claims) }
@@ -153,7 +178,7 @@ export class MemoryStore implements Store, WebhookStore {
   createEndpoint = async (endpoint: SpiderEndpoint) => {
     const key = `${endpoint.metadata.namespace}/${endpoint.metadata.name}`
     if (this.endpoints.has(key)) throw new StoreConflict('SpiderEndpoint', key)
-    const stored = this.stamp(endpoint)
+    const stored = this.stamp({ ...endpoint, metadata: { ...endpoint.metadata, uid: `uid-${key}-${this.version}` } })
     this.endpoints.set(key, stored)
     this.writes++
     return structuredClone(stored)
@@ -164,7 +189,15 @@ export class MemoryStore implements Store, WebhookStore {
     const key = `${endpoint.metadata.namespace}/${endpoint.metadata.name}`
     const current = this.endpoints.get(key)
     if (!current) return
-    if (current.metadata.resourceVersion !== endpoint.metadata.resourceVersion) throw new StoreConflict('SpiderEndpoint', key)
+    // As KubeStore: the finalizer goes first (a conditional write of its own), then the object.
+    let resourceVersion = endpoint.metadata.resourceVersion
+    if ((endpoint.metadata.finalizers ?? []).length > 0) {
+      resourceVersion = this.replace(this.endpoints, key, 'SpiderEndpoint', { ...endpoint, metadata: { ...endpoint.metadata, finalizers: [] } }).metadata.resourceVersion
+    }
+    const stored = this.endpoints.get(key)
+    if (stored?.metadata.resourceVersion !== resourceVersion || (endpoint.metadata.uid !== undefined && stored?.metadata.uid !== endpoint.metadata.uid)) {
+      throw new StoreConflict('SpiderEndpoint', key)
+    }
     this.endpoints.delete(key)
     this.writes++
   }

@@ -28,7 +28,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * lost, the caller gets IpamError('try-again'), which the CNI client turns into code 11 so the
  * runtime retries later instead of failing the pod.
  *
- * @example await retryOnConflict(() => assignFromPool(store, pool, request), { what: 'allocate' })
+ * @example await retryOnConflict(`reconcile SpiderIPPool ${name}`, () => reconcileOnce(name))
  */
 export async function retryOnConflict<T>(
   what: string,

@@ -1,7 +1,7 @@
 import type { IPPoolStatus, SpiderEndpoint, SpiderIPPool, SpiderReservedIP, SpiderSubnet, SubnetStatus } from '../api/index.ts'
 import type { WebhookConfiguration } from '../admission/ca-bundle.ts'
 import type { ClaimRegistry } from '../claims/index.ts'
-import type { ControllerView, LeaseView, NamespaceView, NodeView, PodView, SecretView, WorkloadView } from './views.ts'
+import type { ControllerView, LeaseView, NamespaceView, NodeView, PodView, SecretView, WorkloadView } from '../api/views.ts'
 
 /**
  * Everything Spinneret reads from and writes to Kubernetes. The real implementation

@@ -1,5 +1,6 @@
 // @peculiar/x509 looks its ASN.1 classes up through tsyringe, which needs the Reflect metadata
 // API: loaded first, before the library.
+import type { webcrypto } from 'node:crypto'
 import 'reflect-metadata'
 import * as x509 from '@peculiar/x509'
 import { tryParseIp } from '../../../shared/ip/index.ts'
@@ -22,7 +23,7 @@ const CERT_LIFETIME_MS = 2 * 365 * DAY_MS
 /** Renewed when less than this is left, at a start or a periodic check. */
 export const RENEW_BEFORE_MS = 30 * DAY_MS
 
-const pemKey = async (key: CryptoKey) => x509.PemConverter.encode(await crypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY')
+const pemKey = async (key: webcrypto.CryptoKey) => x509.PemConverter.encode(await crypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY')
 const newKeys = () => crypto.subtle.generateKey(EC, true, ['sign', 'verify'])
 
 const sameHost = (a: string, b: string): boolean => {

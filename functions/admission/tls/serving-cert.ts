@@ -3,7 +3,7 @@ import { IpamError } from '../../../shared/errors.ts'
 import { silentLogger, type Logger } from '../../../shared/log.ts'
 import { retryOnConflict } from '../../../shared/store/retry-on-conflict.ts'
 import type { WebhookStore } from '../../../shared/store/store.ts'
-import type { SecretView } from '../../../shared/store/views.ts'
+import type { SecretView } from '../../../shared/api/views.ts'
 import { caUsable, issueCa, issueServingCert, needsRenewal, type ServingCertificates } from './certificates.ts'
 
 export interface BootstrapOptions {

@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { IpamError } from '../../errors.ts'
-import { describeIssues, formatIssuePath } from './issue-path.ts'
+import { describeIssues, issueText } from './issue-text.ts'
 
 export interface JsonFieldOwner {
   kind: string
@@ -38,7 +38,7 @@ export const parseJsonField = <const TSchema extends v.GenericSchema>(
   const [first] = result.issues
   throw new IpamError(
     'invalid-resource',
-    `${where}: ${formatIssuePath(first)}: ${first.message}`,
+    `${where}: ${issueText(first)}`,
     describeIssues(result.issues),
   )
 }

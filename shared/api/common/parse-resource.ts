@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { IpamError } from '../../errors.ts'
-import { describeIssues, formatIssuePath } from './issue-path.ts'
+import { describeIssues, issueText } from './issue-text.ts'
 
 const nameOf = (input: unknown): string => {
   const metadata = (input as { metadata?: { name?: unknown } } | null)?.metadata
@@ -22,7 +22,7 @@ export const parseResource = <const TSchema extends v.GenericSchema>(
   const [first] = result.issues
   throw new IpamError(
     'invalid-resource',
-    `${kind} ${nameOf(input)}: ${formatIssuePath(first)}: ${first.message}`,
+    `${kind} ${nameOf(input)}: ${issueText(first)}`,
     describeIssues(result.issues),
   )
 }

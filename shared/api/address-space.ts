@@ -1,4 +1,4 @@
-import { capIPCount, type IPCount, type IPPoolSpec, type SubnetSpec } from '../api/index.ts'
+import { capIPCount, type IPCount, type IPPoolSpec, type SubnetSpec } from './index.ts'
 import { IpamError } from '../errors.ts'
 import { cidrFamily, countIps, parseIpRanges, subtractRanges, type IpFamily, type IpRange } from '../ip/index.ts'
 

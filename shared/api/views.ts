@@ -1,4 +1,4 @@
-import type { OwnerReference } from '../api/index.ts'
+import type { OwnerReference } from './index.ts'
 
 /**
  * The parts of core Kubernetes objects the IPAM decides on. The store maps the API's objects to

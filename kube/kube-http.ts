@@ -1,6 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node'
 import { createSecureContext } from 'node:tls'
 import { Agent, request as send, type Dispatcher } from 'undici'
+import { toKubeJson } from '../shared/api/index.ts'
 
 /** The API server answered with an error status; `message` is its Status message. */
 export class KubeApiError extends Error {
@@ -109,7 +110,7 @@ export class KubeHttp {
         accept: 'application/json',
         ...(request.body === undefined ? {} : { 'content-type': request.contentType ?? 'application/json' }),
       },
-      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      ...(request.body === undefined ? {} : { body: toKubeJson(request.body) }),
       signal,
       dispatcher: this.agent,
     })

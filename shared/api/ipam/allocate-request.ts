@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { absentOrNull, NonEmpty, PodRequestFields } from '../lib/pod-request-fields.ts'
+import { absentOrNull, NonEmpty, PodRequestFields } from './request-fields.ts'
 
 /** POST /v1/ipam/ip, as Spiderpool's IPAM plugin sends it (its IpamAddArgs). */
 export const AllocateRequestSchema = v.object({
@@ -13,3 +13,5 @@ export const AllocateRequestSchema = v.object({
   network: absentOrNull(v.string()),
 })
 export type AllocateRequest = v.InferOutput<typeof AllocateRequestSchema>
+/** What a client sends (the plugin): the schema's input side, so the two cannot drift apart. */
+export type AllocateRequestBody = v.InferInput<typeof AllocateRequestSchema>

@@ -36,7 +36,7 @@ export function rbacRuleOf(method: string, path: string, query: Readonly<Record<
     : method === 'DELETE' ? (named ? 'delete' : 'deletecollection')
     : method.toLowerCase()
   const resource = `${plural}${subresource ? `/${subresource}` : ''}${group ? `.${group}` : ''}`
-  return { verb, resource, ...(namespace === undefined ? {} : { namespace }) }
+  return { verb, resource, namespace }
 }
 
 /** `forbidden: <verb> <resource>[ in namespace <ns>]` */

@@ -40,3 +40,9 @@ export type ServiceIP = v.InferOutput<typeof ServiceIPSchema>
 export type ServiceRoute = v.InferOutput<typeof ServiceRouteSchema>
 export type ServiceDns = v.InferOutput<typeof ServiceDnsSchema>
 export type IpamAnswer = v.InferOutput<typeof IpamAnswerSchema>
+
+/** What the service answers: exactly what IpamAnswerSchema accepts, with both lists always written. */
+export type IpamResponse = v.InferInput<typeof IpamAnswerSchema> & {
+  ips: v.InferInput<typeof ServiceIPSchema>[]
+  routes: v.InferInput<typeof ServiceRouteSchema>[]
+}

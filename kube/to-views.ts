@@ -1,7 +1,7 @@
-import type { OwnerReference } from '../api/index.ts'
-import { fromBase64, toBase64 } from '../base64.ts'
-import { desiredPods, NATIVE_KINDS, isNativeKind } from '../autopool/index.ts'
-import type { ControllerView, LeaseView, NamespaceView, NodeView, PodView, SecretView, WorkloadView } from './views.ts'
+import type { OwnerReference } from '../shared/api/index.ts'
+import { fromBase64, toBase64 } from '../shared/base64.ts'
+import { desiredPods, NATIVE_KINDS, isNativeKind } from '../shared/autopool/index.ts'
+import type { ControllerView, LeaseView, NamespaceView, NodeView, PodView, SecretView, WorkloadView } from '../shared/api/views.ts'
 
 /**
  * A core object as the API server sends it (JSON), typed loosely: only the fields read here.
@@ -28,7 +28,7 @@ const owners = (refs: NonNullable<RawObject['metadata']>['ownerReferences']): Ow
     kind: r.kind,
     name: r.name,
     uid: r.uid,
-    ...(r.controller === undefined ? {} : { controller: r.controller }),
+    controller: r.controller,
   }))
 
 export const toPodView = (pod: RawObject): PodView => {
@@ -124,7 +124,7 @@ export const toSecretView = (secret: RawSecret): SecretView => ({
   namespace: secret.metadata?.namespace ?? '',
   name: secret.metadata?.name ?? '',
   ...(secret.metadata?.resourceVersion === undefined ? {} : { resourceVersion: secret.metadata.resourceVersion }),
-  ...(secret.type === undefined ? {} : { type: secret.type }),
+  type: secret.type,
   data: Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, fromBase64(value)])),
 })
 
@@ -134,9 +134,9 @@ export const secretBody = (secret: SecretView) => ({
   metadata: {
     name: secret.name,
     namespace: secret.namespace,
-    ...(secret.resourceVersion === undefined ? {} : { resourceVersion: secret.resourceVersion }),
+    resourceVersion: secret.resourceVersion,
   },
-  ...(secret.type === undefined ? {} : { type: secret.type }),
+  type: secret.type,
   data: Object.fromEntries(Object.entries(secret.data).map(([key, value]) => [key, toBase64(value)])),
 })
 
