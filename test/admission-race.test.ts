@@ -7,7 +7,7 @@
 import * as k8s from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GROUP, VERSION, parseAllocatedIPs } from '../shared/api/index.ts'
-import { KubeStore } from '../kube/kube-store.ts'
+import { KubeStore } from '../shared/kube/kube-store.ts'
 import { PoolClaims } from '../functions/lib/pool-claims.ts'
 import { PoolWriter } from '../functions/lib/pool-writer.ts'
 import { deleteClusterObjects, kubeConfig, unique } from './support/cluster.ts'

@@ -11,7 +11,7 @@ import { namespaceAnnotationsArb, podAnnotationsArb } from '../shared/annotation
 import { GROUP, PLURAL, VERSION, parseAllocatedIPs, parseSpiderIPPool } from '../shared/api/index.ts'
 import type { IpamErrorCode } from '../shared/errors.ts'
 import { cidrContainsIp, parseCidr, tryParseIp } from '../shared/ip/index.ts'
-import { KubeStore } from '../kube/kube-store.ts'
+import { KubeStore } from '../shared/kube/kube-store.ts'
 import { ipamRequestArb, type FuzzRequest, type PodRef } from '../functions/lib/fuzz-requests.testkit.ts'
 import { STATUS_OF } from '../functions/lib/http-errors.ts'
 import { applyManifests, terminatePod, cleanUp, createNamespace, createNode, createPod, createPool, kubeConfig, unique } from './support/cluster.ts'

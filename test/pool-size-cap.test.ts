@@ -6,7 +6,7 @@ import * as k8s from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ETCD_REQUEST_LIMIT_BYTES, POOL_ADDRESS_CAP } from '../shared/admission/pool-size-cap.ts'
 import { GROUP, VERSION, serializeAllocatedIPs, type AllocatedIPs } from '../shared/api/index.ts'
-import { KubeStore } from '../kube/kube-store.ts'
+import { KubeStore } from '../shared/kube/kube-store.ts'
 import { applyManifests, deleteClusterObjects, kubeConfig, unique } from './support/cluster.ts'
 
 const kc = kubeConfig()

@@ -2,7 +2,7 @@
 // server: the same behaviours the unit tests rely on in MemoryStore.
 import * as k8s from '@kubernetes/client-node'
 import { GROUP, PLURAL, VERSION, parseSpiderSubnet } from '../shared/api/index.ts'
-import { CLAIMS_CONFIGMAP, KubeStore } from '../kube/kube-store.ts'
+import { CLAIMS_CONFIGMAP, KubeStore } from '../shared/kube/kube-store.ts'
 import { describeStoreContract } from '../shared/store/store-contract.testkit.ts'
 import { applyManifests, kubeConfig } from './support/cluster.ts'
 

@@ -1,7 +1,7 @@
-import type { OwnerReference } from '../shared/api/index.ts'
-import { fromBase64, toBase64 } from '../shared/base64.ts'
-import { desiredPods, NATIVE_KINDS, isNativeKind } from '../shared/autopool/index.ts'
-import type { ControllerView, LeaseView, NamespaceView, NodeView, PodView, SecretView, WorkloadView } from '../shared/api/views.ts'
+import type { OwnerReference } from '../api/index.ts'
+import { fromBase64, toBase64 } from '../base64.ts'
+import { desiredPods, NATIVE_KINDS, isNativeKind } from '../autopool/index.ts'
+import type { ControllerView, LeaseView, NamespaceView, NodeView, PodView, SecretView, WorkloadView } from '../api/views.ts'
 
 /**
  * A core object as the API server sends it (JSON), typed loosely: only the fields read here.

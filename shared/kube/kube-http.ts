@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node'
 import { createSecureContext } from 'node:tls'
 import { Agent, request as send, type Dispatcher } from 'undici'
-import { toKubeJson } from '../shared/api/index.ts'
+import { toKubeJson } from '../api/index.ts'
 
 /** The API server answered with an error status; `message` is its Status message. */
 export class KubeApiError extends Error {

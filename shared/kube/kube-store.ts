@@ -13,15 +13,15 @@ import {
   type SpiderIPPool,
   type SubnetStatus,
   type SpiderSubnet,
-} from '../shared/api/index.ts'
-import type { WebhookConfiguration } from '../shared/admission/ca-bundle.ts'
-import { parseClaims, serializeClaims, type ClaimRegistry } from '../shared/claims/index.ts'
-import { IpamError } from '../shared/errors.ts'
+} from '../api/index.ts'
+import type { WebhookConfiguration } from '../admission/ca-bundle.ts'
+import { parseClaims, serializeClaims, type ClaimRegistry } from '../claims/index.ts'
+import { IpamError } from '../errors.ts'
 import { KubeApiError, KubeHttp, type KubeRequest } from './kube-http.ts'
 import { forbiddenText, rbacRuleOf } from './rbac-rule.ts'
-import { StoreConflict, type EventRecord, type EventStore, type Freshness, type LeaseStore, type Store, type WebhookConfigurationKind, type WebhookStore } from '../shared/store/store.ts'
+import { StoreConflict, type EventRecord, type EventStore, type Freshness, type LeaseStore, type Store, type WebhookConfigurationKind, type WebhookStore } from '../store/store.ts'
 import { leaseBody, secretBody, toControllerView, toLeaseView, toNamespaceView, toNodeView, toPodView, toSecretView, toWorkloadView, type RawLease, type RawObject, type RawSecret, type RawWorkload } from './to-views.ts'
-import type { LeaseView, SecretView } from '../shared/api/views.ts'
+import type { LeaseView, SecretView } from '../api/views.ts'
 
 /** Counted so the service can report API traffic per allocation (and the benchmark can print it). */
 export interface StoreMetrics {

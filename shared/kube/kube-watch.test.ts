@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
-import { createLogger } from '../shared/log.ts'
+import { createLogger } from '../log.ts'
 import { KubeWatch, type WatchTransport } from './kube-watch.ts'
-import type { WatchKind } from '../shared/store/store.ts'
+import type { WatchKind } from '../store/store.ts'
 
 interface Stream {
   kind: WatchKind

@@ -1,8 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node'
-import { GROUP, PLURAL, VERSION, parseSpiderIPPool, parseSpiderSubnet } from '../shared/api/index.ts'
-import { IpamError } from '../shared/errors.ts'
-import { silentLogger, type Logger } from '../shared/log.ts'
-import type { WatchEventType, WatchHandler, WatchKind, WatchSource, WatchedObjects } from '../shared/store/store.ts'
+import { GROUP, PLURAL, VERSION, parseSpiderIPPool, parseSpiderSubnet } from '../api/index.ts'
+import { IpamError } from '../errors.ts'
+import { silentLogger, type Logger } from '../log.ts'
+import type { WatchEventType, WatchHandler, WatchKind, WatchSource, WatchedObjects } from '../store/store.ts'
 import { KubeHttp } from './kube-http.ts'
 import { toLeaseView, toNodeView, toPodView, toWorkloadView, type RawLease, type RawObject, type RawWorkload } from './to-views.ts'
 
