@@ -1,30 +1,38 @@
 /**
  * What the compiled CNI plugin costs a pod start: `npm run bench:cni [-- options]`.
  *
- * - binary size, and cold start of `VERSION` (no I/O but stdout): median/p90 of `--runs` runs;
- * - one ADD round trip (process start + POST over the unix socket + result), same statistics;
- * - `--total` ADDs with `--concurrency` in flight, against the same number of bare VERSION calls,
- *   so the difference is what the service round trip adds under load (target: within 1.5x).
+ * `--target real` (the default): the real service (functions/service, as a child process, with
+ * `NODE_NAME` set as the DaemonSet sets it) against the test control plane, which is started if
+ * it is not running, and in the same run, by the same driver, Debian's host-local
+ * (/usr/lib/cni/host-local, files in a temporary directory, no API server) as the floor:
+ * - binary size, and cold start of `VERSION` (no I/O but stdout);
+ * - `--rounds` rounds, each: `--total` ADDs with `--concurrency` in flight, then their DELs, and
+ *   `--serial` ADDs and DELs one at a time; host-local and Spinneret run the same calls one after
+ *   the other, their order swapped every round (interleaved, so a busy moment of the machine
+ *   does not favour one). Every Spinneret ADD is a fresh allocation for a distinct pod, released
+ *   by a DEL once its pod is terminating (a DEL while the pod lives on keeps its address); the
+ *   pool is verified empty after each round, and the objects are deleted at the end.
+ * - per phase: wall time, per-call latency, CPU per call of each process (plugin processes,
+ *   service, kube-apiserver, etcd, from /proc), the service's counters, and the requests the API
+ *   server counted (its apiserver_request_total, by verb and resource; watches left out);
+ * - the summary: Spinneret's ADD and DEL wall time as a ratio of host-local's (goal <= 1.35x),
+ *   with the range over rounds.
+ * `SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"` profiles the service (test/support/service.ts).
+ * When the control plane cannot be started, or host-local is missing, it says why and stops.
  *
- * `--target real` (the default): the real service (functions/service, as a child process) against
- * the test control plane, which is started if it is not running. A fresh namespace, node, pool and
- * `--total` + `--runs` + 1 Pod objects are created; every ADD is a fresh allocation for a distinct
- * pod (the sequential runs have pods of their own), then everything is released through the
- * binary (DEL round trip measured too) once its pods are terminating, as a runtime sends DEL (a
- * DEL while the pod lives on keeps its address), the pool is verified empty, and the objects are
- * deleted. When the control plane cannot be started, it says why and stops.
  * `--target stub`: ADD goes to a stub in this process that answers at once: process start +
- * client + transport only, never the IPAM service.
+ * client + transport only, never the IPAM service; `--total` ADDs against as many bare VERSION
+ * calls at `--concurrency` in flight.
  * `--socket PATH`: a service you run yourself; pass a pod that exists (`--pod-namespace`,
  * `--pod-name`, `--pod-uid`): every call is for that pod, so after the first they measure the
  * service's idempotent path, and no DEL is sent afterwards.
- * Timings are wall clock on a possibly shared machine: the load average is printed alongside,
- * and CPU time per call of the plugin processes (and, for the real target, of the service,
- * kube-apiserver and etcd) shows where the time goes.
+ * Timings are wall clock on a possibly shared machine: the load average is printed alongside;
+ * CPU time hardly moves with the machine's load.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -40,7 +48,6 @@ import {
   kubeConfig,
   poolRecords,
   readPool,
-  terminatePod,
   unique,
 } from '../test/support/cluster.ts'
 import { ensureControlPlane } from '../test/support/control-plane.ts'
@@ -53,6 +60,8 @@ const { values: opts } = parseArgs({
     socket: { type: 'string' },
     runs: { type: 'string', default: '50' },
     total: { type: 'string', default: '1000' },
+    serial: { type: 'string', default: '100' },
+    rounds: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '50' },
     'pod-namespace': { type: 'string', default: 'bench' },
     'pod-name': { type: 'string', default: 'bench-0' },
@@ -64,6 +73,9 @@ const { values: opts } = parseArgs({
 const runs = Number(opts.runs)
 const total = Number(opts.total)
 const concurrency = Number(opts.concurrency)
+const serialCount = Number(opts.serial)
+const rounds = Number(opts.rounds)
+const HOST_LOCAL = '/usr/lib/cni/host-local'
 const targetKind = opts.socket ? 'socket' : opts.target
 if (!['real', 'stub', 'socket'].includes(targetKind ?? '')) throw new Error(`--target must be real or stub, not ${opts.target}`)
 
@@ -234,6 +246,8 @@ interface Target extends Observed {
   poolState?(): Promise<{ allocated: number; records: number }>
   /** Starts the graceful deletion of these calls' pods, so that their DEL releases. */
   terminate?(calls: readonly number[]): Promise<void>
+  /** Requests the API server has counted so far, by "VERB resource" (watches left out). */
+  apiRequests?(): Promise<Record<string, number>>
   close(): Promise<void>
 }
 
@@ -329,7 +343,7 @@ const realTarget = async (): Promise<Target> => {
   })
   const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) }
   const pods = await inParallel(
-    Array.from({ length: total + runs + 1 }, (_, i) => i),
+    Array.from({ length: podCount() }, (_, i) => i),
     25,
     async (i): Promise<PodRef> => {
       const pod = await createPod(kc, { namespace: tag, name: `p-${i}`, nodeName: node, annotations })
@@ -347,7 +361,8 @@ const realTarget = async (): Promise<Target> => {
     await core.deleteNode({ name: node })
   }
   try {
-    service = await startService()
+    // NODE_NAME as the DaemonSet sets it: the service watches this node's pods, as in a cluster.
+    service = await startService({ NODE_NAME: node })
     const settledMs = await settle(service.process.pid ?? 0)
     out(
       `real target: control plane ${started ? 'started' : 'reused'} (${kubeconfigPath}); namespace ${tag}, pool ${pool}, ` +
@@ -363,8 +378,11 @@ const realTarget = async (): Promise<Target> => {
     socketPath: running.socket,
     pod: (i) => pods[i] ?? fixedPod,
     terminate: async (calls) => {
-      await inParallel(calls, 25, (i) => terminatePod(kc, tag, `p-${i}`))
+      // A grace period longer than the run: the service's own leak scan must not release them first.
+      const core = kc.makeApiClient(k8s.CoreV1Api)
+      await inParallel(calls, 25, (i) => core.deleteNamespacedPod({ namespace: tag, name: `p-${i}`, gracePeriodSeconds: 3600 }).then(() => {}))
     },
+    apiRequests: () => apiServerRequests(kc),
     watched: { service: running.process.pid, 'kube-apiserver': planePid('kube-apiserver'), etcd: planePid('etcd') },
     real: true,
     counters: async () => {
@@ -401,6 +419,212 @@ const cniEnv = (command: 'ADD' | 'DEL', i: number, pod: PodRef): Record<string, 
 const lineFor = (what: string, wallMs: number, times: readonly number[], cpu: string): string => {
   const rate = ((total / wallMs) * 1000).toFixed(0)
   return `${total} ${what}, ${concurrency} in flight: ${(wallMs / 1000).toFixed(2)} s, ${rate}/s; ${cpu}; each ${summary(times)}`
+}
+
+/** Pods of the real target: one to warm the service up, then each round's concurrent and serial calls. */
+const podCount = () => 1 + rounds * (total + serialCount)
+
+/** The requests kube-apiserver has counted (apiserver_request_total), by "VERB resource[/subresource]". */
+const apiServerRequests = async (kc: k8s.KubeConfig): Promise<Record<string, number>> => {
+  const options: Record<string, unknown> & { headers?: Record<string, string> } = {}
+  await kc.applyToHTTPSOptions(options)
+  const url = new URL(`${kc.getCurrentCluster()?.server ?? ''}/metrics`)
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = httpsRequest(url, { ...options, method: 'GET' }, (res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => (body += c.toString()))
+      res.on('end', () => resolve(body))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+  const counts: Record<string, number> = {}
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue
+    const label = (name: string) => new RegExp(`[{,]${name}="([^"]*)"`).exec(line)?.[1] ?? ''
+    // Watches are counted when they end, and the scrape itself has no resource.
+    if (label('verb') === 'WATCH' || label('resource') === '') continue
+    const key = `${label('verb')} ${label('resource')}${label('subresource') ? `/${label('subresource')}` : ''}`
+    counts[key] = (counts[key] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1))
+  }
+  return counts
+}
+
+/** One measured phase: `count` calls with `inFlight` at once. */
+interface Phase {
+  readonly wallMs: number
+  readonly times: readonly number[]
+  /** CPU ms per call: plugin processes, then each watched process. */
+  readonly cpu: Readonly<Record<string, number>>
+  /** API server requests per call, by verb and resource, and their sum. */
+  readonly api: Readonly<Record<string, number>>
+  readonly apiTotal: number
+  readonly counters: Readonly<Record<string, number>>
+}
+
+const measurePhase = async (count: number, inFlight: number, target: Target, once: (i: number) => Promise<Run>, calls: readonly number[]): Promise<Phase> => {
+  const diff = (a: Record<string, number>, b: Record<string, number>): Record<string, number> =>
+    Object.fromEntries(Object.keys(b).map((k): [string, number] => [k, ((b[k] ?? 0) - (a[k] ?? 0)) / count]).filter(([, v]) => v > 0))
+  const [apiBefore, countersBefore] = await Promise.all([target.apiRequests?.() ?? {}, target.counters?.() ?? {}])
+  const pluginBefore = childrenCpuMs() ?? 0
+  const othersBefore = cpuOf(target.watched)
+  const started = performance.now()
+  const runs = await inParallel(calls, inFlight, once)
+  const wallMs = performance.now() - started
+  const pluginAfter = childrenCpuMs() ?? 0
+  const othersAfter = cpuOf(target.watched)
+  const [apiAfter, countersAfter] = await Promise.all([target.apiRequests?.() ?? {}, target.counters?.() ?? {}])
+  const api = diff(apiBefore, apiAfter)
+  return {
+    wallMs,
+    times: runs.map((r) => r.ms),
+    cpu: { plugin: (pluginAfter - pluginBefore) / count, ...diff(othersBefore, othersAfter) },
+    api,
+    apiTotal: Object.values(api).reduce((a, b) => a + b, 0),
+    counters: diff(countersBefore, countersAfter),
+  }
+}
+
+const phaseLine = (what: string, count: number, inFlight: number, p: Phase): string => {
+  const f1 = (n: number | undefined) => (n ?? 0).toFixed(1)
+  const f2 = (n: number | undefined) => (n ?? 0).toFixed(2)
+  const cpu = Object.entries(p.cpu).map(([k, v]) => `${k} ${f1(v)}`).join(', ')
+  const api = Object.entries(p.api).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f2(v)}`).join(', ')
+  const counters = COUNTERS.map(([key, label]) => `${label} ${f2(p.counters[key])}`).join(', ')
+  return (
+    `${what}: ${count} calls, ${inFlight} in flight: ${(p.wallMs / 1000).toFixed(2)} s; each ${summary(p.times)}\n` +
+    `    CPU ms/call: ${cpu}\n` +
+    `    API server requests/call: ${f2(p.apiTotal)}${api ? ` (${api})` : ''}` +
+    (Object.keys(p.counters).length > 0 ? `\n    service per call: ${counters}` : '')
+  )
+}
+
+const range = (values: readonly number[], digits = 2, unit = ''): string => {
+  const lo = Math.min(...values)
+  const hi = Math.max(...values)
+  return lo.toFixed(digits) === hi.toFixed(digits) ? `${lo.toFixed(digits)}${unit}` : `${lo.toFixed(digits)}–${hi.toFixed(digits)}${unit}`
+}
+
+/** host-local, the floor: IPAM from files, no API server; its own range in a temporary directory. */
+const hostLocal = () => {
+  if (!existsSync(HOST_LOCAL)) {
+    throw new Error(`${HOST_LOCAL} is missing: install Debian's reference CNI plugins (apt-get install containernetworking-plugins)`)
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'spinneret-bench-host-local-'))
+  const stdin = JSON.stringify({
+    cniVersion: opts['cni-version'],
+    name: 'bench-host-local',
+    type: 'macvlan',
+    ipam: { type: 'host-local', ranges: [[{ subnet: '198.18.144.0/21', gateway: '198.18.144.1' }]], dataDir },
+  })
+  // As a runtime calls it; IgnoreUnknown=1 as containerd sends it, so the pod keys do not fail it.
+  const env = (command: 'ADD' | 'DEL', i: number): Record<string, string> => ({
+    ...cniEnv(command, i, { namespace: 'bench', name: `p-${i}`, uid: `uid-${i}` }),
+    CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=p-${i}`,
+  })
+  return {
+    add: (i: number) => exec(HOST_LOCAL, env('ADD', i), stdin).then((r) => checked('host-local ADD', r)),
+    del: (i: number) => exec(HOST_LOCAL, env('DEL', i), stdin).then((r) => checked('host-local DEL', r)),
+    /** Addresses still held (host-local keeps one file per address). */
+    held: () => readdirSync(join(dataDir, 'bench-host-local')).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)).length,
+    close: () => rmSync(dataDir, { recursive: true, force: true }),
+  }
+}
+
+const mainReal = async (): Promise<void> => {
+  const loadBefore = load()
+  const built = buildCni()
+  const floor = hostLocal()
+  const target = await realTarget()
+  const stdin = JSON.stringify({
+    cniVersion: opts['cni-version'],
+    name: 'bench',
+    type: 'macvlan',
+    ipam: { type: 'spiderpool', ipam_unix_socket_path: target.socketPath, log_level: 'error', log_file_path: join(tmpdir(), 'spinneret-bench-cni.log') },
+  })
+  const allocated = new Set<number>()
+  const add = (i: number) => {
+    allocated.add(i)
+    return exec(built.binary, cniEnv('ADD', i, target.pod(i)), stdin).then((r) => checked('ADD', r))
+  }
+  const del = (i: number) =>
+    exec(built.binary, cniEnv('DEL', i, target.pod(i)), stdin).then((r) => {
+      allocated.delete(i)
+      return checked('DEL', r)
+    })
+  type Side = 'host-local' | 'spinneret'
+  const results: Array<{ mode: 'concurrent' | 'serial'; verb: 'ADD' | 'DEL'; side: Side; phase: Phase }> = []
+  try {
+    out(`spinneret CNI plugin: ${built.binary}, ${(built.bytes / 1024 / 1024).toFixed(1)} MiB (bun ${built.bunVersion}); floor: ${HOST_LOCAL}`)
+    await exec(built.binary, { CNI_COMMAND: 'VERSION' }, '') // page the binaries in, as on a node
+    await exec(HOST_LOCAL, { CNI_COMMAND: 'VERSION' }, '')
+    const cold = await withCpu(runs, { watched: {} }, () =>
+      sequential(Array.from({ length: runs }, (_, i) => i), () => exec(built.binary, { CNI_COMMAND: 'VERSION' }, '').then((r) => checked('VERSION', r))),
+    )
+    out(`cold start, VERSION, ${runs} sequential runs: ${summary(cold.result.map((r) => r.ms))}; ${cold.cpu}`)
+    await add(0) // warms the service up (its first pool round, claim check)
+    await target.terminate?.([0])
+    await del(0)
+
+    for (let round = 0; round < rounds; round++) {
+      const first = 1 + round * (total + serialCount)
+      const modes = [
+        { mode: 'concurrent' as const, calls: Array.from({ length: total }, (_, i) => first + i), inFlight: concurrency },
+        { mode: 'serial' as const, calls: Array.from({ length: serialCount }, (_, i) => first + total + i), inFlight: 1 },
+      ]
+      // Interleaved: the order of the two plugins is swapped every round.
+      const sides: Side[] = round % 2 === 0 ? ['host-local', 'spinneret'] : ['spinneret', 'host-local']
+      for (const { mode, calls, inFlight } of modes) {
+        for (const verb of ['ADD', 'DEL'] as const) {
+          if (verb === 'DEL') await target.terminate?.(calls)
+          for (const side of sides) {
+            const once = side === 'host-local' ? (verb === 'ADD' ? floor.add : floor.del) : verb === 'ADD' ? add : del
+            const phase = await measurePhase(calls.length, inFlight, target, once, calls)
+            results.push({ mode, verb, side, phase })
+            out(phaseLine(`round ${round + 1}, ${side} ${verb}`, calls.length, inFlight, phase))
+          }
+        }
+      }
+      const left = await target.poolState?.()
+      if (!left || left.allocated !== 0 || left.records !== 0) throw new Error(`pool not empty after round ${round + 1}: ${JSON.stringify(left)}`)
+      if (floor.held() !== 0) throw new Error(`host-local still holds ${floor.held()} addresses after round ${round + 1}`)
+    }
+
+    out('')
+    out(`summary over ${rounds} round(s) (range over rounds; Spinneret as a ratio of host-local in the same round):`)
+    for (const mode of ['concurrent', 'serial'] as const) {
+      const count = mode === 'concurrent' ? total : serialCount
+      const inFlight = mode === 'concurrent' ? concurrency : 1
+      for (const verb of ['ADD', 'DEL'] as const) {
+        const of = (side: Side) => results.filter((r) => r.mode === mode && r.verb === verb && r.side === side).map((r) => r.phase)
+        const floorPhases = of('host-local')
+        const ours = of('spinneret')
+        const ratios = ours.map((p, i) => p.wallMs / (floorPhases[i]?.wallMs ?? NaN))
+        const p50 = (ps: readonly Phase[]) => ps.map((p) => median(p.times))
+        const cpu = (ps: readonly Phase[], key: string) => range(ps.map((p) => p.cpu[key] ?? 0), 1)
+        const goal = 1.35
+        out(
+          `  ${verb} ${count} pods, ${inFlight} in flight: host-local ${range(floorPhases.map((p) => p.wallMs / 1000))} s, ` +
+            `Spinneret ${range(ours.map((p) => p.wallMs / 1000))} s: ratio ${range(ratios)}x (goal <= ${goal}x: ${Math.max(...ratios) <= goal ? 'met' : 'NOT met'}); ` +
+            `p50 ${range(p50(floorPhases), 1)} / ${range(p50(ours), 1)} ms`,
+        )
+        out(
+          `    CPU ms/call: host-local plugin ${cpu(floorPhases, 'plugin')}; Spinneret plugin ${cpu(ours, 'plugin')}, ` +
+            `kube-apiserver ${cpu(ours, 'kube-apiserver')}, etcd ${cpu(ours, 'etcd')}, service ${cpu(ours, 'service')}; ` +
+            `API server requests/call ${range(ours.map((p) => p.apiTotal))}`,
+        )
+      }
+    }
+    out(`load average before ${loadBefore}, after ${load()} (${cpus().length} cores)`)
+  } finally {
+    if (allocated.size > 0) {
+      // A failed run still gives back what it took, so the shared control plane stays clean.
+      await target.terminate?.([...allocated]).catch(() => {})
+      await inParallel([...allocated], concurrency, (i) => exec(built.binary, cniEnv('DEL', i, target.pod(i)), stdin))
+    }
+    await target.close()
+    floor.close()
+  }
 }
 
 const main = async (): Promise<void> => {
@@ -482,4 +706,4 @@ const main = async (): Promise<void> => {
   }
 }
 
-await main()
+await (targetKind === 'real' ? mainReal() : main())

@@ -17,6 +17,8 @@ class FakeSource implements WatchSource {
     SpiderSubnet: new Set(),
     Pod: new Set(),
     Node: new Set(),
+    Namespace: new Set(),
+    SpiderReservedIP: new Set(),
     Lease: new Set(),
     Deployment: new Set(),
     ReplicaSet: new Set(),

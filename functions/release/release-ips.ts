@@ -23,8 +23,7 @@ export interface ReleaseResult {
 export async function releaseIPs(request: ReleaseRequest, deps: Deps): Promise<ReleaseResult> {
   const { store, poolWriter } = deps
   if (await livesOn(deps, request)) return { released: [], kept: true }
-  const endpoint = await store.getEndpoint(request.podNamespace, request.podName)
-  const ours = endpoint?.status.current.uid === request.podUID ? endpoint : undefined
+  const ours = await readEndpoint(deps, request)
   if (ours && ours.status.ownerControllerType === 'StatefulSet') {
     const set = await store.getController('StatefulSet', request.podNamespace, ours.status.ownerControllerName)
     if (keepsStatefulSetIPs(request.podName, set)) return { released: [], kept: true }
@@ -48,6 +47,22 @@ export async function releaseIPs(request: ReleaseRequest, deps: Deps): Promise<R
 
   if (ours) await forgetNic(deps, ours, request)
   return { released, kept: false }
+}
+
+/**
+ * The pod's endpoint when it is this incarnation's. The API server's watch cache answers almost
+ * always: an entry of this UID for this NIC, once written, says what the NIC holds until this
+ * release (a retried ADD is answered as recorded), and every pool release is conditional on IP
+ * and UID, the endpoint write on its resourceVersion. Only an endpoint whose entries are all
+ * claimed NICs is taken from the cache (unclaimed entries go with the last NIC, which a moment-old
+ * view could misjudge); anything else is read from etcd.
+ */
+async function readEndpoint({ store }: Deps, request: ReleaseRequest): Promise<SpiderEndpoint | undefined> {
+  const cached = await store.getEndpoint(request.podNamespace, request.podName, 'cached')
+  const ips = cached?.status.current.uid === request.podUID ? cached.status.current.ips : []
+  if (ips.some((d) => d.interface === request.ifName) && ips.every((d) => d.interface !== '')) return cached
+  const latest = await store.getEndpoint(request.podNamespace, request.podName)
+  return latest?.status.current.uid === request.podUID ? latest : undefined
 }
 
 // A UID that is dead stays dead, so a cached "dead" is final; "alive" is confirmed from etcd,

@@ -6,6 +6,7 @@ import { coalescedReads } from '../../shared/store/coalesced-reads.ts'
 import { KubeHttp } from '../../shared/kube/kube-http.ts'
 import { KubeStore } from '../../shared/kube/kube-store.ts'
 import { KubeWatch, kubeWatchTransport } from '../../shared/kube/kube-watch.ts'
+import { watchCachedReads } from '../../shared/kube/watch-cached-reads.ts'
 import { createAdmissionApp } from '../admission/app.ts'
 import { startWebhookTls, type ServedCertificate } from '../admission/tls/webhook-tls.ts'
 import { startDispatcher, startLeakDuty, type Dispatcher } from '../dispatcher/index.ts'
@@ -32,7 +33,6 @@ export function wireService(config: ServiceConfig) {
   // One HTTP client (one connection pool) for the functions' reads and writes and the watches.
   const http = new KubeHttp(kubeConfig)
   const kube = new KubeStore(http, { serviceNamespace: config.SERVICE_NAMESPACE })
-  const store = coalescedReads(kube)
   const nodeName = config.NODE_NAME
   let leaderDispatcher: Dispatcher | undefined
   const poolCounts = createPoolCounts()
@@ -43,18 +43,25 @@ export function wireService(config: ServiceConfig) {
     ready: () => readiness.current().ready,
     leader: () => election.isLeader(),
     workQueue: () => leaderDispatcher?.queueStats(),
-    watchRestarts: () => ({ ...clusterWatch.restarts, ...nodeWatch.restarts }),
+    watchRestarts: () => ({ ...clusterWatch.restarts, ...cacheWatch.restarts, ...nodeWatch.restarts }),
     pools: () => (election.isLeader() ? poolCounts.counts() : undefined),
   })
   const poolWriter = new PoolWriter(kube, { groupCommit: config.GROUP_COMMIT, onBatch: (batch) => metrics.poolRound(batch) })
   const events = createEventRecorder({ store: kube, ...(nodeName ? { host: nodeName } : {}), log, onRecorded: (reason, outcome) => metrics.event(reason, outcome) })
   const autoPools = config.AUTO_POOLS ? { defaultFlexible: config.AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER } : undefined
-  const deps: Deps = { store, poolWriter, config: { systemNamespace: config.SYSTEM_NAMESPACE, ...(nodeName ? { nodeName } : {}), autoPools: autoPools ?? false } }
   const lease = { namespace: config.SERVICE_NAMESPACE, name: config.LEADER_LEASE_NAME }
 
   // Two sets of watches: this node's pods (readiness waits for them), and the cluster-wide ones
   // of the leader plus the leader Lease (they say nothing about serving this node's IPAM).
   const nodeWatch = new KubeWatch(kubeWatchTransport(http, nodeName ? { podsOnNode: nodeName } : {}), { log, onTrouble: () => readiness.checkNow() })
+  // A node's service answers the reads that only choose (its pods, its node, namespaces, reserved
+  // IPs) from its watches, as an agent's informers would; pools are not watched here (every pool
+  // write would go to every node): they are read from the API server's watch cache. The caches'
+  // own watches (node, namespaces, reserved IPs) do not gate readiness: without them reads go to
+  // the API server, as before.
+  const cacheWatch = new KubeWatch(kubeWatchTransport(http, nodeName ? { podsOnNode: nodeName } : {}), { log })
+  const store = watchCachedReads(coalescedReads(kube), { cached: (kind) => nodeWatch.cached(kind) ?? cacheWatch.cached(kind) })
+  const deps: Deps = { store, poolWriter, config: { systemNamespace: config.SYSTEM_NAMESPACE, ...(nodeName ? { nodeName } : {}), autoPools: autoPools ?? false } }
   // Any watch that breaks makes readiness look at the API server at once.
   const clusterWatch = new KubeWatch(kubeWatchTransport(http, { lease }), { log, onTrouble: () => readiness.checkNow() })
   kube.onUnreachable = () => readiness.checkNow()
@@ -165,6 +172,8 @@ export function wireService(config: ServiceConfig) {
      * @returns stop: the leader gives its Lease up, so that another replica takes over at once
      */
     startDuties: () => {
+      const noop = () => {}
+      const stopCaches = nodeName ? [cacheWatch.watch('Node', noop), cacheWatch.watch('Namespace', noop), cacheWatch.watch('SpiderReservedIP', noop)] : []
       const stopNode = nodeName
         ? startLeakDuty({
             store: kube,
@@ -181,6 +190,7 @@ export function wireService(config: ServiceConfig) {
       election.start()
       return async () => {
         await election.stop()
+        stopCaches.forEach((stop) => stop())
         await Promise.all([stopNode(), term.then((stop) => stop()), events.flushed()])
       }
     },

@@ -275,7 +275,7 @@ async function startHostReplica(log: (line: string) => void): Promise<{ child: C
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spinneret-chaos-'))
   const kubeconfig = clusterControlPlane.kubeconfigPath
   const child = spawn(process.execPath, [bundle], {
-    env: { ...process.env, KUBECONFIG: kubeconfig, IPAM_SOCKET: path.join(dir, 'ipam.sock'), HTTP_PORT: '0', WEBHOOK_PORT: '0', RESYNC_SECONDS: '10', SERVICE_NAMESPACE: 'spinneret-system' },
+    env: { ...process.env, KUBECONFIG: kubeconfig, IPAM_SOCKET: path.join(dir, 'ipam.sock'), HTTP_PORT: '0', METRICS_PORT: '0', WEBHOOK_PORT: '0', RESYNC_SECONDS: '10', SERVICE_NAMESPACE: 'spinneret-system' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

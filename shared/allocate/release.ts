@@ -25,9 +25,11 @@ export function releaseInPool(records: Readonly<AllocatedIPs>, requests: readonl
   const next: AllocatedIPs = { ...records }
   const released = requests.map((request) => {
     const freed: string[] = []
-    for (const [ip, record] of Object.entries(next)) {
-      if (record.podUid !== request.podUid) continue
-      if (request.ip !== undefined && request.ip !== ip) continue
+    // A release names its address (the endpoint says it): one lookup, not a pass over a pool of
+    // thousands of records for each of a batch's requests.
+    const candidates: Array<[string, AllocatedIPs[string] | undefined]> = request.ip !== undefined ? [[request.ip, next[request.ip]]] : Object.entries(next)
+    for (const [ip, record] of candidates) {
+      if (record === undefined || record.podUid !== request.podUid) continue
       if (request.nic !== undefined && record.interface !== undefined && record.interface !== request.nic) continue
       if (request.keep?.includes(ip)) continue
       delete next[ip]

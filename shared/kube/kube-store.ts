@@ -295,9 +295,9 @@ export class KubeStore implements Store, WebhookStore, EventStore, LeaseStore {
     })
   }
 
-  getEndpoint = async (namespace: string, name: string) =>
+  getEndpoint = async (namespace: string, name: string, freshness: Freshness = 'latest') =>
     mapDefined(
-      await this.read(`get ${KIND.endpoint} ${namespace}/${name}`, crdPath(PLURAL.endpoint, name, namespace)),
+      await this.read(`get ${KIND.endpoint} ${namespace}/${name}`, crdPath(PLURAL.endpoint, name, namespace), queryFor(freshness)),
       parseSpiderEndpoint,
     )
 

@@ -1,10 +1,10 @@
 import type { KubeConfig } from '@kubernetes/client-node'
-import { GROUP, PLURAL, VERSION, parseSpiderIPPool, parseSpiderSubnet } from '../api/index.ts'
+import { GROUP, PLURAL, VERSION, parseSpiderIPPool, parseSpiderReservedIP, parseSpiderSubnet } from '../api/index.ts'
 import { IpamError } from '../errors.ts'
 import { silentLogger, type Logger } from '../log.ts'
 import type { WatchEventType, WatchHandler, WatchKind, WatchSource, WatchedObjects } from '../store/store.ts'
 import { KubeHttp } from './kube-http.ts'
-import { toLeaseView, toNodeView, toPodView, toWorkloadView, type RawLease, type RawObject, type RawWorkload } from './to-views.ts'
+import { toLeaseView, toNamespaceView, toNodeView, toPodView, toWorkloadView, type RawLease, type RawObject, type RawWorkload } from './to-views.ts'
 
 /** The two API calls a watch needs, raw (unparsed): the seam unit tests replace. */
 export interface WatchTransport {
@@ -36,6 +36,8 @@ const PATH: Record<Exclude<WatchKind, 'Lease'>, string> = {
   SpiderSubnet: `/apis/${GROUP}/${VERSION}/${PLURAL.subnet}`,
   Pod: '/api/v1/pods',
   Node: '/api/v1/nodes',
+  Namespace: '/api/v1/namespaces',
+  SpiderReservedIP: `/apis/${GROUP}/${VERSION}/${PLURAL.reservedIP}`,
   Deployment: '/apis/apps/v1/deployments',
   ReplicaSet: '/apis/apps/v1/replicasets',
   StatefulSet: '/apis/apps/v1/statefulsets',
@@ -49,6 +51,8 @@ const PARSE: { [K in WatchKind]: (raw: unknown) => WatchedObjects[K] } = {
   SpiderSubnet: parseSpiderSubnet,
   Pod: (raw) => toPodView(raw as RawObject),
   Node: (raw) => toNodeView(raw as RawObject),
+  Namespace: (raw) => toNamespaceView(raw as RawObject),
+  SpiderReservedIP: parseSpiderReservedIP,
   Lease: (raw) => toLeaseView(raw as RawLease),
   Deployment: (raw) => toWorkloadView('Deployment', raw as RawWorkload),
   ReplicaSet: (raw) => toWorkloadView('ReplicaSet', raw as RawWorkload),
@@ -70,7 +74,7 @@ const keyOf = (raw: unknown) => {
 const WATCH_SECONDS = 300
 
 export interface KubeWatchTransportOptions {
-  /** Only the pods bound to this node (a field selector), as a node's kubelet sees them. */
+  /** Only the pods bound to this node (a field selector), as a node's kubelet sees them; and a Node watch only this node. */
   podsOnNode?: string
   /** The one Lease a `Lease` watch follows (leader election). */
   lease?: { namespace: string; name: string }
@@ -82,6 +86,7 @@ export const kubeWatchTransport = (http: KubeHttp, options: KubeWatchTransportOp
   const random = options.random ?? Math.random
   const selector = (kind: WatchKind) =>
     kind === 'Pod' && options.podsOnNode ? { fieldSelector: `spec.nodeName=${options.podsOnNode}` }
+    : kind === 'Node' && options.podsOnNode ? { fieldSelector: `metadata.name=${options.podsOnNode}` }
     : kind === 'Lease' && options.lease ? { fieldSelector: `metadata.name=${options.lease.name}` }
     : {}
   const pathOf = (kind: WatchKind): string => {
@@ -120,6 +125,7 @@ export class KubeWatch implements WatchSource {
   private readonly unsynced = new Map<object, { kind: WatchKind; error?: string }>()
   /** Failed watch cycles (restarted after a backoff) per kind, for metrics. */
   readonly restarts: Partial<Record<WatchKind, number>> = {}
+  private readonly loops = new Map<WatchKind, Set<WatchLoop<WatchKind>>>()
 
   constructor(
     private readonly transport: WatchTransport,
@@ -147,10 +153,25 @@ export class KubeWatch implements WatchSource {
       else state.error = error instanceof Error ? error.message : String(error)
     }, onFailure)
     void loop.run()
+    const loops = this.loops.get(kind) ?? new Set()
+    this.loops.set(kind, loops.add(loop as unknown as WatchLoop<WatchKind>))
     return () => {
       this.unsynced.delete(token)
+      loops.delete(loop as unknown as WatchLoop<WatchKind>)
       loop.stop()
     }
+  }
+
+  /**
+   * What a running watch of that kind has seen, as an informer's cache: undefined while none has
+   * listed once. Like a read from the API server's watch cache (resourceVersion=0), it may be a
+   * moment old, so it may only be used where such a read may (see Freshness in store.ts).
+   */
+  cached<K extends WatchKind>(kind: K): WatchCache<WatchedObjects[K]> | undefined {
+    for (const loop of this.loops.get(kind) ?? []) {
+      if (loop.synced) return loop as unknown as WatchCache<WatchedObjects[K]>
+    }
+    return undefined
   }
 
   async list<K extends WatchKind>(kind: K): Promise<Array<WatchedObjects[K]>> {
@@ -169,12 +190,20 @@ export class KubeWatch implements WatchSource {
   }
 }
 
+/** What a watch has seen (KubeWatch.cached): objects by key (`namespace/name`, or `name`). */
+export interface WatchCache<T> {
+  get(key: string): T | undefined
+  values(): T[]
+}
+
 // A stream that ends this soon without a single event counts as a failure, so a server that
 // accepts and drops watches at once is not hammered in a tight loop.
 const MIN_HEALTHY_MS = 1000
 
 class WatchLoop<K extends WatchKind> {
   private readonly known = new Map<string, { resourceVersion: string | undefined; object: WatchedObjects[K] }>()
+  /** Set once listed: from then on `known` is a watch cache. */
+  synced = false
   private resourceVersion = ''
   private stopped = false
   private abort: (() => void) | undefined
@@ -194,6 +223,15 @@ class WatchLoop<K extends WatchKind> {
     private readonly onFailure: (error: unknown) => void = () => {},
   ) {
     this.log = (options.log ?? silentLogger).child({ kind })
+  }
+
+  /** By key: `namespace/name`, or `name` for a cluster-scoped kind. */
+  get(key: string): WatchedObjects[K] | undefined {
+    return this.known.get(key)?.object
+  }
+
+  values(): WatchedObjects[K][] {
+    return [...this.known.values()].map((k) => k.object)
   }
 
   stop() {
@@ -263,6 +301,7 @@ class WatchLoop<K extends WatchKind> {
       this.emit('DELETED', object)
     }
     this.resourceVersion = resourceVersion
+    this.synced = true
     this.onListed()
   }
 

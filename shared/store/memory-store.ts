@@ -173,7 +173,7 @@ export class MemoryStore implements Store, WebhookStore {
   replaceWebhookConfiguration = async (kind: WebhookConfigurationKind, config: WebhookConfiguration) =>
     this.replace(this.webhookConfigurations, `${kind}/${config.metadata.name}`, kind, config)
 
-  getEndpoint = async (namespace: string, name: string) => clone(this.endpoints.get(`${namespace}/${name}`))
+  getEndpoint = async (namespace: string, name: string, _freshness?: Freshness) => clone(this.endpoints.get(`${namespace}/${name}`))
   listEndpoints = async () => [...this.endpoints.values()].map((e) => structuredClone(e))
   createEndpoint = async (endpoint: SpiderEndpoint) => {
     const key = `${endpoint.metadata.namespace}/${endpoint.metadata.name}`

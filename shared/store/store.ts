@@ -58,7 +58,8 @@ export interface Store {
   /** Creates the registry (no resourceVersion) or replaces it conditionally. @returns it as written. @throws StoreConflict */
   writeClaims(registry: ClaimRegistry): Promise<ClaimRegistry>
 
-  getEndpoint(namespace: string, name: string): Promise<SpiderEndpoint | undefined>
+  /** Default 'latest'; 'cached' where the caller checks what it read (see releaseIPs). */
+  getEndpoint(namespace: string, name: string, freshness?: Freshness): Promise<SpiderEndpoint | undefined>
   listEndpoints(): Promise<SpiderEndpoint[]>
   /** @throws StoreConflict when one of that name exists already */
   createEndpoint(endpoint: SpiderEndpoint): Promise<SpiderEndpoint>
@@ -143,6 +144,9 @@ export interface WatchedObjects {
   SpiderSubnet: SpiderSubnet
   Pod: PodView
   Node: NodeView
+  /** Read from a node service's watch cache (shared/kube/watch-cached-reads.ts). */
+  Namespace: NamespaceView
+  SpiderReservedIP: SpiderReservedIP
   /** The leader-election Lease only (one object, by name). */
   Lease: LeaseView
   Deployment: WorkloadView

@@ -36,7 +36,8 @@ export async function startService(
     runtime === 'node'
       ? // SERVICE_NODE_ARGS: node flags instead of --enable-source-maps, for profiling and memory
         // experiments (NODE_OPTIONS refuses --cpu-prof).
-        [process.execPath, [...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? ['--enable-source-maps']), await (bundle ??= buildService())]]
+        // SERVICE_BUNDLE: another build of the service (a bench comparing two versions in one run).
+        [process.execPath, [...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? ['--enable-source-maps']), process.env.SERVICE_BUNDLE ?? (await (bundle ??= buildService()))]]
       : [join(root, 'node_modules/.bin/deno'), ['run', '-A', '--quiet', join(root, 'functions/service/main-deno.ts')]]
   const child = spawn(cmd, args, {
     cwd: root,

@@ -110,3 +110,27 @@ describe('serializeAllocatedIPs', () => {
     )
   })
 })
+
+describe('parseAllocatedIPs on large pools', () => {
+  const large = (n: number, uid: string): string => {
+    const records: AllocatedIPs = {}
+    for (let i = 0; i < n; i++) records[`198.18.${i >> 8}.${i & 255}`] = { pod: `ns/p-${i}`, podUid: `${uid}-${i}` }
+    return serializeAllocatedIPs(records) ?? ''
+  }
+
+  it('decodes a string it decoded a moment ago once, and every other string anew', () => {
+    const a = large(200, 'a')
+    const first = parseAllocatedIPs(a, 'p')
+    // An equal string that is another object (a watch event of the pool just written) is a hit too.
+    expect(parseAllocatedIPs(`${a} `.trimEnd(), 'p')).toBe(first)
+    const b = large(200, 'b')
+    expect(parseAllocatedIPs(b, 'p')['198.18.0.1']?.podUid).toBe('b-1')
+    expect(parseAllocatedIPs(a, 'p')['198.18.0.1']?.podUid).toBe('a-1')
+  })
+
+  it('refuses a malformed large string every time it is asked', () => {
+    const broken = large(200, 'c').replace('"podUid"', '"podUID"')
+    expect(() => parseAllocatedIPs(broken, 'p')).toThrow(IpamError)
+    expect(() => parseAllocatedIPs(broken, 'p')).toThrow(IpamError)
+  })
+})
