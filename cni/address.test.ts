@@ -15,12 +15,9 @@ describe('parseCidr', () => {
     expect(parseCidr(text)).toEqual({ family, text: canonical })
   })
 
-  it.each(['10.6.168.65', '10.1/8', '10.0.0.1/33', 'fd00::1/129', '10.0.0.1/', '/24', '10.0.0.1/-1', '10.0.0.1/0x10', 'x/8'])(
-    'refuses %s',
-    (text) => {
-      expect(parseCidr(text)).toBeUndefined()
-    },
-  )
+  it.each(['10.6.168.65', '10.1/8', '10.0.0.1/33', 'fd00::1/129', '10.0.0.1/', '/24', '10.0.0.1/-1', '10.0.0.1/0x10', 'x/8'])('refuses %s', (text) => {
+    expect(parseCidr(text)).toBeUndefined()
+  })
 })
 
 describe('parseIp', () => {

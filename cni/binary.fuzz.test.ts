@@ -59,7 +59,14 @@ const deadlineMs = (command: string | undefined, stdin: string): number => {
 }
 
 const behaviourArb: fc.Arbitrary<ServiceBehaviour> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant('answer' as const), status: fc.oneof({ weight: 3, arbitrary: fc.constant(200) }, { weight: 2, arbitrary: fc.integer({ min: 200, max: 599 }) }), body: serviceBodyArb }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant('answer' as const),
+      status: fc.oneof({ weight: 3, arbitrary: fc.constant(200) }, { weight: 2, arbitrary: fc.integer({ min: 200, max: 599 }) }),
+      body: serviceBodyArb,
+    }),
+  },
   { weight: 1, arbitrary: fc.constantFrom<ServiceBehaviour>({ kind: 'unreachable' }, { kind: 'hang' }, { kind: 'drop' }) },
 )
 
@@ -90,21 +97,25 @@ afterAll(async () => {
 })
 
 describe('fuzzing the compiled plugin', () => {
-  it('exits 0 or 1 within its timeout with a CNI answer on stdout, whatever it is given', async () => {
-    const run = await fuzz(
-      'cni binary',
-      fc.asyncProperty(envArb, binaryStdinArb, behaviourArb, async (env, stdinTemplate, now) => {
-        behaviour = now
-        const stdin = stdinTemplate.replaceAll(SOCKET, now.kind === 'unreachable' ? join(dir, 'absent.sock') : socketPath)
-        rmSync(logFile, { force: true })
-        const limitMs = deadlineMs(env.CNI_COMMAND, stdin) + 3000
-        const ran = await runPlugin(built.binary, env, stdin, limitMs)
-        expect(ran.signal, `killed after ${Math.round(ran.ms)} ms (deadline ${limitMs} ms); stderr: ${ran.stderr}`).toBeNull()
-        const logLines = [...ran.stderr.split('\n'), ...(existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n') : [])].filter((l) => l !== '')
-        expectCniOutput(env.CNI_COMMAND, { stdout: ran.stdout, exitCode: ran.code, logLines })
-      }),
-      { ci: 200, big: 5000 },
-    )
-    expect(run.cases).toBeGreaterThan(0)
-  }, FUZZ_TIMEOUT_MS)
+  it(
+    'exits 0 or 1 within its timeout with a CNI answer on stdout, whatever it is given',
+    async () => {
+      const run = await fuzz(
+        'cni binary',
+        fc.asyncProperty(envArb, binaryStdinArb, behaviourArb, async (env, stdinTemplate, now) => {
+          behaviour = now
+          const stdin = stdinTemplate.replaceAll(SOCKET, now.kind === 'unreachable' ? join(dir, 'absent.sock') : socketPath)
+          rmSync(logFile, { force: true })
+          const limitMs = deadlineMs(env.CNI_COMMAND, stdin) + 3000
+          const ran = await runPlugin(built.binary, env, stdin, limitMs)
+          expect(ran.signal, `killed after ${Math.round(ran.ms)} ms (deadline ${limitMs} ms); stderr: ${ran.stderr}`).toBeNull()
+          const logLines = [...ran.stderr.split('\n'), ...(existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n') : [])].filter((l) => l !== '')
+          expectCniOutput(env.CNI_COMMAND, { stdout: ran.stdout, exitCode: ran.code, logLines })
+        }),
+        { ci: 200, big: 5000 },
+      )
+      expect(run.cases).toBeGreaterThan(0)
+    },
+    FUZZ_TIMEOUT_MS,
+  )
 })

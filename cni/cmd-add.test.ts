@@ -118,9 +118,7 @@ describe('ADD: the result', () => {
   })
 
   it('adds no route of its own: without a gateway (clean_gateway) there is no default route', async () => {
-    const out = await add(() =>
-      answer(200, { ips: [{ version: 4, address: '10.6.168.65/16', nic: 'eth0', ipPool: 'p', gateway: null }], routes: [] }),
-    )
+    const out = await add(() => answer(200, { ips: [{ version: 4, address: '10.6.168.65/16', nic: 'eth0', ipPool: 'p', gateway: null }], routes: [] }))
     expect(JSON.parse(out.stdout)).toEqual({ cniVersion: '1.0.0', ips: [{ address: '10.6.168.65/16' }], dns: {} })
   })
 

@@ -73,7 +73,10 @@ describe('CHECK', () => {
     const out = await check(prevResult(ips), () => answer(200, allocation))
     expect(errorOf(out).code).toBe(106)
     expect(errorOf(out).details).toBe(
-      `prevResult [${ips.map((ip) => ip.address).sort().join(', ')}], IPAM service [10.6.168.65/16, fd00:10:6::41/64]`,
+      `prevResult [${ips
+        .map((ip) => ip.address)
+        .sort()
+        .join(', ')}], IPAM service [10.6.168.65/16, fd00:10:6::41/64]`,
     )
   })
 

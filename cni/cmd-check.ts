@@ -12,10 +12,7 @@ const readPrevResult = (raw: unknown): PrevResult => {
   }
   const parsed = v.safeParse(PrevResultSchema, raw)
   if (!parsed.success) {
-    throw new CniError(
-      CniCode.invalidNetworkConfig,
-      `invalid network config: ${issueText(parsed.issues[0], 'prevResult')}`,
-    )
+    throw new CniError(CniCode.invalidNetworkConfig, `invalid network config: ${issueText(parsed.issues[0], 'prevResult')}`)
   }
   return parsed.output
 }
@@ -32,8 +29,7 @@ const prevAddresses = (prev: PrevResult, ifName: string): string[] =>
 
 const canonical = (address: string): string => parseCidr(address)?.text ?? address
 
-const sameSet = (a: readonly string[], b: readonly string[]): boolean =>
-  a.length === b.length && a.every((x) => b.includes(x))
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x))
 
 /**
  * Confirms that the allocation prevResult reports still exists, through the service's read-only

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { answer, confFor, envFor, errorOf, refusal, run } from './fake-service.testkit.ts'
 import { TransportError } from './transport.ts'
 
-const del = (handler: Parameters<typeof run>[2], env = {}, version = '1.0.0') =>
-  run(envFor('DEL', env), confFor(version), handler)
+const del = (handler: Parameters<typeof run>[2], env = {}, version = '1.0.0') => run(envFor('DEL', env), confFor(version), handler)
 
 describe('DEL', () => {
   it('sends DELETE /v1/ipam/ip with the pod and container, and prints nothing', async () => {

@@ -2,16 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { answer, confFor, errorOf, run } from './fake-service.testkit.ts'
 import { TransportError } from './transport.ts'
 
-const status = (handler: Parameters<typeof run>[2], ipam: Record<string, unknown> = {}) =>
-  run({ CNI_COMMAND: 'STATUS' }, confFor('1.1.0', ipam), handler)
+const status = (handler: Parameters<typeof run>[2], ipam: Record<string, unknown> = {}) => run({ CNI_COMMAND: 'STATUS' }, confFor('1.1.0', ipam), handler)
 
 describe('STATUS', () => {
   it('succeeds silently when the service is healthy', async () => {
     const out = await status(() => answer(200, ''))
     expect(out).toMatchObject({ exitCode: 0, stdout: '' })
-    expect(out.calls).toEqual([
-      { socketPath: '/var/run/spidernet/spiderpool.sock', method: 'GET', path: '/v1/ipam/healthy', timeoutMs: 5_000 },
-    ])
+    expect(out.calls).toEqual([{ socketPath: '/var/run/spidernet/spiderpool.sock', method: 'GET', path: '/v1/ipam/healthy', timeoutMs: 5_000 }])
   })
 
   it.each([

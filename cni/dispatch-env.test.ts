@@ -113,8 +113,7 @@ describe('dispatch: stdin (code 6)', () => {
 })
 
 describe('dispatch: network config (code 7)', () => {
-  const stdinWith = (ipam: unknown, top: Record<string, unknown> = {}) =>
-    JSON.stringify({ cniVersion: '1.0.0', name: 'net', ipam, ...top })
+  const stdinWith = (ipam: unknown, top: Record<string, unknown> = {}) => JSON.stringify({ cniVersion: '1.0.0', name: 'net', ipam, ...top })
 
   it.each([
     ['no ipam', JSON.stringify({ cniVersion: '1.0.0', name: 'net' }), 'ipam: required'],

@@ -123,9 +123,7 @@ export const dispatch = async (input: DispatchInput, deps: DispatchDeps): Promis
     return finish(out === undefined ? '' : `${out}\n`, 0)
   } catch (e) {
     // Anything but a CniError escaping a verb is a bug: say so, with the stack for the report.
-    const error = isCniError(e)
-      ? e
-      : new CniError(CniCode.internal, 'internal error', e instanceof Error ? (e.stack ?? e.message) : `${e}`)
+    const error = isCniError(e) ? e : new CniError(CniCode.internal, 'internal error', e instanceof Error ? (e.stack ?? e.message) : `${e}`)
     scoped.error(error.message, { code: error.code, ...(error.details ? { details: error.details } : {}) })
     return finish(`${cniErrorJson(answerVersion(sniff(input.stdin)), error)}\n`, 1)
   }

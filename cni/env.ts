@@ -19,10 +19,7 @@ export interface CniEnv {
 
 // Same rules as libcni's ValidateContainerID / ValidateInterfaceName, so a name the runtime
 // accepted is never refused here, and a name the kernel would refuse fails before the service.
-const ContainerIDSchema = v.pipe(
-  v.string(),
-  v.regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'invalid characters in container ID'),
-)
+const ContainerIDSchema = v.pipe(v.string(), v.regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'invalid characters in container ID'))
 const IfNameSchema = v.pipe(
   v.string(),
   v.maxLength(15, 'interface name is longer than 15 characters'),
@@ -40,8 +37,7 @@ const REQUIRED: Readonly<Record<Command, readonly string[]>> = {
   STATUS: [],
 }
 
-const invalidEnv = (msg: string, details?: string): CniError =>
-  new CniError(CniCode.invalidEnvironment, msg, details)
+const invalidEnv = (msg: string, details?: string): CniError => new CniError(CniCode.invalidEnvironment, msg, details)
 
 export const parseCommand = (env: Env): Command => {
   const command = env['CNI_COMMAND']

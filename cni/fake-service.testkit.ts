@@ -50,11 +50,7 @@ export const confFor = (cniVersion = '1.0.0', ipam: Record<string, unknown> = {}
     ...extra,
   })
 
-export const run = (
-  env: Env,
-  stdin: string,
-  handler: Handler = () => answer(200, {}),
-): Promise<DispatchOutput & { calls: RecordedCall[] }> => {
+export const run = (env: Env, stdin: string, handler: Handler = () => answer(200, {})): Promise<DispatchOutput & { calls: RecordedCall[] }> => {
   const service = fakeService(handler)
   return dispatch({ env, stdin }, { connect: service.connect, now: () => new Date(0) }).then((out) => ({
     ...out,
@@ -63,5 +59,4 @@ export const run = (
 }
 
 /** The CNI error object of a failed run. */
-export const errorOf = (out: DispatchOutput): { cniVersion: string; code: number; msg: string; details?: string } =>
-  JSON.parse(out.stdout)
+export const errorOf = (out: DispatchOutput): { cniVersion: string; code: number; msg: string; details?: string } => JSON.parse(out.stdout)

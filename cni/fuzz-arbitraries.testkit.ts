@@ -14,7 +14,12 @@ const text = (maxLength = 40) =>
 const podArgs = fc
   .array(
     fc.oneof(
-      fc.tuple(fc.constantFrom('K8S_POD_NAMESPACE', 'K8S_POD_NAME', 'K8S_POD_UID', 'IgnoreUnknown', 'K8S_POD_INFRA_CONTAINER_ID'), fc.oneof(fc.constantFrom('team-a', 'web-0', 'uid-1', '1', ''), text(12))).map(([k, v]) => `${k}=${v}`),
+      fc
+        .tuple(
+          fc.constantFrom('K8S_POD_NAMESPACE', 'K8S_POD_NAME', 'K8S_POD_UID', 'IgnoreUnknown', 'K8S_POD_INFRA_CONTAINER_ID'),
+          fc.oneof(fc.constantFrom('team-a', 'web-0', 'uid-1', '1', ''), text(12)),
+        )
+        .map(([k, v]) => `${k}=${v}`),
       text(12),
     ),
     { maxLength: 6 },
@@ -24,8 +29,7 @@ const podArgs = fc
 const complete = 'IgnoreUnknown=1;K8S_POD_NAMESPACE=team-a;K8S_POD_NAME=web-0;K8S_POD_INFRA_CONTAINER_ID=c0ffee;K8S_POD_UID=uid-1'
 
 /** Mostly a valid value, sometimes one that breaks a rule. */
-const mostly = <T, U>(valid: fc.Arbitrary<T>, broken: fc.Arbitrary<U>, weight = 12) =>
-  fc.oneof({ weight, arbitrary: valid }, { weight: 1, arbitrary: broken })
+const mostly = <T, U>(valid: fc.Arbitrary<T>, broken: fc.Arbitrary<U>, weight = 12) => fc.oneof({ weight, arbitrary: valid }, { weight: 1, arbitrary: broken })
 
 const VARIABLES = ['CNI_COMMAND', 'CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_PATH', 'CNI_ARGS'] as const
 
@@ -92,7 +96,11 @@ const cidrArb = mostly(
     fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([ip, p]) => `${ip}/${p}`),
     fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })).map(([ip, p]) => `${ip}/${p}`),
   ),
-  fc.oneof(fc.tuple(fc.oneof(fc.ipV4(), fc.ipV6()), fc.integer({ min: -1, max: 1000 })).map(([ip, p]) => `${ip}/${p}`), ipArb, text(20)),
+  fc.oneof(
+    fc.tuple(fc.oneof(fc.ipV4(), fc.ipV6()), fc.integer({ min: -1, max: 1000 })).map(([ip, p]) => `${ip}/${p}`),
+    ipArb,
+    text(20),
+  ),
   4,
 )
 
@@ -101,7 +109,10 @@ const prevResultArb = mostly(
     {
       cniVersion: fc.constantFrom(...SUPPORTED_VERSIONS),
       interfaces: mostly(fc.array(fc.record({ name: mostly(fc.constantFrom('eth0', 'net1'), anyJson) }), { maxLength: 3 }), anyJson),
-      ips: mostly(fc.array(fc.record({ address: mostly(cidrArb, anyJson), interface: mostly(fc.nat(4), anyJson) }, { requiredKeys: ['address'] }), { maxLength: 3 }), anyJson),
+      ips: mostly(
+        fc.array(fc.record({ address: mostly(cidrArb, anyJson), interface: mostly(fc.nat(4), anyJson) }, { requiredKeys: ['address'] }), { maxLength: 3 }),
+        anyJson,
+      ),
     },
     { requiredKeys: [] },
   ),
@@ -109,7 +120,13 @@ const prevResultArb = mostly(
 )
 
 const attachmentsArb = mostly(
-  fc.array(fc.record({ containerID: mostly(fc.constantFrom('c0ffee', 'dead'), anyJson), ifname: mostly(fc.constantFrom('eth0', 'net1'), anyJson) }, { requiredKeys: [] }), { maxLength: 3 }),
+  fc.array(
+    fc.record(
+      { containerID: mostly(fc.constantFrom('c0ffee', 'dead'), anyJson), ifname: mostly(fc.constantFrom('eth0', 'net1'), anyJson) },
+      { requiredKeys: [] },
+    ),
+    { maxLength: 3 },
+  ),
   anyJson,
 )
 
@@ -122,11 +139,19 @@ export interface ConfOptions {
 }
 
 /** A network config, built field by field, then serialized (sometimes with garbage around it). */
-export const structuredConfArb = ({ logFile = mostly(fc.constantFrom('', '/var/log/spidernet/spiderpool.log'), anyJson), timeout = timeoutArb, socketPath }: ConfOptions = {}) =>
+export const structuredConfArb = ({
+  logFile = mostly(fc.constantFrom('', '/var/log/spidernet/spiderpool.log'), anyJson),
+  timeout = timeoutArb,
+  socketPath,
+}: ConfOptions = {}) =>
   fc
     .record(
       {
-        cniVersion: mostly(fc.oneof({ weight: 3, arbitrary: fc.constant('1.1.0') }, { weight: 4, arbitrary: fc.constantFrom(...SUPPORTED_VERSIONS) }), fc.oneof(fc.constantFrom('0.1.0', '0.2.0', '1.2.0', '1.0'), anyJson), 8),
+        cniVersion: mostly(
+          fc.oneof({ weight: 3, arbitrary: fc.constant('1.1.0') }, { weight: 4, arbitrary: fc.constantFrom(...SUPPORTED_VERSIONS) }),
+          fc.oneof(fc.constantFrom('0.1.0', '0.2.0', '1.2.0', '1.0'), anyJson),
+          8,
+        ),
         name: mostly(fc.constantFrom('macvlan-underlay', 'net_1.a-b'), anyJson, 8),
         type: fc.constant('macvlan'),
         ipam: mostly(ipamArb(logFile, timeout), anyJson, 10),
@@ -182,7 +207,16 @@ export const serviceBodyArb = fc.oneof(
     .record(
       {
         ips: mostly(fc.array(serviceIpArb, { maxLength: 3 }), anyJson),
-        routes: mostly(fc.array(fc.record({ ifName: mostly(fc.constant('eth0'), anyJson), dst: mostly(cidrArb, anyJson), gw: mostly(ipArb, anyJson) }, { requiredKeys: ['ifName', 'dst'] }), { maxLength: 3 }), anyJson),
+        routes: mostly(
+          fc.array(
+            fc.record(
+              { ifName: mostly(fc.constant('eth0'), anyJson), dst: mostly(cidrArb, anyJson), gw: mostly(ipArb, anyJson) },
+              { requiredKeys: ['ifName', 'dst'] },
+            ),
+            { maxLength: 3 },
+          ),
+          anyJson,
+        ),
         dns: mostly(fc.record({ nameservers: fc.array(ipArb, { maxLength: 2 }), domain: text(10) }, { requiredKeys: [] }), anyJson),
       },
       { requiredKeys: ['ips'] },
@@ -191,7 +225,22 @@ export const serviceBodyArb = fc.oneof(
   fc
     .record(
       {
-        code: mostly(fc.constantFrom('try-again', 'invalid-request', 'no-pool', 'ip-used-out', 'not-found', 'pod-dead', 'invalid-annotation', 'invalid-resource', 'toString', '__proto__', 'constructor'), anyJson),
+        code: mostly(
+          fc.constantFrom(
+            'try-again',
+            'invalid-request',
+            'no-pool',
+            'ip-used-out',
+            'not-found',
+            'pod-dead',
+            'invalid-annotation',
+            'invalid-resource',
+            'toString',
+            '__proto__',
+            'constructor',
+          ),
+          anyJson,
+        ),
         message: mostly(text(60), anyJson),
         details: mostly(text(60), anyJson),
       },
@@ -209,11 +258,7 @@ export const serviceStatusArb = fc.oneof(
 )
 
 /** How the service behaves for one call. */
-export type ServiceBehaviour =
-  | { kind: 'answer'; status: number; body: string }
-  | { kind: 'unreachable' }
-  | { kind: 'hang' }
-  | { kind: 'drop' }
+export type ServiceBehaviour = { kind: 'answer'; status: number; body: string } | { kind: 'unreachable' } | { kind: 'hang' } | { kind: 'drop' }
 
 export const serviceBehaviourArb: fc.Arbitrary<ServiceBehaviour> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ kind: fc.constant('answer' as const), status: serviceStatusArb, body: serviceBodyArb }) },

@@ -37,7 +37,7 @@ function installError(target: string, e: unknown): Error {
       : code === 'EACCES' || code === 'EPERM'
         ? 'permission denied'
         : code === 'ENOENT'
-          ? 'no such directory (mount the host\'s CNI bin dir, e.g. /opt/cni/bin, there)'
+          ? "no such directory (mount the host's CNI bin dir, e.g. /opt/cni/bin, there)"
           : code === 'ENOSPC'
             ? 'no space left on device'
             : (e as Error).message

@@ -46,17 +46,9 @@ export const ipamClient = (transport: Transport, socketPath: string, timeoutMs: 
     } catch (e) {
       if (e instanceof TransportError && e.kind === 'timeout') {
         const seconds = timeoutMs / 1000
-        throw new CniError(
-          CniCode.tryAgainLater,
-          `IPAM service at ${socketPath} did not answer ${req.method} ${req.path} within ${seconds} s`,
-          e.message,
-        )
+        throw new CniError(CniCode.tryAgainLater, `IPAM service at ${socketPath} did not answer ${req.method} ${req.path} within ${seconds} s`, e.message)
       }
-      throw new CniError(
-        CniCode.tryAgainLater,
-        `IPAM service unreachable at ${socketPath}`,
-        e instanceof Error ? e.message : String(e),
-      )
+      throw new CniError(CniCode.tryAgainLater, `IPAM service unreachable at ${socketPath}`, e instanceof Error ? e.message : String(e))
     }
   }
 
@@ -64,9 +56,7 @@ export const ipamClient = (transport: Transport, socketPath: string, timeoutMs: 
     const error = parseServiceError(res.body)
     const code = cniCodeFor(res.status, error?.code)
     const where = `${req.method} ${req.path} at ${socketPath}: HTTP ${res.status}`
-    const details = [where, error ? `code ${error.code}` : undefined, error?.details ?? undefined]
-      .filter((part) => part)
-      .join('; ')
+    const details = [where, error ? `code ${error.code}` : undefined, error?.details ?? undefined].filter((part) => part).join('; ')
     // A blank message would reach the user as an empty kubelet event: fall back to what is there.
     const message = error?.message.trim() || res.body.trim().slice(0, 200) || `IPAM service answered HTTP ${res.status} without a message`
     return code === CniCode.tryAgainLater

@@ -29,8 +29,7 @@ export const parseCniArgs = (raw: string): ReadonlyMap<string, string> => {
 }
 
 /** The pod keys CNI_ARGS lacks, by their CNI_ARGS names. */
-export const missingPodKeys = (args: ReadonlyMap<string, string>): string[] =>
-  Object.values(KEYS).filter((key) => !args.get(key))
+export const missingPodKeys = (args: ReadonlyMap<string, string>): string[] => Object.values(KEYS).filter((key) => !args.get(key))
 
 /**
  * The pod the call is for. Every allocation is keyed by pod UID (a pod re-created under the same

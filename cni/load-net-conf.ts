@@ -38,11 +38,7 @@ export interface LoadedConf {
 export const loadNetConf = (raw: RawConf): LoadedConf => {
   const asked = raw['cniVersion'] ?? '0.1.0'
   if (typeof asked === 'string' && !isSupportedVersion(asked)) {
-    throw new CniError(
-      CniCode.incompatibleVersion,
-      'incompatible CNI versions',
-      `config is "${asked}", plugin supports ${SUPPORTED_VERSIONS.join(', ')}`,
-    )
+    throw new CniError(CniCode.incompatibleVersion, 'incompatible CNI versions', `config is "${asked}", plugin supports ${SUPPORTED_VERSIONS.join(', ')}`)
   }
   const parsed = v.safeParse(NetConfSchema, raw)
   if (!parsed.success) {

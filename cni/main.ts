@@ -20,13 +20,13 @@ const connect = 'Bun' in globalThis ? fetchUnixTransport : unixSocketTransport
 if (process.argv[2] === 'install') {
   const { installPlugin } = await import('./install.ts')
   // The one logger's line format: what it did on stdout (the init container's log), a failure on stderr.
-  const line = (level: 'info' | 'error', msg: string, fields = {}) =>
-    `${formatEntry({ time: new Date().toISOString(), level, msg, fields })}\n`
+  const line = (level: 'info' | 'error', msg: string, fields = {}) => `${formatEntry({ time: new Date().toISOString(), level, msg, fields })}\n`
   const dir = process.argv[3]
   const self = process.execPath
   try {
     if (!dir) throw new Error('usage: spinneret install <CNI bin dir>, e.g. spinneret install /host/opt/cni/bin')
-    if (/^(node|bun|deno)$/.test(self.split('/').pop() ?? '')) throw new Error(`install copies the compiled plugin itself, not ${self}: run dist/cni/spinneret install <dir>`)
+    if (/^(node|bun|deno)$/.test(self.split('/').pop() ?? ''))
+      throw new Error(`install copies the compiled plugin itself, not ${self}: run dist/cni/spinneret install <dir>`)
     const { installed, unchanged } = installPlugin(self, dir)
     await writeFd(1, line('info', 'CNI plugin installed', { installed, unchanged }))
     process.exit(0)

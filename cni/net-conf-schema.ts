@@ -79,10 +79,7 @@ export type IpamConf = v.InferOutput<typeof IpamConfSchema>
 /** The network config on stdin; `prevResult` and the GC attachment lists are read by their verbs. */
 export const NetConfSchema = v.object({
   cniVersion: v.string('expected a version string'),
-  name: v.pipe(
-    v.string('missing network name'),
-    v.regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'invalid characters in network name'),
-  ),
+  name: v.pipe(v.string('missing network name'), v.regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'invalid characters in network name')),
   ipam: IpamConfSchema,
 })
 

@@ -29,8 +29,7 @@ export interface CniDns {
   readonly options?: readonly string[]
 }
 
-const badAnswer = (what: string): CniError =>
-  new CniError(CniCode.ipamRefused, 'IPAM service answered an unusable allocation', what)
+const badAnswer = (what: string): CniError => new CniError(CniCode.ipamRefused, 'IPAM service answered an unusable allocation', what)
 
 const toIP = (version: CniVersion, ip: IpamAnswer['ips'][number]): CniIP => {
   const address = parseCidr(ip.address)
@@ -70,11 +69,7 @@ export const toCniResult = (answer: IpamAnswer, ifName: string, version: CniVers
   const ips = answer.ips.filter((ip) => ip.nic === ifName).map((ip) => toIP(version, ip))
   if (ips.length === 0) {
     const nics = [...new Set(answer.ips.map((ip) => ip.nic))]
-    throw new CniError(
-      CniCode.ipamRefused,
-      `IPAM service allocated no address for interface ${ifName}`,
-      `it answered for [${nics.join(', ')}]`,
-    )
+    throw new CniError(CniCode.ipamRefused, `IPAM service allocated no address for interface ${ifName}`, `it answered for [${nics.join(', ')}]`)
   }
   const routes = (answer.routes ?? []).filter((r) => r.ifName === ifName).map(toRoute)
   return {

@@ -37,8 +37,7 @@ export const CNI_CODE_BY_SERVICE_CODE: Readonly<Record<IpamErrorCode, number>> =
   internal: CniCode.internal,
 }
 
-export const isServiceCode = (code: string): code is IpamErrorCode =>
-  Object.hasOwn(CNI_CODE_BY_SERVICE_CODE, code)
+export const isServiceCode = (code: string): code is IpamErrorCode => Object.hasOwn(CNI_CODE_BY_SERVICE_CODE, code)
 
 /**
  * For answers without a known code. Overload (429), timeouts (408) and every 5xx are transient:
@@ -53,6 +52,4 @@ export const cniCodeForStatus = (status: number): number => {
 }
 
 export const cniCodeFor = (status: number, serviceCode: string | undefined): number =>
-  serviceCode !== undefined && isServiceCode(serviceCode)
-    ? CNI_CODE_BY_SERVICE_CODE[serviceCode]
-    : cniCodeForStatus(status)
+  serviceCode !== undefined && isServiceCode(serviceCode) ? CNI_CODE_BY_SERVICE_CODE[serviceCode] : cniCodeForStatus(status)

@@ -114,10 +114,7 @@ describe('unixSocketTransport against a node:http server on a unix socket', () =
 
   it('gives 11 naming the socket through dispatch when the socket is missing', async () => {
     const socketPath = join(service.dir, 'gone.sock')
-    const out = await dispatch(
-      { env: envFor('ADD'), stdin: confFor('1.0.0', { ipam_unix_socket_path: socketPath }) },
-      { connect: unixSocketTransport },
-    )
+    const out = await dispatch({ env: envFor('ADD'), stdin: confFor('1.0.0', { ipam_unix_socket_path: socketPath }) }, { connect: unixSocketTransport })
     expect(JSON.parse(out.stdout)).toMatchObject({ code: 11, msg: `IPAM service unreachable at ${socketPath}` })
   })
 })

@@ -25,9 +25,7 @@ export const unixSocketTransport: Connect = (socketPath) => ({
           accept: 'application/json',
           [ERROR_FORMAT_HEADER]: STRUCTURED_ERRORS,
           connection: 'close',
-          ...(payload === undefined
-            ? {}
-            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
         },
       })
       const timer = setTimeout(() => {
@@ -37,11 +35,7 @@ export const unixSocketTransport: Connect = (socketPath) => ({
       // Settling twice is harmless (a promise keeps the first outcome); the timer must always go.
       const fail = (e: Error): void => {
         clearTimeout(timer)
-        reject(
-          timedOut
-            ? new TransportError('timeout', `no complete answer within ${timeoutMs} ms`)
-            : new TransportError('unreachable', e.message),
-        )
+        reject(timedOut ? new TransportError('timeout', `no complete answer within ${timeoutMs} ms`) : new TransportError('unreachable', e.message))
       }
       req.on('error', fail)
       req.on('response', (res) => {

@@ -60,7 +60,11 @@ const commOf = (pid: number) => {
 async function waitRunning(core: k8s.CoreV1Api, namespace: string, selector: string, count: number): Promise<void> {
   for (;;) {
     const pods = (await core.listNamespacedPod({ namespace, labelSelector: selector })).items
-    if (pods.length === count && pods.every((p) => p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))) return
+    if (
+      pods.length === count &&
+      pods.every((p) => p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    )
+      return
     await sleep(50)
   }
 }
@@ -89,10 +93,14 @@ function runDemo(): Promise<{ ms: number; output: string; code: number | null }>
 }
 
 async function main(): Promise<void> {
-  note('machine', `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load ${os.loadavg()[0]!.toFixed(1)}, ${new Date().toISOString().slice(0, 10)}`)
+  note(
+    'machine',
+    `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, load ${os.loadavg()[0]!.toFixed(1)}, ${new Date().toISOString().slice(0, 10)}`,
+  )
   await down()
   if (cold) {
-    for (const f of fs.readdirSync(BIN_DIR)) if (!['kube-apiserver', 'etcd', 'stamp-control-plane'].includes(f)) fs.rmSync(path.join(BIN_DIR, f), { recursive: true, force: true })
+    for (const f of fs.readdirSync(BIN_DIR))
+      if (!['kube-apiserver', 'etcd', 'stamp-control-plane'].includes(f)) fs.rmSync(path.join(BIN_DIR, f), { recursive: true, force: true })
     fs.rmSync(IMAGES_DIR, { recursive: true, force: true })
   }
   const [, upMs] = await timed(() => up())
@@ -102,12 +110,20 @@ async function main(): Promise<void> {
 
   const [installed, installMs] = await timed(() => installSpinneret())
   note('Spinneret image', `${mib(installed.image.bytes)} (${mib(await gzipSize(installed.image.archive))} gzip-compressed)`)
-  note('install: image build + import + kubectl apply -k until the DaemonSet is ready', `${seconds(installMs)} (apply to ready ${seconds(installed.rolloutMs)})`)
+  note(
+    'install: image build + import + kubectl apply -k until the DaemonSet is ready',
+    `${seconds(installMs)} (apply to ready ${seconds(installed.rolloutMs)})`,
+  )
 
   // The plugin install as the init container does it, onto a fresh dir.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'spinneret-install-'))
   const [, pluginMs] = await timed(
-    () => new Promise<void>((resolve, reject) => spawn(path.join(REPO_ROOT, 'dist/cni/spinneret'), ['install', scratch], { stdio: 'ignore' }).on('close', (c) => (c === 0 ? resolve() : reject(new Error(`install exit ${c}`))))),
+    () =>
+      new Promise<void>((resolve, reject) =>
+        spawn(path.join(REPO_ROOT, 'dist/cni/spinneret'), ['install', scratch], { stdio: 'ignore' }).on('close', (c) =>
+          c === 0 ? resolve() : reject(new Error(`install exit ${c}`)),
+        ),
+      ),
   )
   fs.rmSync(scratch, { recursive: true, force: true })
   note('plugin install (spinneret install <dir>: two 107 MiB copies, synced, renamed)', seconds(pluginMs))
@@ -125,9 +141,14 @@ async function main(): Promise<void> {
     }
   })
   note('a service pod deleted until its replacement is Ready (init container, start, readiness probe)', seconds(restartMs))
-  const replacement = (await core.listNamespacedPod({ namespace: SERVICE_NAMESPACE, labelSelector: selector, fieldSelector: `spec.nodeName=${victim!.spec!.nodeName}` })).items[0]!
+  const replacement = (
+    await core.listNamespacedPod({ namespace: SERVICE_NAMESPACE, labelSelector: selector, fieldSelector: `spec.nodeName=${victim!.spec!.nodeName}` })
+  ).items[0]!
   const log = await kubectl(['-n', SERVICE_NAMESPACE, 'logs', replacement.metadata!.name!, '-c', 'spinneret'])
-  const times = log.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { time: string; msg: string })
+  const times = log
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { time: string; msg: string })
   const ready = times.find((l) => l.msg === 'ready')
   if (ready && times[0]) note("the service's first log line to ready", `${Date.parse(ready.time) - Date.parse(times[0].time)} ms`)
 
@@ -164,7 +185,14 @@ async function main(): Promise<void> {
   note('RSS idle: total', mib(total))
 
   const busybox = { image: 'localhost/spinneret/busybox:1.35', imagePullPolicy: 'Never', command: ['sleep', '3600'] }
-  note('2-node DaemonSet, hostNetwork (no IPAM): kubectl apply to both Running', seconds(await daemonSetToRunning(core, 'bench-hostnet', { spec: { hostNetwork: true, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', ...busybox }] } })))
+  note(
+    '2-node DaemonSet, hostNetwork (no IPAM): kubectl apply to both Running',
+    seconds(
+      await daemonSetToRunning(core, 'bench-hostnet', {
+        spec: { hostNetwork: true, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', ...busybox }] },
+      }),
+    ),
+  )
 
   const demo = await runDemo()
   if (demo.code !== 0) throw new Error(`npm run demo failed:\n${demo.output.slice(-3000)}`)

@@ -79,7 +79,10 @@ const HOST_LOCAL = '/usr/lib/cni/host-local'
 const targetKind = opts.socket ? 'socket' : opts.target
 if (!['real', 'stub', 'socket'].includes(targetKind ?? '')) throw new Error(`--target must be real or stub, not ${opts.target}`)
 
-const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ')
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')
 
 // ---------------------------------------------------------------------------------------------
 // CPU accounting (Linux /proc; USER_HZ is 100 there). Unlike wall clock it hardly moves with the
@@ -128,8 +131,7 @@ const planePid = (name: string): number | undefined => {
 /** Processes whose CPU a measurement reports besides the plugin processes. */
 type Watched = Readonly<Record<string, number | undefined>>
 
-const cpuOf = (watched: Watched): Record<string, number> =>
-  Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, pid ? treeCpuMs(pid) : 0]))
+const cpuOf = (watched: Watched): Record<string, number> => Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, pid ? treeCpuMs(pid) : 0]))
 
 /** What one measurement reports besides the plugin processes' CPU. */
 interface Observed {
@@ -190,10 +192,13 @@ const exec = (binary: string, env: Record<string, string>, stdin: string): Promi
     child.stdin.end(stdin)
   })
 
-const quantile = (sorted: readonly number[], q: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN
+const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN
 
-const median = (samples: readonly number[]): number => quantile([...samples].sort((a, b) => a - b), 0.5)
+const median = (samples: readonly number[]): number =>
+  quantile(
+    [...samples].sort((a, b) => a - b),
+    0.5,
+  )
 
 const summary = (samples: readonly number[]): string => {
   const sorted = [...samples].sort((a, b) => a - b)
@@ -212,11 +217,7 @@ const sequential = async (indexes: readonly number[], once: (i: number) => Promi
   return done
 }
 
-const parallel = async (
-  count: number,
-  inFlight: number,
-  once: (i: number) => Promise<Run>,
-): Promise<{ wallMs: number; runs: Run[] }> => {
+const parallel = async (count: number, inFlight: number, once: (i: number) => Promise<Run>): Promise<{ wallMs: number; runs: Run[] }> => {
   const started = performance.now()
   const done = await inParallel(
     Array.from({ length: count }, (_, i) => i),
@@ -464,7 +465,11 @@ interface Phase {
 
 const measurePhase = async (count: number, inFlight: number, target: Target, once: (i: number) => Promise<Run>, calls: readonly number[]): Promise<Phase> => {
   const diff = (a: Record<string, number>, b: Record<string, number>): Record<string, number> =>
-    Object.fromEntries(Object.keys(b).map((k): [string, number] => [k, ((b[k] ?? 0) - (a[k] ?? 0)) / count]).filter(([, v]) => v > 0))
+    Object.fromEntries(
+      Object.keys(b)
+        .map((k): [string, number] => [k, ((b[k] ?? 0) - (a[k] ?? 0)) / count])
+        .filter(([, v]) => v > 0),
+    )
   const [apiBefore, countersBefore] = await Promise.all([target.apiRequests?.() ?? {}, target.counters?.() ?? {}])
   const pluginBefore = childrenCpuMs() ?? 0
   const othersBefore = cpuOf(target.watched)
@@ -488,8 +493,13 @@ const measurePhase = async (count: number, inFlight: number, target: Target, onc
 const phaseLine = (what: string, count: number, inFlight: number, p: Phase): string => {
   const f1 = (n: number | undefined) => (n ?? 0).toFixed(1)
   const f2 = (n: number | undefined) => (n ?? 0).toFixed(2)
-  const cpu = Object.entries(p.cpu).map(([k, v]) => `${k} ${f1(v)}`).join(', ')
-  const api = Object.entries(p.api).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f2(v)}`).join(', ')
+  const cpu = Object.entries(p.cpu)
+    .map(([k, v]) => `${k} ${f1(v)}`)
+    .join(', ')
+  const api = Object.entries(p.api)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${f2(v)}`)
+    .join(', ')
   const counters = COUNTERS.map(([key, label]) => `${label} ${f2(p.counters[key])}`).join(', ')
   return (
     `${what}: ${count} calls, ${inFlight} in flight: ${(p.wallMs / 1000).toFixed(2)} s; each ${summary(p.times)}\n` +
@@ -559,7 +569,10 @@ const mainReal = async (): Promise<void> => {
     await exec(built.binary, { CNI_COMMAND: 'VERSION' }, '') // page the binaries in, as on a node
     await exec(HOST_LOCAL, { CNI_COMMAND: 'VERSION' }, '')
     const cold = await withCpu(runs, { watched: {} }, () =>
-      sequential(Array.from({ length: runs }, (_, i) => i), () => exec(built.binary, { CNI_COMMAND: 'VERSION' }, '').then((r) => checked('VERSION', r))),
+      sequential(
+        Array.from({ length: runs }, (_, i) => i),
+        () => exec(built.binary, { CNI_COMMAND: 'VERSION' }, '').then((r) => checked('VERSION', r)),
+      ),
     )
     out(`cold start, VERSION, ${runs} sequential runs: ${summary(cold.result.map((r) => r.ms))}; ${cold.cpu}`)
     await add(0) // warms the service up (its first pool round, claim check)
@@ -601,7 +614,11 @@ const mainReal = async (): Promise<void> => {
         const ours = of('spinneret')
         const ratios = ours.map((p, i) => p.wallMs / (floorPhases[i]?.wallMs ?? NaN))
         const p50 = (ps: readonly Phase[]) => ps.map((p) => median(p.times))
-        const cpu = (ps: readonly Phase[], key: string) => range(ps.map((p) => p.cpu[key] ?? 0), 1)
+        const cpu = (ps: readonly Phase[], key: string) =>
+          range(
+            ps.map((p) => p.cpu[key] ?? 0),
+            1,
+          )
         const goal = 1.35
         out(
           `  ${verb} ${count} pods, ${inFlight} in flight: host-local ${range(floorPhases.map((p) => p.wallMs / 1000))} s, ` +
@@ -648,7 +665,12 @@ const main = async (): Promise<void> => {
     out(`  bun ${built.bunVersion}, --compile --minify --bytecode --format=esm, ${Math.round(built.buildMs)} ms`)
     out(`  size ${mib} MiB (${built.bytes} bytes)`)
     await version() // page the binary in once: the figures are for a warm page cache, as on a node
-    const cold = await withCpu(runs, { watched: {} }, () => sequential(Array.from({ length: runs }, (_, i) => i), version))
+    const cold = await withCpu(runs, { watched: {} }, () =>
+      sequential(
+        Array.from({ length: runs }, (_, i) => i),
+        version,
+      ),
+    )
     out(`cold start, VERSION, ${runs} sequential runs: ${summary(cold.result.map((r) => r.ms))}; ${cold.cpu}`)
 
     // The real target: pod `total` warms the service up, the next `runs` are the sequential fresh
@@ -671,9 +693,23 @@ const main = async (): Promise<void> => {
     }
 
     const bare = await withCpu(total, target, () => parallel(total, concurrency, version))
-    out(lineFor('VERSION', bare.result.wallMs, bare.result.runs.map((r) => r.ms), bare.cpu))
+    out(
+      lineFor(
+        'VERSION',
+        bare.result.wallMs,
+        bare.result.runs.map((r) => r.ms),
+        bare.cpu,
+      ),
+    )
     const adds = await withCpu(total, target, () => parallel(total, concurrency, taking))
-    out(lineFor(`ADD against ${target.label}`, adds.result.wallMs, adds.result.runs.map((r) => r.ms), adds.cpu))
+    out(
+      lineFor(
+        `ADD against ${target.label}`,
+        adds.result.wallMs,
+        adds.result.runs.map((r) => r.ms),
+        adds.cpu,
+      ),
+    )
     const wallRatio = adds.result.wallMs / bare.result.wallMs
     const medianRatio = median(adds.result.runs.map((r) => r.ms)) / median(bare.result.runs.map((r) => r.ms))
     out(
@@ -688,7 +724,14 @@ const main = async (): Promise<void> => {
       await target.terminate?.(Array.from({ length: total }, (_, i) => i))
       const releases = await withCpu(total, target, () => parallel(total, concurrency, del))
       allocated = new Set()
-      out(lineFor('DEL', releases.result.wallMs, releases.result.runs.map((r) => r.ms), releases.cpu))
+      out(
+        lineFor(
+          'DEL',
+          releases.result.wallMs,
+          releases.result.runs.map((r) => r.ms),
+          releases.cpu,
+        ),
+      )
       const left = await target.poolState?.()
       if (!left || left.allocated !== 0 || left.records !== 0) {
         throw new Error(`pool not empty after releasing everything: ${JSON.stringify(left)}`)

@@ -13,19 +13,11 @@
  * Timings are wall clock on a possibly shared machine: the load average is printed alongside.
  */
 import { availableParallelism, loadavg } from 'node:os'
-import {
-  FreeIpCursor,
-  formatIp,
-  parseIpRanges,
-  subtractRanges,
-  UsedIps,
-  bigIntToIp,
-  type IpAddress,
-  type IpFamily,
-  type IpRange,
-} from '../shared/ip/index.ts'
+import { FreeIpCursor, formatIp, parseIpRanges, subtractRanges, UsedIps, bigIntToIp, type IpAddress, type IpFamily, type IpRange } from '../shared/ip/index.ts'
 
-const loadBefore = loadavg().map((l) => l.toFixed(1)).join(' ')
+const loadBefore = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ')
 
 interface PoolCase {
   name: string
@@ -74,21 +66,42 @@ const makeCase = (
 }
 
 const cases: PoolCase[] = [
-  makeCase('(a) IPv4 /24', 4, {
-    ips: ['10.6.168.1-10.6.168.254'],
-    excludeIPs: ['10.6.168.1'],
-    reserved: ['10.6.168.100'],
-  }, 250, 2, 1),
-  makeCase('(b) IPv4 /16', 4, {
-    ips: ['10.7.0.1-10.7.255.254'],
-    excludeIPs: ['10.7.0.1', '10.7.255.0-10.7.255.254'],
-    reserved: ['10.7.3.0-10.7.3.9'],
-  }, 5_000, 50, 2),
-  makeCase('(c) IPv6 /64', 6, {
-    ips: ['fd00:6::1-fd00:6::ffff:ffff:ffff:ffff'],
-    excludeIPs: ['fd00:6::1'],
-    reserved: ['fd00:6::1000-fd00:6::100f'],
-  }, 10_000, 100, 3),
+  makeCase(
+    '(a) IPv4 /24',
+    4,
+    {
+      ips: ['10.6.168.1-10.6.168.254'],
+      excludeIPs: ['10.6.168.1'],
+      reserved: ['10.6.168.100'],
+    },
+    250,
+    2,
+    1,
+  ),
+  makeCase(
+    '(b) IPv4 /16',
+    4,
+    {
+      ips: ['10.7.0.1-10.7.255.254'],
+      excludeIPs: ['10.7.0.1', '10.7.255.0-10.7.255.254'],
+      reserved: ['10.7.3.0-10.7.3.9'],
+    },
+    5_000,
+    50,
+    2,
+  ),
+  makeCase(
+    '(c) IPv6 /64',
+    6,
+    {
+      ips: ['fd00:6::1-fd00:6::ffff:ffff:ffff:ffff'],
+      excludeIPs: ['fd00:6::1'],
+      reserved: ['fd00:6::1000-fd00:6::100f'],
+    },
+    10_000,
+    100,
+    3,
+  ),
 ]
 
 // Counts answers so the work cannot be optimised away, without adding bigint work of its own.
@@ -134,10 +147,10 @@ interface Row {
 
 const rows: Row[] = cases.map((c) => {
   const fromScratch = (): IpAddress | undefined => {
-    const available: IpRange[] = subtractRanges(
-      parseIpRanges(c.ips, c.family),
-      [...parseIpRanges(c.excludeIPs, c.family), ...parseIpRanges(c.reserved, c.family)],
-    )
+    const available: IpRange[] = subtractRanges(parseIpRanges(c.ips, c.family), [
+      ...parseIpRanges(c.excludeIPs, c.family),
+      ...parseIpRanges(c.reserved, c.family),
+    ])
     return FreeIpCursor.from(c.family, available, c.allocated).next()
   }
   const available = subtractRanges(parseIpRanges(c.ips), parseIpRanges([...c.excludeIPs, ...c.reserved]))
@@ -164,10 +177,7 @@ const rate = (n: number) => Math.round(n).toLocaleString('en-US').padStart(11)
 const verdict = (n: number) => (n >= TARGET ? 'ok ' : 'LOW')
 console.log(`first-free lookups/s, target >= ${TARGET.toLocaleString('en-US')}/s each`)
 console.log(`(${availableParallelism()} CPUs, load average ${loadBefore} at start)\n`)
-console.log(
-  `${'case'.padEnd(13)}${'allocated'.padStart(10)}${'from scratch'.padStart(16)}` +
-    `${'prepared'.padStart(16)}${'JSON.parse(status)'.padStart(21)}`,
-)
+console.log(`${'case'.padEnd(13)}${'allocated'.padStart(10)}${'from scratch'.padStart(16)}` + `${'prepared'.padStart(16)}${'JSON.parse(status)'.padStart(21)}`)
 for (const r of rows) {
   console.log(
     `${r.name.padEnd(13)}${String(r.allocated).padStart(10)}${rate(r.scratch)} ${verdict(r.scratch)}` +
@@ -176,9 +186,6 @@ for (const r of rows) {
 }
 const [a, , c] = rows as [Row, Row, Row]
 const timeRatio = (fast: number, slow: number) => `${(fast / slow).toFixed(2)}x`
-console.log(
-  `\ntime per lookup, (c)/(a): from scratch ${timeRatio(a.scratch, c.scratch)}, ` +
-    `prepared ${timeRatio(a.prepared, c.prepared)} (target <= 3x)`,
-)
+console.log(`\ntime per lookup, (c)/(a): from scratch ${timeRatio(a.scratch, c.scratch)}, ` + `prepared ${timeRatio(a.prepared, c.prepared)} (target <= 3x)`)
 const lowest = cases.map((k) => formatIp({ family: k.family, value: [...k.holes].reduce((x, y) => (y < x ? y : x)) }))
 console.log(`lowest free IP per case: ${lowest.join(', ')} (${sink} answers)`)

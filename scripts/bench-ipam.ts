@@ -62,8 +62,10 @@ async function scenario(groupCommit: boolean) {
     })
   }
   const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: pools }) }
-  const pods = await inParallel(Array.from({ length: PODS }, (_, i) => i), 25, (i) =>
-    createPod(kc, { namespace: ns, name: `p-${i}`, nodeName: `${tag}-node-${i % NODES}`, annotations }),
+  const pods = await inParallel(
+    Array.from({ length: PODS }, (_, i) => i),
+    25,
+    (i) => createPod(kc, { namespace: ns, name: `p-${i}`, nodeName: `${tag}-node-${i % NODES}`, annotations }),
   )
   const service = await startService({ GROUP_COMMIT: String(groupCommit) })
   const body = (p: (typeof pods)[number]) => ({
@@ -75,7 +77,13 @@ async function scenario(groupCommit: boolean) {
   })
   const metrics = async () => {
     const text = await (await fetch(`http://127.0.0.1:${opsPort(service.output())}/metrics`)).text()
-    return Object.fromEntries(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)]))
+    return Object.fromEntries(
+      text
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => l.split(' '))
+        .map(([k, v]) => [k, Number(v)]),
+    )
   }
   const before = await metrics()
   const cpuBefore = cpuNow(service.process.pid)
@@ -165,7 +173,9 @@ for (const r of off ? [on, off] : [on]) {
   )
   console.log(
     `  CPU seconds during the ${r.seconds.toFixed(1)} s of allocation: ` +
-      Object.entries(r.cpu).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', '),
+      Object.entries(r.cpu)
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+        .join(', '),
   )
   if (r.firstError) console.log(`  first error: ${JSON.stringify(r.firstError)}`)
 }

@@ -71,7 +71,15 @@ async function main(): Promise<void> {
   await core.createNamespace({ body: { metadata: { name: NS } } }).catch(ignore(409))
   await node.createRuntimeClass({ body: { metadata: { name: FLOOR_HANDLER }, handler: FLOOR_HANDLER } }).catch(ignore(409))
   await custom
-    .createClusterCustomObject({ ...crd, body: { apiVersion: 'spiderpool.spidernet.io/v2beta1', kind: 'SpiderIPPool', metadata: { name: POOL }, spec: { subnet: '198.18.6.0/23', ips: [poolRange(PODS)] } } })
+    .createClusterCustomObject({
+      ...crd,
+      body: {
+        apiVersion: 'spiderpool.spidernet.io/v2beta1',
+        kind: 'SpiderIPPool',
+        metadata: { name: POOL },
+        spec: { subnet: '198.18.6.0/23', ips: [poolRange(PODS)] },
+      },
+    })
     .catch(ignore(409))
 
   const podsLeft = async () => (await core.listNamespacedPod({ namespace: NS })).items
@@ -85,9 +93,9 @@ async function main(): Promise<void> {
       return n + (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^[0-9a-f.:]+$/i.test(f)).length : 0)
     }, 0)
   const sandboxFailures = async (since: Date) =>
-    (await core.listNamespacedEvent({ namespace: NS })).items.filter(
-      (e) => e.reason === 'FailedCreatePodSandBox' && new Date(e.lastTimestamp ?? e.eventTime ?? 0) >= since,
-    ).reduce((n, e) => n + (e.count ?? 1), 0)
+    (await core.listNamespacedEvent({ namespace: NS })).items
+      .filter((e) => e.reason === 'FailedCreatePodSandBox' && new Date(e.lastTimestamp ?? e.eventTime ?? 0) >= since)
+      .reduce((n, e) => n + (e.count ?? 1), 0)
   const processes = () => ({
     apiserver: livePid(clusterControlPlane.tracked('kube-apiserver')),
     etcd: livePid(clusterControlPlane.tracked('etcd')),
@@ -151,7 +159,14 @@ async function main(): Promise<void> {
     const releasedMs = performance.now() - t1
     say(`${variant}: deleted in ${(deletedMs / 1000).toFixed(1)} s, addresses released in ${(releasedMs / 1000).toFixed(1)} s`)
     const cpu1 = cpuNow()
-    return { variant, runningMs, deletedMs, releasedMs, sandboxFailures: failures, cpu: Object.fromEntries(Object.keys(cpu1).map((k) => [k, cpu1[k]! - cpu0[k]!])) }
+    return {
+      variant,
+      runningMs,
+      deletedMs,
+      releasedMs,
+      sandboxFailures: failures,
+      cpu: Object.fromEntries(Object.keys(cpu1).map((k) => [k, cpu1[k]! - cpu0[k]!])),
+    }
   }
 
   const rounds: Round[] = []
@@ -160,7 +175,8 @@ async function main(): Promise<void> {
     await sleep(5000)
     for (let r = 0; r < ROUNDS; r++) for (const variant of ['host-local', 'spinneret'] as const) rounds.push(await round(variant))
   } finally {
-    for (const d of (await apps.listNamespacedDeployment({ namespace: NS })).items) await apps.deleteNamespacedDeployment({ namespace: NS, name: d.metadata!.name! }).catch(() => undefined)
+    for (const d of (await apps.listNamespacedDeployment({ namespace: NS })).items)
+      await apps.deleteNamespacedDeployment({ namespace: NS, name: d.metadata!.name! }).catch(() => undefined)
     await waitFor('bench pods gone', async () => (await podsLeft()).length === 0).catch((e: unknown) => say(String(e)))
     await custom.deleteClusterCustomObject({ ...crd, name: POOL }).catch(() => undefined)
     await core.deleteNamespace({ name: NS }).catch(() => undefined)
@@ -176,13 +192,17 @@ async function main(): Promise<void> {
     String(r.sandboxFailures),
     `${r.cpu['apiserver']!.toFixed(1)} / ${r.cpu['etcd']!.toFixed(1)}`,
   ])
-  console.log(`${PODS} pods (${DEPLOYMENTS} Deployments x ${REPLICAS}) over ${clusterNodes().length} nodes, ${os.cpus().length} cores, ${new Date().toISOString().slice(0, 10)}`)
+  console.log(
+    `${PODS} pods (${DEPLOYMENTS} Deployments x ${REPLICAS}) over ${clusterNodes().length} nodes, ${os.cpus().length} cores, ${new Date().toISOString().slice(0, 10)}`,
+  )
   console.log(formatTable(['IPAM', 'create to all Running', 'delete to all gone', 'to addresses released', 'sandbox failures', 'CPU s apiserver / etcd'], rows))
   const mean = (v: Variant, k: 'runningMs' | 'releasedMs') => {
     const of = rounds.filter((r) => r.variant === v)
     return of.reduce((s, r) => s + r[k], 0) / of.length
   }
-  console.log(`Spinneret / host-local: to Running ${ratio(mean('spinneret', 'runningMs'), mean('host-local', 'runningMs'))}, to released ${ratio(mean('spinneret', 'releasedMs'), mean('host-local', 'releasedMs'))} (goal <= 1.2x)`)
+  console.log(
+    `Spinneret / host-local: to Running ${ratio(mean('spinneret', 'runningMs'), mean('host-local', 'runningMs'))}, to released ${ratio(mean('spinneret', 'releasedMs'), mean('host-local', 'releasedMs'))} (goal <= 1.2x)`,
+  )
 }
 
 const ignore = (code: number) => (e: unknown) => {

@@ -53,13 +53,19 @@ const pid = (b: 'kube-apiserver' | 'etcd') => {
   if (p === undefined) throw new Error(`${b} of the test control plane is not running`)
   return p
 }
-const cpu = (service: RunningService) => ({ apiserver: cpuSecondsOf(pid('kube-apiserver')), etcd: cpuSecondsOf(pid('etcd')), service: cpuSecondsOf(service.process.pid!) })
+const cpu = (service: RunningService) => ({
+  apiserver: cpuSecondsOf(pid('kube-apiserver')),
+  etcd: cpuSecondsOf(pid('etcd')),
+  service: cpuSecondsOf(service.process.pid!),
+})
 
 /** etcd's --max-request-bytes as the control plane started it, else etcd's default. */
 function etcdRequestLimit(): { bytes: number; source: string } {
   const args = readFileSync(`/proc/${pid('etcd')}/cmdline`, 'utf8').split('\0')
   const flag = args.find((a) => a.startsWith('--max-request-bytes='))
-  return flag ? { bytes: Number(flag.split('=')[1]), source: 'etcd --max-request-bytes' } : { bytes: ETCD_DEFAULT_LIMIT, source: "etcd's default (scripts/control-plane sets no --max-request-bytes)" }
+  return flag
+    ? { bytes: Number(flag.split('=')[1]), source: 'etcd --max-request-bytes' }
+    : { bytes: ETCD_DEFAULT_LIMIT, source: "etcd's default (scripts/control-plane sets no --max-request-bytes)" }
 }
 
 interface Family {
@@ -95,7 +101,11 @@ async function poolBytes(name: string): Promise<{ objectBytes: number; records: 
   const { status, body } = await getRaw(kc, `/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${name}`)
   if (status !== 200) throw new Error(`GET pool ${name}: ${status}`)
   const pool = JSON.parse(body.toString()) as { status?: { allocatedIPs?: string } }
-  return { objectBytes: body.length, records: Object.keys(parseAllocatedIPs(pool.status?.allocatedIPs, name)).length, statusStringBytes: JSON.stringify(pool.status?.allocatedIPs ?? '').length }
+  return {
+    objectBytes: body.length,
+    records: Object.keys(parseAllocatedIPs(pool.status?.allocatedIPs, name)).length,
+    statusStringBytes: JSON.stringify(pool.status?.allocatedIPs ?? '').length,
+  }
 }
 
 async function main(): Promise<void> {
@@ -137,10 +147,22 @@ async function main(): Promise<void> {
       await createPool(kc, pool, { subnet: family.subnet, ips: [family.ips] })
       const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify(family.name === 'IPv4' ? { ipv4: [pool] } : { ipv6: [pool] }) }
       say(`${family.name}: creating ${needed} pods`)
-      const pods = await inParallel(Array.from({ length: needed }, (_, i) => i), 25, (i) =>
-        core.createNamespacedPod({ namespace, body: { metadata: { name: podName(i), annotations }, spec: { nodeName: nodes[i % NODES]!, containers: [{ name: 'c', image: 'busybox:1.36' }] } } }),
+      const pods = await inParallel(
+        Array.from({ length: needed }, (_, i) => i),
+        25,
+        (i) =>
+          core.createNamespacedPod({
+            namespace,
+            body: { metadata: { name: podName(i), annotations }, spec: { nodeName: nodes[i % NODES]!, containers: [{ name: 'c', image: 'busybox:1.36' }] } },
+          }),
       )
-      const body = (p: k8s.V1Pod) => ({ containerID: `c-${p.metadata!.uid}`, ifName: 'eth0', podNamespace: namespace, podName: p.metadata!.name, podUID: p.metadata!.uid })
+      const body = (p: k8s.V1Pod) => ({
+        containerID: `c-${p.metadata!.uid}`,
+        ifName: 'eth0',
+        podNamespace: namespace,
+        podName: p.metadata!.name,
+        podUID: p.metadata!.uid,
+      })
       let next = 0
       const allocate = async (count: number, inFlight: number) => {
         const batch = pods.slice(next, next + count)
@@ -167,7 +189,10 @@ async function main(): Promise<void> {
           say(`${family.name}: filling the pool to ${size - half} records`)
           await allocate(fill, IN_FLIGHT)
         }
-        for (const [count, inFlight] of [[SAMPLES_50, IN_FLIGHT], [SAMPLES_1, 1]] as const) {
+        for (const [count, inFlight] of [
+          [SAMPLES_50, IN_FLIGHT],
+          [SAMPLES_1, 1],
+        ] as const) {
           const recordsBefore = next
           const m0 = await apiserverMetrics(kc)
           const c0 = cpu(service)
@@ -213,16 +238,29 @@ async function main(): Promise<void> {
     const largest = largestPool(limit.bytes, fit)
     fits[family.name] = { ...fit, largest }
     const probe = `${tag}-limit-${family.name === 'IPv4' ? 'v4' : 'v6'}`
-    await createPool(kc, probe, { subnet: family.name === 'IPv4' ? '10.0.0.0/8' : 'fd00:19::/64', ips: [family.name === 'IPv4' ? '10.0.0.1-10.255.255.254' : 'fd00:19::1-fd00:19::ffff:ffff'] })
+    await createPool(kc, probe, {
+      subnet: family.name === 'IPv4' ? '10.0.0.0/8' : 'fd00:19::/64',
+      ips: [family.name === 'IPv4' ? '10.0.0.1-10.255.255.254' : 'fd00:19::1-fd00:19::ffff:ffff'],
+    })
     for (const n of [Math.floor(largest * 0.98), Math.ceil(largest * 1.02)]) {
       const recordsOf = Object.fromEntries(
-        Array.from({ length: n }, (_, i) => [family.name === 'IPv4' ? `10.${Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}` : `fd00:19::${(0x10000 + i).toString(16)}`, { pod: `${tag}-v4/${podName(i)}`, podUid: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}` }]),
+        Array.from({ length: n }, (_, i) => [
+          family.name === 'IPv4' ? `10.${Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}` : `fd00:19::${(0x10000 + i).toString(16)}`,
+          { pod: `${tag}-v4/${podName(i)}`, podUid: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}` },
+        ]),
       )
       const current = (await custom.getClusterCustomObject({ ...crd, name: probe })) as { metadata: { resourceVersion: string } }
       const outcome = await custom
-        .replaceClusterCustomObjectStatus({ ...crd, name: probe, body: { ...current, status: { allocatedIPs: serializeAllocatedIPs(recordsOf), allocatedIPCount: n } } })
+        .replaceClusterCustomObjectStatus({
+          ...crd,
+          name: probe,
+          body: { ...current, status: { allocatedIPs: serializeAllocatedIPs(recordsOf), allocatedIPCount: n } },
+        })
         .then(async () => `stored (object ${bytes((await poolBytes(probe)).objectBytes)})`)
-        .catch((e: unknown) => `refused: ${(e instanceof k8s.ApiException ? String(e.body) : String(e)).match(/"message":"([^"]{0,120})/)?.[1] ?? String(e).slice(0, 120)}`)
+        .catch(
+          (e: unknown) =>
+            `refused: ${(e instanceof k8s.ApiException ? String(e.body) : String(e)).match(/"message":"([^"]{0,120})/)?.[1] ?? String(e).slice(0, 120)}`,
+        )
       limitChecks.push(`${family.name}, ${n} records: ${outcome}`)
     }
     made.push({ namespace: '', pool: probe })
@@ -236,22 +274,52 @@ async function main(): Promise<void> {
 
   // The figures.
   const f1 = (x: number) => x.toFixed(1)
-  console.log(`npm run bench:pools, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (shared with other work), load ${os.loadavg()[0]!.toFixed(1)}`)
+  console.log(
+    `npm run bench:pools, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (shared with other work), load ${os.loadavg()[0]!.toFixed(1)}`,
+  )
   console.log(
     formatTable(
-      ['family', 'records', 'in flight', 'ms/alloc wall', 'p50 ms', 'CPU ms/alloc apiserver', 'etcd', 'service', 'pool writes/alloc', 'pool watch bytes/alloc', 'failed'],
-      segments.map((s) => [s.family, String(s.records), String(s.inFlight), f1(s.wallMsPerAlloc), f1(s.p50), f1(s.cpuMs.apiserver), f1(s.cpuMs.etcd), f1(s.cpuMs.service), s.poolWrites.toFixed(2), bytes(s.poolWatchBytes), String(s.failed)]),
+      [
+        'family',
+        'records',
+        'in flight',
+        'ms/alloc wall',
+        'p50 ms',
+        'CPU ms/alloc apiserver',
+        'etcd',
+        'service',
+        'pool writes/alloc',
+        'pool watch bytes/alloc',
+        'failed',
+      ],
+      segments.map((s) => [
+        s.family,
+        String(s.records),
+        String(s.inFlight),
+        f1(s.wallMsPerAlloc),
+        f1(s.p50),
+        f1(s.cpuMs.apiserver),
+        f1(s.cpuMs.etcd),
+        f1(s.cpuMs.service),
+        s.poolWrites.toFixed(2),
+        bytes(s.poolWatchBytes),
+        String(s.failed),
+      ]),
     ),
   )
   for (const family of FAMILIES) {
     for (const inFlight of [1, IN_FLIGHT]) {
       const at = (size: number) =>
-        segments.filter((s) => s.family === family.name && s.inFlight === inFlight).reduce((best, s) => (Math.abs(s.records - size) < Math.abs(best.records - size) ? s : best))
+        segments
+          .filter((s) => s.family === family.name && s.inFlight === inFlight)
+          .reduce((best, s) => (Math.abs(s.records - size) < Math.abs(best.records - size) ? s : best))
       const [lo, hi] = [at(Math.min(...SIZES)), at(Math.max(...SIZES))]
       const wall = hi.wallMsPerAlloc / lo.wallMsPerAlloc
       const api = hi.cpuMs.apiserver / lo.cpuMs.apiserver
       const goal = inFlight === IN_FLIGHT ? ` (goal <= 3x: ${wall <= 3 && api <= 3 ? 'met' : 'NOT met'})` : ''
-      console.log(`${family.name}, ${inFlight} in flight: ${hi.records} records cost ${ratio(hi.wallMsPerAlloc, lo.wallMsPerAlloc)} the wall time and ${ratio(hi.cpuMs.apiserver, lo.cpuMs.apiserver)} the API server CPU of ${lo.records}${goal}`)
+      console.log(
+        `${family.name}, ${inFlight} in flight: ${hi.records} records cost ${ratio(hi.wallMsPerAlloc, lo.wallMsPerAlloc)} the wall time and ${ratio(hi.cpuMs.apiserver, lo.cpuMs.apiserver)} the API server CPU of ${lo.records}${goal}`,
+      )
     }
   }
   for (const family of FAMILIES) {

@@ -71,10 +71,25 @@ async function main(): Promise<void> {
   await createPool(kc, pool, { subnet: '198.18.0.0/16', ips: ['198.18.0.1-198.18.63.254'] })
   const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) }
   const makePods = (prefix: string, count: number, nodeOf: (i: number) => string) =>
-    inParallel(Array.from({ length: count }, (_, i) => i), 25, (i) =>
-      core.createNamespacedPod({ namespace, body: { metadata: { name: `${prefix}-${i.toString(36).padStart(5, '0')}`, annotations }, spec: { nodeName: nodeOf(i), containers: [{ name: 'c', image: 'busybox:1.36' }] } } }),
+    inParallel(
+      Array.from({ length: count }, (_, i) => i),
+      25,
+      (i) =>
+        core.createNamespacedPod({
+          namespace,
+          body: {
+            metadata: { name: `${prefix}-${i.toString(36).padStart(5, '0')}`, annotations },
+            spec: { nodeName: nodeOf(i), containers: [{ name: 'c', image: 'busybox:1.36' }] },
+          },
+        }),
     )
-  const body = (p: k8s.V1Pod) => ({ containerID: `c-${p.metadata!.uid}`, ifName: 'eth0', podNamespace: namespace, podName: p.metadata!.name, podUID: p.metadata!.uid })
+  const body = (p: k8s.V1Pod) => ({
+    containerID: `c-${p.metadata!.uid}`,
+    ifName: 'eth0',
+    podNamespace: namespace,
+    podName: p.metadata!.name,
+    podUID: p.metadata!.uid,
+  })
   const poolObjectBytes = async () => (await getRaw(kc, `/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${pool}`)).body.length
 
   // Every service candidate for one Lease, as the DaemonSet's replicas are.
@@ -124,7 +139,10 @@ async function main(): Promise<void> {
         poolConflictsPerAlloc: poolConflicts,
         poolWatchEventsPerAlloc: sumOf(d, 'apiserver_watch_events_total', { resource: 'spiderippools' }) / ok,
         poolWatchBytesPerAlloc: sumOf(d, 'apiserver_watch_events_sizes_sum', { resource: 'spiderippools' }) / ok,
-        modelledPoolWatchBytes: allocationCost({ nodes: count, records: RECORDS, poolWatchers, perWrite: 1 / poolWrites }, { ...MEASURED_DEFAULTS, fixedBytes: objectBytes, bytesPerRecord: 0 }).poolWatchBytes,
+        modelledPoolWatchBytes: allocationCost(
+          { nodes: count, records: RECORDS, poolWatchers, perWrite: 1 / poolWrites },
+          { ...MEASURED_DEFAULTS, fixedBytes: objectBytes, bytesPerRecord: 0 },
+        ).poolWatchBytes,
         allWatchBytesPerAlloc: sumOf(d, 'apiserver_watch_events_sizes_sum') / ok,
         idleWatchBytesPerSecond: sumOf(idle, 'apiserver_watch_events_sizes_sum') / (IDLE_MS / 1000),
         idleRequestsPerSecond: requestsIn(idle) / (IDLE_MS / 1000),
@@ -133,7 +151,9 @@ async function main(): Promise<void> {
         failed: answers.length - ok,
         rssMeanMB: services.reduce((s, svc) => s + memoryOf(svc.process.pid!).rss, 0) / services.length / 1e6,
       })
-      const leaseEvent = sumOf(idle, 'apiserver_watch_events_sizes_sum', { resource: 'leases' }) / Math.max(1, sumOf(idle, 'apiserver_watch_events_total', { resource: 'leases' }))
+      const leaseEvent =
+        sumOf(idle, 'apiserver_watch_events_sizes_sum', { resource: 'leases' }) /
+        Math.max(1, sumOf(idle, 'apiserver_watch_events_total', { resource: 'leases' }))
       steps.at(-1)!.modelledLeaseBytesPerSecond = leaseBytesPerSecond(count, { ...MEASURED_DEFAULTS, leaseBytes: leaseEvent })
       say(`${count} services: ${JSON.stringify(steps.at(-1))}`)
     }
@@ -144,10 +164,29 @@ async function main(): Promise<void> {
   }
 
   const f = (x: number, d = 2) => x.toFixed(d)
-  console.log(`npm run bench:scale, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (shared with other work): one pool of ~${RECORDS} records, ${ALLOCATIONS} allocations per step, ${IN_FLIGHT} in flight, spread over the services`)
+  console.log(
+    `npm run bench:scale, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (shared with other work): one pool of ~${RECORDS} records, ${ALLOCATIONS} allocations per step, ${IN_FLIGHT} in flight, spread over the services`,
+  )
   console.log(
     formatTable(
-      ['services', 'pool watchers', 'all watches', 'requests/alloc', 'pool writes/alloc', '409s/alloc', 'pool watch events/alloc', 'pool watch bytes/alloc', 'model', 'error', 'all watch bytes/alloc', 'idle watch bytes/s', 'model (lease)', 'idle requests/s', 'service RSS mean', 'failed'],
+      [
+        'services',
+        'pool watchers',
+        'all watches',
+        'requests/alloc',
+        'pool writes/alloc',
+        '409s/alloc',
+        'pool watch events/alloc',
+        'pool watch bytes/alloc',
+        'model',
+        'error',
+        'all watch bytes/alloc',
+        'idle watch bytes/s',
+        'model (lease)',
+        'idle requests/s',
+        'service RSS mean',
+        'failed',
+      ],
       steps.map((s) => [
         String(s.services),
         String(s.poolWatchers),
@@ -174,7 +213,7 @@ async function main(): Promise<void> {
       `all watch bytes per allocation x${f(last.allWatchBytesPerAlloc / first.allWatchBytesPerAlloc)}, requests per allocation x${f(last.requestsPerAlloc / first.requestsPerAlloc)}`,
   )
   // The model at the issue's scale: 5,000 nodes, 150,000 pods (all started again: 150,000 ADDs).
-  console.log('\nthe model at 5,000 nodes and 150,000 allocations (pool bytes the API server sends: the round\'s read plus the watch events)')
+  console.log("\nthe model at 5,000 nodes and 150,000 allocations (pool bytes the API server sends: the round's read plus the watch events)")
   console.log(
     formatTable(
       ['pool watchers', 'records per pool', 'allocations per write', 'bytes/alloc', 'for 150,000 allocations'],

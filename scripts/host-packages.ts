@@ -23,15 +23,15 @@ export const CLUSTER_REQUIREMENTS: readonly Requirement[] = [
   { check: { file: '/bin/busybox' }, apt: 'busybox-static', why: 'the test-app image (sh, ping, sleep)' },
   { check: { command: 'gcc' }, apt: 'gcc', why: 'compiling the pause image' },
   { check: { file: '/usr/lib/x86_64-linux-gnu/libc.a' }, apt: 'libc6-dev', why: 'linking the pause image statically' },
-  { check: { file: '/usr/lib/cni/macvlan' }, apt: 'containernetworking-plugins', why: 'the nodes\' pod network (macvlan) and loopback' },
+  { check: { file: '/usr/lib/cni/macvlan' }, apt: 'containernetworking-plugins', why: "the nodes' pod network (macvlan) and loopback" },
   { check: { command: 'tar' }, apt: 'tar', why: 'writing image archives' },
 ]
 
 /** The CNI tests in network namespaces (test/cni-netns.test.ts and the like). */
 export const NETNS_TEST_REQUIREMENTS: readonly Requirement[] = [
-  { check: { command: 'ip' }, apt: 'iproute2', why: 'the tests\' network namespaces' },
+  { check: { command: 'ip' }, apt: 'iproute2', why: "the tests' network namespaces" },
   { check: { file: '/usr/lib/cni/macvlan' }, apt: 'containernetworking-plugins', why: 'the reference macvlan plugin the tests run' },
-  { check: { command: 'ping' }, apt: 'iputils-ping', why: 'pings between the tests\' namespaces' },
+  { check: { command: 'ping' }, apt: 'iputils-ping', why: "pings between the tests' namespaces" },
 ]
 
 const onPath = (command: string) =>
@@ -65,8 +65,7 @@ export function ensurePackages(requirements: readonly Requirement[], say: (line:
     say(`installing ${reasons.join(', ')} with apt-get`)
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
     const update = spawnSync('apt-get', ['update', '-qq'], { env, encoding: 'utf8', timeout: 300_000 })
-    const install =
-      update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { env, encoding: 'utf8', timeout: 600_000 }) : update
+    const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { env, encoding: 'utf8', timeout: 600_000 }) : update
     if (install.status !== 0) {
       const output = `${install.stderr ?? ''}${install.stdout ?? ''}`.trim().split('\n').slice(-15).join('\n')
       throw new Error(
@@ -92,7 +91,7 @@ export function ensureClusterPrerequisites(say: (line: string) => void): void {
     try {
       execFileSync('modprobe', ['overlay'])
     } catch {
-      throw new Error('the kernel has no overlayfs (containerd\'s snapshotter): modprobe overlay')
+      throw new Error("the kernel has no overlayfs (containerd's snapshotter): modprobe overlay")
     }
   }
 }

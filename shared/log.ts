@@ -60,8 +60,7 @@ const encode = (key: string, value: unknown): unknown => {
 }
 
 /** One entry as one JSON line: time, level and msg first, then the fields. */
-export const formatEntry = (entry: LogEntry): string =>
-  JSON.stringify({ time: entry.time, level: entry.level, msg: entry.msg, ...entry.fields }, encode)
+export const formatEntry = (entry: LogEntry): string => JSON.stringify({ time: entry.time, level: entry.level, msg: entry.msg, ...entry.fields }, encode)
 
 /** A logger over any sink of entries: the base of createLogger and of the plugin's buffer. */
 const loggerOver = (sink: (entry: LogEntry) => void, now: () => Date, base: LogFields): Logger => {

@@ -84,7 +84,13 @@ describe('overlapping pools created at the same moment', () => {
       // One writer per pool and per "replica", each with its own connection to the API server.
       const outcomes = await Promise.all(
         admitted.flatMap((name) =>
-          [0, 1].map((n) => new PoolWriter(KubeStore.fromKubeConfig(kc), { retry: { attempts: 20 } }).assign(name, { pod: `race/${name}-${n}`, podUid: `${name}-${n}`, nic: 'eth0' })),
+          [0, 1].map((n) =>
+            new PoolWriter(KubeStore.fromKubeConfig(kc), { retry: { attempts: 20 } }).assign(name, {
+              pod: `race/${name}-${n}`,
+              podUid: `${name}-${n}`,
+              nic: 'eth0',
+            }),
+          ),
         ),
       )
       const store = KubeStore.fromKubeConfig(kc)
@@ -102,9 +108,12 @@ describe('overlapping pools created at the same moment', () => {
       expect(pools, `round ${round}: pools handing out`).toBe(1)
       const refused = outcomes.filter((o) => !o.ok)
       expect(refused).toHaveLength((admitted.length - 1) * 2)
-      for (const outcome of refused) expect(outcome).toMatchObject({ reason: 'unavailable', why: expect.stringMatching(/overlaps IPPool .* which .* claimed first$/) })
+      for (const outcome of refused)
+        expect(outcome).toMatchObject({ reason: 'unavailable', why: expect.stringMatching(/overlaps IPPool .* which .* claimed first$/) })
     }
     // What admission alone let through, for the README: how often the claim registry was needed.
-    console.info(`admission race: ${doubleAdmissions} of ${ROUNDS} rounds admitted more than one of ${POOLS} overlapping pools; 0 rounds handed out from more than one`)
+    console.info(
+      `admission race: ${doubleAdmissions} of ${ROUNDS} rounds admitted more than one of ${POOLS} overlapping pools; 0 rounds handed out from more than one`,
+    )
   }, 180_000)
 })

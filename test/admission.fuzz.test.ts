@@ -100,7 +100,10 @@ async function createThenUpdate(plural: Plural, first: Raw, second: Raw): Promis
     expect(stored).toBeDefined()
     expectReadable(plural, stored!)
     const updated = await timed(() =>
-      custom.patchClusterCustomObject({ group: GROUP, version: VERSION, plural, name, body: { spec: second.spec } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)),
+      custom.patchClusterCustomObject(
+        { group: GROUP, version: VERSION, plural, name, body: { spec: second.spec } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      ),
     )
     expectRefusal(updated)
     const after = await read(plural, name)
@@ -130,12 +133,16 @@ describe('fuzzing the admission webhooks through the API server', () => {
     ['SpiderIPPool', 'spiderippools', rawPoolArb()],
     ['SpiderSubnet', 'spidersubnets', rawSubnetArb()],
     ['SpiderReservedIP', 'spiderreservedips', rawReservedIPArb()],
-  ] as const)('%s: judged in bounded time; refused never stored; stored parses', async (kind, plural, arb) => {
-    const result = await fuzz(
-      `admission on the API server: ${kind}`,
-      fc.asyncProperty(arb as fc.Arbitrary<Raw>, arb as fc.Arbitrary<Raw>, (first, second) => createThenUpdate(plural, first, second)),
-      { ci: 30, big: 600 },
-    )
-    expect(result.cases).toBeGreaterThan(0)
-  }, FUZZ_TIMEOUT_MS)
+  ] as const)(
+    '%s: judged in bounded time; refused never stored; stored parses',
+    async (kind, plural, arb) => {
+      const result = await fuzz(
+        `admission on the API server: ${kind}`,
+        fc.asyncProperty(arb as fc.Arbitrary<Raw>, arb as fc.Arbitrary<Raw>, (first, second) => createThenUpdate(plural, first, second)),
+        { ci: 30, big: 600 },
+      )
+      expect(result.cases).toBeGreaterThan(0)
+    },
+    FUZZ_TIMEOUT_MS,
+  )
 })

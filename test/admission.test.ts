@@ -76,7 +76,11 @@ afterAll(async () => {
   // does too), then the objects.
   await webhooks?.remove()
   for (const plural of ['spiderippools', 'spidersubnets', 'spiderreservedips'] as const) {
-    await deleteClusterObjects(kc, plural, made.filter(([p]) => p === plural).map(([, name]) => name))
+    await deleteClusterObjects(
+      kc,
+      plural,
+      made.filter(([p]) => p === plural).map(([, name]) => name),
+    )
   }
 })
 
@@ -84,7 +88,14 @@ describe('SpiderIPPool admission', () => {
   const base = `${run}-base`
 
   it('admits a pool through kubectl apply and fills in Spiderpool defaults: finalizer, ipVersion, label, merged ips', async () => {
-    const result = apply(object('spiderippools', base, { subnet: v4(0, '0/24'), ips: [v4(0, 20), `${v4(0, 10)}-${v4(0, 19)}`, v4(0, 30)], excludeIPs: [v4(0, 12), v4(0, 11)], gateway: v4(0, 1) }))
+    const result = apply(
+      object('spiderippools', base, {
+        subnet: v4(0, '0/24'),
+        ips: [v4(0, 20), `${v4(0, 10)}-${v4(0, 19)}`, v4(0, 30)],
+        excludeIPs: [v4(0, 12), v4(0, 11)],
+        gateway: v4(0, 1),
+      }),
+    )
     expect(result.stderr).toBe('')
     expect(result.stdout).toMatch(/spiderippool.spiderpool.spidernet.io\/.* created/)
     const stored = await read('spiderippools', base)
@@ -94,20 +105,85 @@ describe('SpiderIPPool admission', () => {
   })
 
   it.each([
-    ['a subnet not in canonical form', () => ({ subnet: v4(1, '1/24') }), () => `spec.subnet: Invalid value: "${v4(1, '1/24')}": unformatted subnet ${v4(1, '1/24')}, please change it to ${v4(1, '0/24')}`],
-    ['an ipVersion that does not match the subnet', () => ({ ipVersion: 6, subnet: v4(1, '0/24') }), () => `spec.subnet: Invalid value: "${v4(1, '0/24')}": invalid CIDR format in IPv6 '${v4(1, '0/24')}'`],
-    ['ips outside the subnet', () => ({ subnet: v4(1, '0/24'), ips: [v4(2, 5)] }), () => `spec.ips[0]: Invalid value: "${v4(2, 5)}": not pertains to the 'spec.subnet' ${v4(1, '0/24')} of IPPool`],
-    ['excludeIPs outside the subnet', () => ({ subnet: v4(1, '0/24'), excludeIPs: [v4(2, 5)] }), () => `spec.excludeIPs[0]: Invalid value: "${v4(2, 5)}": not pertains to the 'spec.subnet' ${v4(1, '0/24')} of IPPool`],
-    ['a reversed range', () => ({ subnet: v4(1, '0/24'), ips: [`${v4(1, 9)}-${v4(1, 2)}`] }), () => `spec.ips[0]: Invalid value: "${v4(1, 9)}-${v4(1, 2)}": invalid IP range format in IPv4 '${v4(1, 9)}-${v4(1, 2)}'`],
-    ['a gateway outside the subnet', () => ({ subnet: v4(1, '0/24'), gateway: v4(2, 1) }), () => `spec.gateway: Invalid value: "${v4(2, 1)}": not pertains to the 'spec.subnet' ${v4(1, '0/24')} of IPPool`],
-    ['a gateway that would be handed out', () => ({ subnet: v4(1, '0/24'), ips: [`${v4(1, 1)}-${v4(1, 9)}`], gateway: v4(1, 1) }), () => `spec.ips[0]: Invalid value: "${v4(1, 1)}-${v4(1, 9)}": conflicts with 'spec.gateway' ${v4(1, 1)}, add the gateway IP address to 'spec.excludeIPs' or remove it from 'spec.ips'`],
-    ['a default route', () => ({ subnet: v4(1, '0/24'), routes: [{ dst: '0.0.0.0/0', gw: v4(1, 1) }] }), () => `spec.routes[0].dst: Invalid value: "0.0.0.0/0": please specify 'spec.gateway' to configure the default route`],
-    ['two routes to one dst', () => ({ subnet: v4(1, '0/24'), routes: [{ dst: '10.0.0.0/8', gw: v4(1, 1) }, { dst: '10.0.0.0/8', gw: v4(1, 2) }] }), () => `spec.routes[1].dst: Invalid value: "10.0.0.0/8": duplicate route with the same dst`],
-    ['a route via a gateway outside the subnet', () => ({ subnet: v6(1, '/64'), routes: [{ dst: `${v6prefix}:9::/64`, gw: v6(2, '1') }] }), () => `spec.routes[0].gw: Invalid value: "${v6(2, '1')}": not pertains to the 'spec.subnet' ${v6(1, '/64')} of IPPool`],
-    ['an empty podAffinity', () => ({ subnet: v4(1, '0/24'), podAffinity: {} }), () => 'spec.podAffinity: Invalid value: {}: empty podAffinity is invalid for SpiderIPPool'],
-    ['a subnet overlapping another pool\'s', () => ({ subnet: v4(0, '0/25') }), () => `spec.subnet: Invalid value: "${v4(0, '0/25')}": overlap with IPPool ${base} which 'spec.subnet' is ${v4(0, '0/24')}`],
-    ['addresses another pool of the subnet may hand out', () => ({ subnet: v4(0, '0/24'), ips: [`${v4(0, 5)}-${v4(0, 11)}`] }), () => `spec.ips: Forbidden: overlap with IPPool ${base} in IP ranges [${v4(0, 10)}], total IP addresses of an IPPool are jointly determined by 'spec.ips' and 'spec.excludeIPs'`],
-    ['an IPv6 /64 (more than a status can record)', () => ({ subnet: v6(1, '/64'), ips: [`${v6(1, '')}-${v6prefix}:1:ffff:ffff:ffff:ffff`] }), () => `spec.ips: Forbidden: 18446744073709551616 IP addresses are more than the ${POOL_ADDRESS_CAP[6]} an IPv6 SpiderIPPool can record (its status must fit in etcd's 1.5 MiB request limit), split them over several IPPools`],
+    [
+      'a subnet not in canonical form',
+      () => ({ subnet: v4(1, '1/24') }),
+      () => `spec.subnet: Invalid value: "${v4(1, '1/24')}": unformatted subnet ${v4(1, '1/24')}, please change it to ${v4(1, '0/24')}`,
+    ],
+    [
+      'an ipVersion that does not match the subnet',
+      () => ({ ipVersion: 6, subnet: v4(1, '0/24') }),
+      () => `spec.subnet: Invalid value: "${v4(1, '0/24')}": invalid CIDR format in IPv6 '${v4(1, '0/24')}'`,
+    ],
+    [
+      'ips outside the subnet',
+      () => ({ subnet: v4(1, '0/24'), ips: [v4(2, 5)] }),
+      () => `spec.ips[0]: Invalid value: "${v4(2, 5)}": not pertains to the 'spec.subnet' ${v4(1, '0/24')} of IPPool`,
+    ],
+    [
+      'excludeIPs outside the subnet',
+      () => ({ subnet: v4(1, '0/24'), excludeIPs: [v4(2, 5)] }),
+      () => `spec.excludeIPs[0]: Invalid value: "${v4(2, 5)}": not pertains to the 'spec.subnet' ${v4(1, '0/24')} of IPPool`,
+    ],
+    [
+      'a reversed range',
+      () => ({ subnet: v4(1, '0/24'), ips: [`${v4(1, 9)}-${v4(1, 2)}`] }),
+      () => `spec.ips[0]: Invalid value: "${v4(1, 9)}-${v4(1, 2)}": invalid IP range format in IPv4 '${v4(1, 9)}-${v4(1, 2)}'`,
+    ],
+    [
+      'a gateway outside the subnet',
+      () => ({ subnet: v4(1, '0/24'), gateway: v4(2, 1) }),
+      () => `spec.gateway: Invalid value: "${v4(2, 1)}": not pertains to the 'spec.subnet' ${v4(1, '0/24')} of IPPool`,
+    ],
+    [
+      'a gateway that would be handed out',
+      () => ({ subnet: v4(1, '0/24'), ips: [`${v4(1, 1)}-${v4(1, 9)}`], gateway: v4(1, 1) }),
+      () =>
+        `spec.ips[0]: Invalid value: "${v4(1, 1)}-${v4(1, 9)}": conflicts with 'spec.gateway' ${v4(1, 1)}, add the gateway IP address to 'spec.excludeIPs' or remove it from 'spec.ips'`,
+    ],
+    [
+      'a default route',
+      () => ({ subnet: v4(1, '0/24'), routes: [{ dst: '0.0.0.0/0', gw: v4(1, 1) }] }),
+      () => `spec.routes[0].dst: Invalid value: "0.0.0.0/0": please specify 'spec.gateway' to configure the default route`,
+    ],
+    [
+      'two routes to one dst',
+      () => ({
+        subnet: v4(1, '0/24'),
+        routes: [
+          { dst: '10.0.0.0/8', gw: v4(1, 1) },
+          { dst: '10.0.0.0/8', gw: v4(1, 2) },
+        ],
+      }),
+      () => `spec.routes[1].dst: Invalid value: "10.0.0.0/8": duplicate route with the same dst`,
+    ],
+    [
+      'a route via a gateway outside the subnet',
+      () => ({ subnet: v6(1, '/64'), routes: [{ dst: `${v6prefix}:9::/64`, gw: v6(2, '1') }] }),
+      () => `spec.routes[0].gw: Invalid value: "${v6(2, '1')}": not pertains to the 'spec.subnet' ${v6(1, '/64')} of IPPool`,
+    ],
+    [
+      'an empty podAffinity',
+      () => ({ subnet: v4(1, '0/24'), podAffinity: {} }),
+      () => 'spec.podAffinity: Invalid value: {}: empty podAffinity is invalid for SpiderIPPool',
+    ],
+    [
+      "a subnet overlapping another pool's",
+      () => ({ subnet: v4(0, '0/25') }),
+      () => `spec.subnet: Invalid value: "${v4(0, '0/25')}": overlap with IPPool ${base} which 'spec.subnet' is ${v4(0, '0/24')}`,
+    ],
+    [
+      'addresses another pool of the subnet may hand out',
+      () => ({ subnet: v4(0, '0/24'), ips: [`${v4(0, 5)}-${v4(0, 11)}`] }),
+      () =>
+        `spec.ips: Forbidden: overlap with IPPool ${base} in IP ranges [${v4(0, 10)}], total IP addresses of an IPPool are jointly determined by 'spec.ips' and 'spec.excludeIPs'`,
+    ],
+    [
+      'an IPv6 /64 (more than a status can record)',
+      () => ({ subnet: v6(1, '/64'), ips: [`${v6(1, '')}-${v6prefix}:1:ffff:ffff:ffff:ffff`] }),
+      () =>
+        `spec.ips: Forbidden: 18446744073709551616 IP addresses are more than the ${POOL_ADDRESS_CAP[6]} an IPv6 SpiderIPPool can record (its status must fit in etcd's 1.5 MiB request limit), split them over several IPPools`,
+    ],
   ])('refuses %s, and stores nothing of it', async (_, spec, message) => {
     const name = unique(`${run}-bad`)
     const started = performance.now()
@@ -119,7 +195,10 @@ describe('SpiderIPPool admission', () => {
   })
 
   it.each([
-    ['the gateway inside ips when it is excluded', () => ({ subnet: v4(3, '0/24'), ips: [`${v4(3, 1)}-${v4(3, 9)}`], excludeIPs: [v4(3, 1)], gateway: v4(3, 1) })],
+    [
+      'the gateway inside ips when it is excluded',
+      () => ({ subnet: v4(3, '0/24'), ips: [`${v4(3, 1)}-${v4(3, 9)}`], excludeIPs: [v4(3, 1)], gateway: v4(3, 1) }),
+    ],
     ['routes', () => ({ subnet: v6(3, '/64'), routes: [{ dst: `${v6prefix}:9::/64`, gw: v6(3, '1') }], ips: [`${v6(3, '10')}-${v6(3, '20')}`] })],
     ['a podAffinity', () => ({ subnet: v4(4, '0/24'), podAffinity: { matchLabels: { app: 'web' } } })],
     ['other addresses of a shared subnet', () => ({ subnet: v4(0, '0/24'), ips: [`${v4(0, 100)}-${v4(0, 110)}`] })],
@@ -147,7 +226,9 @@ describe('SpiderIPPool admission', () => {
     expect(apply(object('spiderippools', name, { subnet: v6(5, '/64'), ips: [`${v6(5, '10')}-${v6(5, '20')}`] })).stderr).toBe('')
     await setRecords(name, { [v6(5, '12')]: { pod: 'web/web-0', podUid: 'u0' } })
     const message = `SpiderIPPool.spiderpool.spidernet.io "${name}" is invalid: spec.ips: Forbidden: remove an IP address ${v6(5, '12')} that is being used by Pod web/web-0, total IP addresses of an IPPool are jointly determined by 'spec.ips' and 'spec.excludeIPs'`
-    expect(await refusalOf(mergePatch('spiderippools', name, { spec: { ips: [`${v6(5, '13')}-${v6(5, '20')}`] } }))).toBe(`422: ${denied('spiderippool', message)}`)
+    expect(await refusalOf(mergePatch('spiderippools', name, { spec: { ips: [`${v6(5, '13')}-${v6(5, '20')}`] } }))).toBe(
+      `422: ${denied('spiderippool', message)}`,
+    )
     expect(await refusalOf(mergePatch('spiderippools', name, { spec: { excludeIPs: [v6(5, '12')] } }))).toBe(`422: ${denied('spiderippool', message)}`)
     expect(await refusalOf(mergePatch('spiderippools', name, { spec: { ips: [`${v6(5, '11')}-${v6(5, '13')}`] } }))).toBe('admitted')
     expect((await read('spiderippools', name))?.spec.ips).toEqual([`${v6(5, '11')}-${v6(5, '13')}`])
@@ -172,7 +253,14 @@ describe('SpiderSubnet admission, and pools of a SpiderSubnet', () => {
   const subnetName = `${run}-subnet`
 
   it('admits a subnet and fills in its defaults', async () => {
-    const result = apply(object('spidersubnets', subnetName, { subnet: v4(10, '0/24'), ips: [`${v4(10, 100)}-${v4(10, 200)}`, `${v4(10, 10)}-${v4(10, 99)}`], gateway: v4(10, 1), routes: [{ dst: '10.0.0.0/8', gw: v4(10, 1) }] }))
+    const result = apply(
+      object('spidersubnets', subnetName, {
+        subnet: v4(10, '0/24'),
+        ips: [`${v4(10, 100)}-${v4(10, 200)}`, `${v4(10, 10)}-${v4(10, 99)}`],
+        gateway: v4(10, 1),
+        routes: [{ dst: '10.0.0.0/8', gw: v4(10, 1) }],
+      }),
+    )
     expect(result.stderr).toBe('')
     const stored = await read('spidersubnets', subnetName)
     expect(stored?.metadata.finalizers).toEqual([FINALIZER])
@@ -181,9 +269,21 @@ describe('SpiderSubnet admission, and pools of a SpiderSubnet', () => {
   })
 
   it.each([
-    ['the same CIDR as another subnet', () => ({ subnet: v4(10, '0/24') }), () => `spec.subnet: Invalid value: "${v4(10, '0/24')}": overlap with Subnet ${subnetName} which 'spec.subnet' is ${v4(10, '0/24')}`],
-    ['a CIDR inside another subnet', () => ({ subnet: v4(10, '128/25') }), () => `spec.subnet: Invalid value: "${v4(10, '128/25')}": overlap with Subnet ${subnetName} which 'spec.subnet' is ${v4(10, '0/24')}`],
-    ['a CIDR over a pool of another CIDR', () => ({ subnet: v4(0, '0/25') }), () => `spec.subnet: Invalid value: "${v4(0, '0/25')}": overlap with SpiderIPPool '${run}-base' resource 'spec.subnet' ${v4(0, '0/24')}`],
+    [
+      'the same CIDR as another subnet',
+      () => ({ subnet: v4(10, '0/24') }),
+      () => `spec.subnet: Invalid value: "${v4(10, '0/24')}": overlap with Subnet ${subnetName} which 'spec.subnet' is ${v4(10, '0/24')}`,
+    ],
+    [
+      'a CIDR inside another subnet',
+      () => ({ subnet: v4(10, '128/25') }),
+      () => `spec.subnet: Invalid value: "${v4(10, '128/25')}": overlap with Subnet ${subnetName} which 'spec.subnet' is ${v4(10, '0/24')}`,
+    ],
+    [
+      'a CIDR over a pool of another CIDR',
+      () => ({ subnet: v4(0, '0/25') }),
+      () => `spec.subnet: Invalid value: "${v4(0, '0/25')}": overlap with SpiderIPPool '${run}-base' resource 'spec.subnet' ${v4(0, '0/24')}`,
+    ],
   ])('refuses %s, and stores nothing of it', async (_, spec, message) => {
     const name = unique(`${run}-badnet`)
     const result = apply(object('spidersubnets', name, spec()))
@@ -192,7 +292,7 @@ describe('SpiderSubnet admission, and pools of a SpiderSubnet', () => {
     expect(await read('spidersubnets', name)).toBeUndefined()
   })
 
-  it('takes a pool of its CIDR made before it only when it covers the pool\'s addresses', async () => {
+  it("takes a pool of its CIDR made before it only when it covers the pool's addresses", async () => {
     const pool = `${run}-early`
     expect(apply(object('spiderippools', pool, { subnet: v4(12, '0/24'), ips: [`${v4(12, 1)}-${v4(12, 9)}`], excludeIPs: [v4(12, 1)] })).stderr).toBe('')
     const narrow = unique(`${run}-narrow`)
@@ -209,7 +309,9 @@ describe('SpiderSubnet admission, and pools of a SpiderSubnet', () => {
     expect(apply(object('spiderippools', name, { subnet: v4(10, '0/24'), ips: [`${v4(10, 20)}-${v4(10, 29)}`] })).stderr).toBe('')
     const stored = await read('spiderippools', name)
     const subnet = await read('spidersubnets', subnetName)
-    expect(stored?.metadata.ownerReferences).toEqual([{ apiVersion: `${GROUP}/${VERSION}`, kind: 'SpiderSubnet', name: subnetName, uid: subnet?.metadata.uid, controller: true, blockOwnerDeletion: true }])
+    expect(stored?.metadata.ownerReferences).toEqual([
+      { apiVersion: `${GROUP}/${VERSION}`, kind: 'SpiderSubnet', name: subnetName, uid: subnet?.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ])
     expect(stored?.metadata.labels['ipam.spidernet.io/owner-spider-subnet']).toBe(subnetName)
     expect(stored?.spec).toMatchObject({ gateway: v4(10, 1), routes: [{ dst: '10.0.0.0/8', gw: v4(10, 1) }] })
   })
@@ -226,7 +328,9 @@ describe('SpiderSubnet admission, and pools of a SpiderSubnet', () => {
   it('refuses taking addresses from the subnet that its pools hold, and changing its CIDR; admits growing', async () => {
     const before = await read('spidersubnets', subnetName)
     expect(await refusalOf(mergePatch('spidersubnets', subnetName, { spec: { ips: [`${v4(10, 25)}-${v4(10, 200)}`] } }))).toMatch(
-      new RegExp(`^422: .*spec\\.ips: Forbidden: remove some IP ranges \\[${v4(10, 20).replace(/\./g, '\\.')}-${v4(10, 24).replace(/\./g, '\\.')}\\] that is being used by IPPool ${run}-member-\\w+, total IP addresses of an Subnet`),
+      new RegExp(
+        `^422: .*spec\\.ips: Forbidden: remove some IP ranges \\[${v4(10, 20).replace(/\./g, '\\.')}-${v4(10, 24).replace(/\./g, '\\.')}\\] that is being used by IPPool ${run}-member-\\w+, total IP addresses of an Subnet`,
+      ),
     )
     expect(await refusalOf(mergePatch('spidersubnets', subnetName, { spec: { subnet: v4(11, '0/24') } }))).toBe(
       `422: ${denied('spidersubnet', `SpiderSubnet.spiderpool.spidernet.io "${subnetName}" is invalid: spec.subnet: Forbidden: is not changeable`)}`,
@@ -246,7 +350,11 @@ describe('SpiderReservedIP admission', () => {
 
   it.each([
     ['addresses another reservation holds', () => ({ ips: [v6(20, '5')] }), () => `spec.ips: Forbidden: overlaps with ReservedIP ${first}`],
-    ['a malformed range', () => ({ ipVersion: 4, ips: [v4(20, 1), 'nonsense'] }), () => `spec.ips[1]: Invalid value: "nonsense": invalid IP range format in IPv4 'nonsense'`],
+    [
+      'a malformed range',
+      () => ({ ipVersion: 4, ips: [v4(20, 1), 'nonsense'] }),
+      () => `spec.ips[1]: Invalid value: "nonsense": invalid IP range format in IPv4 'nonsense'`,
+    ],
     ['no addresses', () => ({ ipVersion: 4, ips: [] }), () => 'spec.ips: Required value: requires at least one item'],
   ])('refuses %s, and stores nothing of it', async (_, spec, message) => {
     const name = unique(`${run}-badres`)

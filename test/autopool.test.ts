@@ -3,8 +3,29 @@
 // No controller-manager runs here: the tests make the ReplicaSets and pods a controller would.
 import * as k8s from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { GROUP, LABEL, PLURAL, VERSION, parseControlledIPPools, parseSpiderIPPool, parseSpiderSubnet, type SpiderIPPool, type SpiderSubnet } from '../shared/api/index.ts'
-import { applyManifests, cleanUp, createNamespace, createNode, createPod, deleteClusterObjects, kubeConfig, poolRecords, terminatePod, unique } from './support/cluster.ts'
+import {
+  GROUP,
+  LABEL,
+  PLURAL,
+  VERSION,
+  parseControlledIPPools,
+  parseSpiderIPPool,
+  parseSpiderSubnet,
+  type SpiderIPPool,
+  type SpiderSubnet,
+} from '../shared/api/index.ts'
+import {
+  applyManifests,
+  cleanUp,
+  createNamespace,
+  createNode,
+  createPod,
+  deleteClusterObjects,
+  kubeConfig,
+  poolRecords,
+  terminatePod,
+  unique,
+} from './support/cluster.ts'
 import { ipamCall, startService, type RunningService } from './support/service.ts'
 import { kubectl, startWebhooks } from './support/webhooks.ts'
 
@@ -22,8 +43,11 @@ const crd = (plural: string) => ({ group: GROUP, version: VERSION, plural })
 
 const readSubnet = async (): Promise<SpiderSubnet> => parseSpiderSubnet(await custom.getClusterCustomObject({ ...crd(PLURAL.subnet), name: subnetName }))
 const listPools = async (): Promise<SpiderIPPool[]> =>
-  ((await custom.listClusterCustomObject(crd(PLURAL.ipPool))) as { items: unknown[] }).items.map(parseSpiderIPPool).filter((p) => p.metadata.labels?.[LABEL.ownerSpiderSubnet] === subnetName)
-const poolOf = async (app: string): Promise<SpiderIPPool | undefined> => (await listPools()).find((p) => p.metadata.labels?.[LABEL.ownerApplicationName] === app)
+  ((await custom.listClusterCustomObject(crd(PLURAL.ipPool))) as { items: unknown[] }).items
+    .map(parseSpiderIPPool)
+    .filter((p) => p.metadata.labels?.[LABEL.ownerSpiderSubnet] === subnetName)
+const poolOf = async (app: string): Promise<SpiderIPPool | undefined> =>
+  (await listPools()).find((p) => p.metadata.labels?.[LABEL.ownerApplicationName] === app)
 const entries = async () => parseControlledIPPools((await readSubnet()).status.controlledIPPools, subnetName)
 
 const template = (app: string, annotations: Record<string, string>): k8s.V1PodTemplateSpec => ({
@@ -49,7 +73,10 @@ async function podOf(d: k8s.V1Deployment, name: string): Promise<k8s.V1Pod> {
     apps.createNamespacedReplicaSet({
       namespace: ns,
       body: {
-        metadata: { name: rsName, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata!.name!, uid: d.metadata!.uid!, controller: true }] },
+        metadata: {
+          name: rsName,
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata!.name!, uid: d.metadata!.uid!, controller: true }],
+        },
         spec: { replicas: 0, selector: { matchLabels: { app: d.metadata!.name! } }, template: d.spec!.template },
       },
     }),
@@ -64,7 +91,13 @@ async function podOf(d: k8s.V1Deployment, name: string): Promise<k8s.V1Pod> {
   })
 }
 
-const bodyFor = (pod: k8s.V1Pod) => ({ containerID: `c-${pod.metadata!.uid}`, ifName: 'eth0', podNamespace: ns, podName: pod.metadata!.name, podUID: pod.metadata!.uid })
+const bodyFor = (pod: k8s.V1Pod) => ({
+  containerID: `c-${pod.metadata!.uid}`,
+  ifName: 'eth0',
+  podNamespace: ns,
+  podName: pod.metadata!.name,
+  podUID: pod.metadata!.uid,
+})
 const add = (service: RunningService, pod: k8s.V1Pod) => ipamCall(service.socket, 'POST', '/v1/ipam/ip', bodyFor(pod))
 const release = async (service: RunningService, pod: k8s.V1Pod) => {
   await terminatePod(kc, ns, pod.metadata!.name!)
@@ -79,7 +112,12 @@ beforeAll(async () => {
   await createNode(kc, node, { zone: ns })
   await custom.createClusterCustomObject({
     ...crd(PLURAL.subnet),
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'SpiderSubnet', metadata: { name: subnetName }, spec: { subnet: CIDR, ips: ['198.18.120.100-198.18.120.109'], gateway: '198.18.120.1' } },
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'SpiderSubnet',
+      metadata: { name: subnetName },
+      spec: { subnet: CIDR, ips: ['198.18.120.100-198.18.120.109'], gateway: '198.18.120.1' },
+    },
   })
   // Two services: two dispatchers reconcile every application at once, as two replicas would.
   for (let i = 0; i < 2; i++) services.push(await startService({ NODE_NAME: node, RESYNC_SECONDS: '3600', AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER: '1' }))
@@ -87,8 +125,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(services.map((s) => s.stop()))
-  for (const d of (await apps.listNamespacedDeployment({ namespace: ns })).items) await apps.deleteNamespacedDeployment({ namespace: ns, name: d.metadata!.name! })
-  for (const s of (await apps.listNamespacedStatefulSet({ namespace: ns })).items) await apps.deleteNamespacedStatefulSet({ namespace: ns, name: s.metadata!.name! })
+  for (const d of (await apps.listNamespacedDeployment({ namespace: ns })).items)
+    await apps.deleteNamespacedDeployment({ namespace: ns, name: d.metadata!.name! })
+  for (const s of (await apps.listNamespacedStatefulSet({ namespace: ns })).items)
+    await apps.deleteNamespacedStatefulSet({ namespace: ns, name: s.metadata!.name! })
   await cleanUp(kc, { namespace: ns, pools: (await listPools()).map((p) => p.metadata.name), nodes: [node] })
   await deleteClusterObjects(kc, PLURAL.subnet, [subnetName])
 })
@@ -102,7 +142,11 @@ describe('auto pools against the API server', () => {
       expect(p?.spec.ips).toEqual(['198.18.120.100-198.18.120.102'])
       return p!
     })
-    expect(pool.metadata.labels).toMatchObject({ [LABEL.ownerApplicationUID]: d.metadata!.uid, [LABEL.ownerApplicationKind]: 'Deployment', [LABEL.interface]: 'eth0' })
+    expect(pool.metadata.labels).toMatchObject({
+      [LABEL.ownerApplicationUID]: d.metadata!.uid,
+      [LABEL.ownerApplicationKind]: 'Deployment',
+      [LABEL.interface]: 'eth0',
+    })
     expect(pool.metadata.ownerReferences).toMatchObject([{ kind: 'SpiderSubnet', name: subnetName, controller: true }])
     expect(await entries()).toEqual({ [pool.metadata.name]: { ips: ['198.18.120.100-198.18.120.102'], application: `apps_v1_Deployment_${ns}_web` } })
 
@@ -158,7 +202,11 @@ describe('auto pools against the API server', () => {
       return list
     })
     expect(events[0]).toMatchObject({ type: 'Warning', reason: 'InsufficientIPs', involvedObject: { kind: 'Deployment', name: loser } })
-    expect(events[0]?.message).toMatch(new RegExp(`^SpiderSubnet ${subnetName} has 4 free IPs, the IPv4 auto pool of Deployment ${ns}/${loser} for eth0 \\(auto4-${loser}-eth0-\\w{5}\\) needs 6 more`))
+    expect(events[0]?.message).toMatch(
+      new RegExp(
+        `^SpiderSubnet ${subnetName} has 4 free IPs, the IPv4 auto pool of Deployment ${ns}/${loser} for eth0 \\(auto4-${loser}-eth0-\\w{5}\\) needs 6 more`,
+      ),
+    )
     // The loser's pod is refused at once, with the same words.
     const refused = await add(services[1]!, await podOf(await apps.readNamespacedDeployment({ namespace: ns, name: loser }), `${loser}-a`))
     expect(refused.status).toBe(409)
@@ -182,7 +230,10 @@ describe('auto pools against the API server', () => {
 
   it('keeps a StatefulSet\'s pool with ippool-reclaim "false" and hands it to a new StatefulSet of that name', async () => {
     const annotations = { ...subnetAnnotation, 'ipam.spidernet.io/ippool-ip-number': '+1', 'ipam.spidernet.io/ippool-reclaim': 'false' }
-    const body = { metadata: { name: 'db' }, spec: { replicas: 1, serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: template('db', annotations) } }
+    const body = {
+      metadata: { name: 'db' },
+      spec: { replicas: 1, serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: template('db', annotations) },
+    }
     const first = await apps.createNamespacedStatefulSet({ namespace: ns, body })
     const pool = await until(async () => {
       const p = await poolOf('db')
@@ -220,7 +271,10 @@ describe('auto pools against the API server', () => {
 
     const missing = await podOf(await deployment('lost', 1, { 'ipam.spidernet.io/subnet': JSON.stringify({ ipv4: ['no-such-subnet'] }) }), 'lost-a')
     const answer = await add(services[0]!, missing)
-    expect(answer.body).toEqual({ code: 'no-pool', message: `SpiderSubnet no-such-subnet does not exist: Deployment ${ns}/lost names it for the IPv4 auto pool of eth0` })
+    expect(answer.body).toEqual({
+      code: 'no-pool',
+      message: `SpiderSubnet no-such-subnet does not exist: Deployment ${ns}/lost names it for the IPv4 auto pool of eth0`,
+    })
     await apps.deleteNamespacedDeployment({ namespace: ns, name: 'lost' })
     await apps.deleteNamespacedDeployment({ namespace: ns, name: d.metadata!.name! })
     await until(async () => expect(await entries()).toEqual({}))

@@ -17,14 +17,12 @@ describe('test control plane', () => {
 
   it('answers kubectl', async () => {
     const run = promisify(execFile)
-    const { stdout } = await run('kubectl', ['--kubeconfig', kubeconfig, 'get', 'ns', '-o', 'name']).catch(
-      (e: NodeJS.ErrnoException & { stderr?: string }) => {
-        if (e.code === 'ENOENT') {
-          throw new Error('kubectl not found: install kubectl (https://kubernetes.io/docs/tasks/tools/) and put it on PATH')
-        }
-        throw new Error(`kubectl get ns failed: ${e.stderr ?? e.message}`)
-      },
-    )
+    const { stdout } = await run('kubectl', ['--kubeconfig', kubeconfig, 'get', 'ns', '-o', 'name']).catch((e: NodeJS.ErrnoException & { stderr?: string }) => {
+      if (e.code === 'ENOENT') {
+        throw new Error('kubectl not found: install kubectl (https://kubernetes.io/docs/tasks/tools/) and put it on PATH')
+      }
+      throw new Error(`kubectl get ns failed: ${e.stderr ?? e.message}`)
+    })
     expect(stdout.split('\n')).toContain('namespace/default')
   })
 })

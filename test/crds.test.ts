@@ -12,7 +12,11 @@ const version = 'v2beta1'
 const apiVersion = `${group}/${version}`
 
 const kubectl = (...args: string[]) => execFileSync('kubectl', args, { encoding: 'utf8' })
-const columns = (table: string) => table.trim().split('\n').map((line) => line.trim().split(/\s+/))
+const columns = (table: string) =>
+  table
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
 
 const refusal = async (create: () => Promise<unknown>): Promise<string> => {
   try {
@@ -35,7 +39,9 @@ describe('SpiderIPPool', () => {
   it('creates, reads and updates status; a stale resourceVersion gets 409', async () => {
     const name = unique('crd-pool')
     const created = await custom.createClusterCustomObject({
-      group, version, plural: 'spiderippools',
+      group,
+      version,
+      plural: 'spiderippools',
       body: { apiVersion, kind: 'SpiderIPPool', metadata: { name }, spec: { ipVersion: 4, subnet: '198.18.50.0/24', ips: ['198.18.50.10-198.18.50.19'] } },
     })
     expect(created.spec).toMatchObject({ default: false, disable: false })
@@ -45,7 +51,13 @@ describe('SpiderIPPool', () => {
     expect(updated.metadata.resourceVersion).not.toBe(created.metadata.resourceVersion)
 
     // The write the store relies on: conditional on the resourceVersion read.
-    const stale = custom.replaceClusterCustomObjectStatus({ group, version, plural: 'spiderippools', name, body: { ...created, status: { ...status, allocatedIPCount: 2 } } })
+    const stale = custom.replaceClusterCustomObjectStatus({
+      group,
+      version,
+      plural: 'spiderippools',
+      name,
+      body: { ...created, status: { ...status, allocatedIPCount: 2 } },
+    })
     await expect(stale).rejects.toMatchObject({ code: 409 })
     const read = await custom.getClusterCustomObject({ group, version, plural: 'spiderippools', name })
     expect(read.status.allocatedIPCount).toBe(1)
@@ -58,10 +70,17 @@ describe('SpiderIPPool', () => {
 
   it('refuses ipVersion 5, a missing subnet and wrong types, naming the field', async () => {
     const make = (spec: unknown) => () =>
-      custom.createClusterCustomObject({ group, version, plural: 'spiderippools', body: { apiVersion, kind: 'SpiderIPPool', metadata: { name: unique('bad') }, spec } })
+      custom.createClusterCustomObject({
+        group,
+        version,
+        plural: 'spiderippools',
+        body: { apiVersion, kind: 'SpiderIPPool', metadata: { name: unique('bad') }, spec },
+      })
     expect(await refusal(make({ ipVersion: 5, subnet: '10.0.0.0/24' }))).toMatch(/spec\.ipVersion: Unsupported value: 5/)
     expect(await refusal(make({ ipVersion: 4 }))).toMatch(/spec\.subnet: Required value/)
-    expect(await refusal(make({ subnet: '10.0.0.0/24', ips: '10.0.0.1' }))).toMatch(/spec\.ips: Invalid value: "string": spec\.ips in body must be of type array/)
+    expect(await refusal(make({ subnet: '10.0.0.0/24', ips: '10.0.0.1' }))).toMatch(
+      /spec\.ips: Invalid value: "string": spec\.ips in body must be of type array/,
+    )
     expect(await refusal(make({ subnet: '10.0.0.0/24', disable: 'yes' }))).toMatch(/spec\.disable: Invalid value: "string"/)
   })
 })
@@ -70,11 +89,16 @@ describe('SpiderSubnet, SpiderReservedIP, SpiderEndpoint', () => {
   it('create, read and update each kind', async () => {
     const subnet = unique('crd-subnet')
     const s = await custom.createClusterCustomObject({
-      group, version, plural: 'spidersubnets',
+      group,
+      version,
+      plural: 'spidersubnets',
       body: { apiVersion, kind: 'SpiderSubnet', metadata: { name: subnet }, spec: { subnet: '198.18.60.0/24', ips: ['198.18.60.2-198.18.60.9'] } },
     })
     const s2 = await custom.replaceClusterCustomObjectStatus({
-      group, version, plural: 'spidersubnets', name: subnet,
+      group,
+      version,
+      plural: 'spidersubnets',
+      name: subnet,
       body: { ...s, status: { controlledIPPools: '{"p":{"ips":["198.18.60.2-198.18.60.3"]}}', allocatedIPCount: 2, totalIPCount: 8 } },
     })
     expect(s2.status.totalIPCount).toBe(8)
@@ -84,7 +108,9 @@ describe('SpiderSubnet, SpiderReservedIP, SpiderEndpoint', () => {
 
     const reserved = unique('crd-reserved')
     await custom.createClusterCustomObject({
-      group, version, plural: 'spiderreservedips',
+      group,
+      version,
+      plural: 'spiderreservedips',
       body: { apiVersion, kind: 'SpiderReservedIP', metadata: { name: reserved }, spec: { ipVersion: 4, ips: ['198.18.60.5'] } },
     })
     expect((await custom.getClusterCustomObject({ group, version, plural: 'spiderreservedips', name: reserved })).spec.ips).toEqual(['198.18.60.5'])
@@ -92,10 +118,19 @@ describe('SpiderSubnet, SpiderReservedIP, SpiderEndpoint', () => {
     const ns = unique('crd-ns')
     await createNamespace(kc, ns)
     const endpoint = await custom.createNamespacedCustomObject({
-      group, version, namespace: ns, plural: 'spiderendpoints',
+      group,
+      version,
+      namespace: ns,
+      plural: 'spiderendpoints',
       body: {
-        apiVersion, kind: 'SpiderEndpoint', metadata: { name: 'pod-a' },
-        status: { current: { uid: 'u1', node: 'n1', ips: [{ interface: 'eth0', ipv4: '198.18.60.2/24', ipv4Pool: 'p' }] }, ownerControllerType: 'Pod', ownerControllerName: 'pod-a' },
+        apiVersion,
+        kind: 'SpiderEndpoint',
+        metadata: { name: 'pod-a' },
+        status: {
+          current: { uid: 'u1', node: 'n1', ips: [{ interface: 'eth0', ipv4: '198.18.60.2/24', ipv4Pool: 'p' }] },
+          ownerControllerType: 'Pod',
+          ownerControllerName: 'pod-a',
+        },
       },
     })
     expect(columns(kubectl('get', 'spiderendpoint', '-n', ns))).toEqual([
@@ -103,7 +138,11 @@ describe('SpiderSubnet, SpiderReservedIP, SpiderEndpoint', () => {
       ['pod-a', 'eth0', 'p', '198.18.60.2/24', 'n1'],
     ])
     await custom.replaceNamespacedCustomObject({
-      group, version, namespace: ns, plural: 'spiderendpoints', name: 'pod-a',
+      group,
+      version,
+      namespace: ns,
+      plural: 'spiderendpoints',
+      name: 'pod-a',
       body: { ...endpoint, status: { ...endpoint.status, current: { ...endpoint.status.current, node: 'n2' } } },
     })
     await custom.deleteNamespacedCustomObject({ group, version, namespace: ns, plural: 'spiderendpoints', name: 'pod-a' })
@@ -121,12 +160,18 @@ describe('kubectl get', () => {
       const name = `test-ippool-${zone}`
       const pool = await custom.getClusterCustomObject({ group, version, plural: 'spiderippools', name })
       await custom.replaceClusterCustomObjectStatus({
-        group, version, plural: 'spiderippools', name,
+        group,
+        version,
+        plural: 'spiderippools',
+        name,
         body: { ...pool, status: { allocatedIPs: `{"10.${zone}.168.65":{"pod":"default/x","podUid":"u"}}`, allocatedIPCount: 1, totalIPCount: 10 } },
       })
       const subnet = await custom.getClusterCustomObject({ group, version, plural: 'spidersubnets', name: `subnet-${zone}` })
       await custom.replaceClusterCustomObjectStatus({
-        group, version, plural: 'spidersubnets', name: `subnet-${zone}`,
+        group,
+        version,
+        plural: 'spidersubnets',
+        name: `subnet-${zone}`,
         body: { ...subnet, status: { allocatedIPCount: 0, totalIPCount: 10 } },
       })
     }

@@ -22,15 +22,27 @@ beforeAll(async () => {
 afterAll(async () => {
   await deno?.stop()
   // Its pool must go: a later pool of the same addresses would find this one's claim standing.
-  await kc.makeApiClient(k8s.CoreV1Api).deleteNamespacedPod({ namespace: 'default', name: `${zone}-pod`, gracePeriodSeconds: 0 }).catch(() => undefined)
+  await kc
+    .makeApiClient(k8s.CoreV1Api)
+    .deleteNamespacedPod({ namespace: 'default', name: `${zone}-pod`, gracePeriodSeconds: 0 })
+    .catch(() => undefined)
   await cleanUp(kc, { pools: [pool], nodes: [`${zone}-node`] })
 })
 
 describe('service on Deno', () => {
   it('allocates and releases through the unix socket like the Node service', async () => {
     await createNode(kc, `${zone}-node`, { zone })
-    await createPool(kc, pool, { subnet: '198.18.200.0/24', ips: ['198.18.200.10-198.18.200.19'], gateway: '198.18.200.1', nodeAffinity: { matchLabels: { zone } } })
-    const pod = await createPod(kc, { name: `${zone}-pod`, nodeName: `${zone}-node`, annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) } })
+    await createPool(kc, pool, {
+      subnet: '198.18.200.0/24',
+      ips: ['198.18.200.10-198.18.200.19'],
+      gateway: '198.18.200.1',
+      nodeAffinity: { matchLabels: { zone } },
+    })
+    const pod = await createPod(kc, {
+      name: `${zone}-pod`,
+      nodeName: `${zone}-node`,
+      annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) },
+    })
     const body = { containerID: 'c', ifName: 'eth0', podNamespace: 'default', podName: pod.metadata?.name, podUID: pod.metadata?.uid }
 
     expect((await ipamCall(deno.socket, 'GET', '/v1/ipam/healthy')).status).toBe(200)

@@ -30,8 +30,19 @@ const node = `${run}-node`
 const octet = 20 + Math.floor(Math.random() * 200)
 const v6group = Math.floor(Math.random() * 0xffff).toString(16)
 const POOLS = {
-  a: { name: `${run}-a`, spec: { subnet: `198.18.${octet}.0/26`, ips: [`198.18.${octet}.10-198.18.${octet}.20`], gateway: `198.18.${octet}.1`, nodeAffinity: { matchLabels: { zone: run } } } },
-  b: { name: `${run}-b`, spec: { subnet: `198.18.${octet}.64/26`, ips: [`198.18.${octet}.70-198.18.${octet}.80`], nodeAffinity: { matchLabels: { zone: `${run}-elsewhere` } } } },
+  a: {
+    name: `${run}-a`,
+    spec: {
+      subnet: `198.18.${octet}.0/26`,
+      ips: [`198.18.${octet}.10-198.18.${octet}.20`],
+      gateway: `198.18.${octet}.1`,
+      nodeAffinity: { matchLabels: { zone: run } },
+    },
+  },
+  b: {
+    name: `${run}-b`,
+    spec: { subnet: `198.18.${octet}.64/26`, ips: [`198.18.${octet}.70-198.18.${octet}.80`], nodeAffinity: { matchLabels: { zone: `${run}-elsewhere` } } },
+  },
   v6: { name: `${run}-v6`, spec: { subnet: `fd00:198:${v6group}::/64`, ips: [`fd00:198:${v6group}::10-fd00:198:${v6group}::20`] } },
   full: { name: `${run}-full`, spec: { subnet: `198.18.${octet}.128/26`, ips: [`198.18.${octet}.130`] } },
   off: { name: `${run}-off`, spec: { subnet: `198.18.${octet}.192/26`, ips: [`198.18.${octet}.200-198.18.${octet}.210`], disable: true } },
@@ -80,12 +91,19 @@ async function snapshot(): Promise<Snapshot> {
   const pools = await Promise.all(
     POOL_NAMES.map(async (name) => parseSpiderIPPool(await custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL.ipPool, name }))),
   )
-  const endpoints = ((await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL.endpoint })) as { items: Array<{ metadata: { name: string; resourceVersion: string }; status: unknown }> }).items
+  const endpoints = (
+    (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL.endpoint })) as {
+      items: Array<{ metadata: { name: string; resourceVersion: string }; status: unknown }>
+    }
+  ).items
   const records = pools.map((p) => [p.metadata.name, parseAllocatedIPs(p.status.allocatedIPs, p.metadata.name), p.status.allocatedIPCount ?? 0])
   return {
     objects: Object.fromEntries([...pools.map((p) => [`pool ${p.metadata.name}`, p]), ...endpoints.map((e) => [`endpoint ${e.metadata.name}`, e])]),
     records: JSON.stringify(records),
-    versions: JSON.stringify([pools.map((p) => [p.metadata.name, p.metadata.resourceVersion]), endpoints.map((e) => [e.metadata.name, e.metadata.resourceVersion])]),
+    versions: JSON.stringify([
+      pools.map((p) => [p.metadata.name, p.metadata.resourceVersion]),
+      endpoints.map((e) => [e.metadata.name, e.metadata.resourceVersion]),
+    ]),
     content: JSON.stringify([records, endpoints.map((e) => [e.metadata.name, e.status])]),
   }
 }
@@ -141,7 +159,14 @@ const FREE_ANNOTATIONS = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [P
 async function restore(): Promise<void> {
   if (free) {
     await core.deleteNamespacedPod({ namespace: ns, name: free.name, gracePeriodSeconds: 0 }).catch(() => undefined)
-    for (let i = 0; await core.readNamespacedPod({ namespace: ns, name: free.name }).then(() => true, () => false); i++) {
+    for (
+      let i = 0;
+      await core.readNamespacedPod({ namespace: ns, name: free.name }).then(
+        () => true,
+        () => false,
+      );
+      i++
+    ) {
       expect(i, 'the free pod was not deleted').toBeLessThan(100)
       await new Promise((r) => setTimeout(r, 50))
     }
@@ -169,67 +194,81 @@ afterAll(async () => {
 })
 
 describe('fuzzing the running service (IPAM API on its socket, real API server)', () => {
-  it('answers any pod and namespace annotations with an allocation or a refusal naming them; a refusal writes nothing', async () => {
-    const result = await fuzz(
-      'ipam api on the API server: annotations',
-      fc.asyncProperty(podAnnotationsArb(POOL_NAMES), namespaceAnnotationsArb(POOL_NAMES), async (annotations, namespaceAnnotations) => {
-        await core.replaceNamespace({ name: ns, body: { metadata: { name: ns, annotations: namespaceAnnotations } } })
-        // The service reads namespaces from the watch cache: wait until it has this one.
-        for (let i = 0; JSON.stringify((await store.getNamespace(ns))?.annotations ?? {}) !== JSON.stringify(namespaceAnnotations); i++) {
-          expect(i, 'the watch cache never showed the namespace annotations').toBeLessThan(100)
-          await new Promise((r) => setTimeout(r, 20))
-        }
-        const pod = await makePod(`p-${++made}`, annotations)
-        fc.pre(pod !== 'too large')
-        try {
-          const before = await snapshot()
-          const answer = await ipamCall(service.socket, 'POST', '/v1/ipam/ip', bodyFor(pod as PodRef))
-          const refusal = refusalOf(answer)
-          if (refusal) {
-            expectUnchanged(before, await snapshot(), refusal, answer)
-            if (refusal.code === 'invalid-annotation') {
-              const keys = [...Object.keys(annotations), ...Object.keys(namespaceAnnotations)]
-              expect(keys.some((key) => refusal.message.includes(key)), `${refusal.message} names none of ${keys.join(', ')}`).toBe(true)
-            }
-          } else {
-            expectUsableAllocation(answer)
-            // A DEL releases only for a pod on its way out (a live pod keeps its addresses for
-            // its next sandbox, as in Spiderpool): terminating first, as the kubelet's order is.
-            await terminatePod(kc, ns, (pod as PodRef).name)
-            // ippools gives every NIC it names on the first ADD: each is released on its own.
-            for (const nic of new Set((answer.body.ips as Array<{ nic: string }>).map((ip) => ip.nic))) {
-              const released = await ipamCall(service.socket, 'DELETE', '/v1/ipam/ip', bodyFor(pod as PodRef, { ifName: nic }))
-              expect(released.status, JSON.stringify(released.body)).toBe(200)
-            }
-            expect((await snapshot()).records, 'a release left a record behind').toBe(before.records)
+  it(
+    'answers any pod and namespace annotations with an allocation or a refusal naming them; a refusal writes nothing',
+    async () => {
+      const result = await fuzz(
+        'ipam api on the API server: annotations',
+        fc.asyncProperty(podAnnotationsArb(POOL_NAMES), namespaceAnnotationsArb(POOL_NAMES), async (annotations, namespaceAnnotations) => {
+          await core.replaceNamespace({ name: ns, body: { metadata: { name: ns, annotations: namespaceAnnotations } } })
+          // The service reads namespaces from the watch cache: wait until it has this one.
+          for (let i = 0; JSON.stringify((await store.getNamespace(ns))?.annotations ?? {}) !== JSON.stringify(namespaceAnnotations); i++) {
+            expect(i, 'the watch cache never showed the namespace annotations').toBeLessThan(100)
+            await new Promise((r) => setTimeout(r, 20))
           }
-        } finally {
-          await core.deleteNamespacedPod({ namespace: ns, name: (pod as PodRef).name, gracePeriodSeconds: 0 })
-        }
-      }),
-      { ci: 40, big: 1000 },
-    )
-    expect(result.cases).toBeGreaterThan(0)
-  }, FUZZ_TIMEOUT_MS)
+          const pod = await makePod(`p-${++made}`, annotations)
+          fc.pre(pod !== 'too large')
+          try {
+            const before = await snapshot()
+            const answer = await ipamCall(service.socket, 'POST', '/v1/ipam/ip', bodyFor(pod as PodRef))
+            const refusal = refusalOf(answer)
+            if (refusal) {
+              expectUnchanged(before, await snapshot(), refusal, answer)
+              if (refusal.code === 'invalid-annotation') {
+                const keys = [...Object.keys(annotations), ...Object.keys(namespaceAnnotations)]
+                expect(
+                  keys.some((key) => refusal.message.includes(key)),
+                  `${refusal.message} names none of ${keys.join(', ')}`,
+                ).toBe(true)
+              }
+            } else {
+              expectUsableAllocation(answer)
+              // A DEL releases only for a pod on its way out (a live pod keeps its addresses for
+              // its next sandbox, as in Spiderpool): terminating first, as the kubelet's order is.
+              await terminatePod(kc, ns, (pod as PodRef).name)
+              // ippools gives every NIC it names on the first ADD: each is released on its own.
+              for (const nic of new Set((answer.body.ips as Array<{ nic: string }>).map((ip) => ip.nic))) {
+                const released = await ipamCall(service.socket, 'DELETE', '/v1/ipam/ip', bodyFor(pod as PodRef, { ifName: nic }))
+                expect(released.status, JSON.stringify(released.body)).toBe(200)
+              }
+              expect((await snapshot()).records, 'a release left a record behind').toBe(before.records)
+            }
+          } finally {
+            await core.deleteNamespacedPod({ namespace: ns, name: (pod as PodRef).name, gracePeriodSeconds: 0 })
+          }
+        }),
+        { ci: 40, big: 1000 },
+      )
+      expect(result.cases).toBeGreaterThan(0)
+    },
+    FUZZ_TIMEOUT_MS,
+  )
 
-  it('answers any request with a result or a refusal with a known code; a refusal writes nothing', async () => {
-    const result = await fuzz(
-      'ipam api on the API server: requests',
-      fc.asyncProperty(fc.constant(null).chain(() => ipamRequestArb([holder, free!], POOL_NAMES)), async (req: FuzzRequest) => {
-        const before = await snapshot()
-        const answer = await ipamRequest(service.socket, req.method, req.path, req.body, { contentType: req.contentType })
-        const refusal = refusalOf(answer)
-        if (refusal) {
-          expectUnchanged(before, await snapshot(), refusal, answer)
-          return
-        }
-        if (req.method === 'POST' && req.path === '/v1/ipam/ip') expectUsableAllocation(answer)
-        // A call the plugin could have made, and did something: back to the fixture.
-        await restore()
-        expect((await snapshot()).records, 'the fixture could not be restored').toBe(before.records)
-      }),
-      { ci: 60, big: 1500 },
-    )
-    expect(result.cases).toBeGreaterThan(0)
-  }, FUZZ_TIMEOUT_MS)
+  it(
+    'answers any request with a result or a refusal with a known code; a refusal writes nothing',
+    async () => {
+      const result = await fuzz(
+        'ipam api on the API server: requests',
+        fc.asyncProperty(
+          fc.constant(null).chain(() => ipamRequestArb([holder, free!], POOL_NAMES)),
+          async (req: FuzzRequest) => {
+            const before = await snapshot()
+            const answer = await ipamRequest(service.socket, req.method, req.path, req.body, { contentType: req.contentType })
+            const refusal = refusalOf(answer)
+            if (refusal) {
+              expectUnchanged(before, await snapshot(), refusal, answer)
+              return
+            }
+            if (req.method === 'POST' && req.path === '/v1/ipam/ip') expectUsableAllocation(answer)
+            // A call the plugin could have made, and did something: back to the fixture.
+            await restore()
+            expect((await snapshot()).records, 'the fixture could not be restored').toBe(before.records)
+          },
+        ),
+        { ci: 60, big: 1500 },
+      )
+      expect(result.cases).toBeGreaterThan(0)
+    },
+    FUZZ_TIMEOUT_MS,
+  )
 })

@@ -47,7 +47,10 @@ describe('seed scenario', () => {
     const annotations = { 'ipam.spidernet.io/ippool': '{"ipv4": ["test-ippool-6", "test-ippool-7"]}' }
     const a = await createPod(kc, { name: unique('test-app'), nodeName: 'controller-node-1', annotations })
     const b = await createPod(kc, { name: unique('test-app'), nodeName: 'worker-node-1', annotations })
-    const [ra, rb] = await Promise.all([ipamCall(services[0]!.socket, 'POST', '/v1/ipam/ip', addBody(a)), ipamCall(services[1]!.socket, 'POST', '/v1/ipam/ip', addBody(b))])
+    const [ra, rb] = await Promise.all([
+      ipamCall(services[0]!.socket, 'POST', '/v1/ipam/ip', addBody(a)),
+      ipamCall(services[1]!.socket, 'POST', '/v1/ipam/ip', addBody(b)),
+    ])
     expect(ra.status, JSON.stringify(ra.body)).toBe(200)
     expect(rb.status, JSON.stringify(rb.body)).toBe(200)
     expect(ra.body.ips[0].address).toMatch(/^10\.6\.168\.6\d\/16$/)
@@ -108,8 +111,10 @@ describe('two service processes under contention', () => {
     await createPool(kc, pools[0]!, { subnet: '198.18.0.0/16', ips: ['198.18.1.1-198.18.1.200'], nodeAffinity: { matchLabels: { zone } } })
     await createPool(kc, pools[1]!, { subnet: '198.19.0.0/16', ips: ['198.19.1.1-198.19.1.200'], nodeAffinity: { matchLabels: { zone } } })
     const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: pools }) }
-    const pods = await inParallel(Array.from({ length: 401 }, (_, i) => i), 25, (i) =>
-      createPod(kc, { namespace: ns, name: `p-${i}`, nodeName: `${zone}-node`, annotations }),
+    const pods = await inParallel(
+      Array.from({ length: 401 }, (_, i) => i),
+      25,
+      (i) => createPod(kc, { namespace: ns, name: `p-${i}`, nodeName: `${zone}-node`, annotations }),
     )
     const first400 = pods.slice(0, 400)
     const answers = await Promise.all(first400.map((pod, i) => ipamCall(services[i % 2]!.socket, 'POST', '/v1/ipam/ip', addBody(pod))))

@@ -9,7 +9,10 @@ const kc = kubeConfig()
 const ns = unique('kube-http')
 
 afterAll(async () => {
-  await kc.makeApiClient(k8s.CoreV1Api).deleteNamespace({ name: ns }).catch(() => {})
+  await kc
+    .makeApiClient(k8s.CoreV1Api)
+    .deleteNamespace({ name: ns })
+    .catch(() => {})
 })
 
 it('keeps its connection across DELETEs with preconditions (a body), as across other requests', async () => {
@@ -27,7 +30,9 @@ it('keeps its connection across DELETEs with preconditions (a body), as across o
     }
     // The preconditions were sent and judged: a stale one is refused.
     const made = await http.json<{ metadata: { uid: string } }>('POST', path, { body: { metadata: { name: 'stale' } } })
-    const stale = http.json('DELETE', `${path}/stale`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: made.metadata.uid, resourceVersion: '1' } } })
+    const stale = http.json('DELETE', `${path}/stale`, {
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: made.metadata.uid, resourceVersion: '1' } },
+    })
     await expect(stale).rejects.toMatchObject({ code: 409 })
   } finally {
     diagnostics.unsubscribe('undici:client:connected', counted)

@@ -34,10 +34,15 @@ const add = async (pod: k8s.V1Pod) => {
   const answer = await ipamCall(service.socket, 'POST', '/v1/ipam/ip', body)
   expect(answer.status, JSON.stringify(answer.body)).toBe(200)
 }
-const holders = async () => Object.values(poolRecords(await readPool(kc, pool))).map((r) => r.pod.split('/')[1]).sort()
+const holders = async () =>
+  Object.values(poolRecords(await readPool(kc, pool)))
+    .map((r) => r.pod.split('/')[1])
+    .sort()
 const endpointNames = async () => {
   const custom = kc.makeApiClient(k8s.CustomObjectsApi)
-  const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL.endpoint })) as { items: Array<{ metadata: { name: string } }> }
+  const list = (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL.endpoint })) as {
+    items: Array<{ metadata: { name: string } }>
+  }
   return list.items.map((e) => e.metadata.name).sort()
 }
 

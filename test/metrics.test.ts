@@ -5,7 +5,20 @@
 import * as k8s from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { GROUP, PLURAL, VERSION } from '../shared/api/index.ts'
-import { applyManifests, cleanUp, createNamespace, createNode, createPod, createPool, deleteClusterObjects, kubeConfig, poolRecords, readPool, terminatePod, unique } from './support/cluster.ts'
+import {
+  applyManifests,
+  cleanUp,
+  createNamespace,
+  createNode,
+  createPod,
+  createPool,
+  deleteClusterObjects,
+  kubeConfig,
+  poolRecords,
+  readPool,
+  terminatePod,
+  unique,
+} from './support/cluster.ts'
 import { parseExposition, readmeMetrics, sample, type Scrape } from './support/metrics.ts'
 import { ipamCall, startService, type RunningService } from './support/service.ts'
 
@@ -34,7 +47,12 @@ beforeAll(async () => {
     group: GROUP,
     version: VERSION,
     plural: PLURAL.subnet,
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'SpiderSubnet', metadata: { name: subnet }, spec: { subnet: '198.19.0.0/16', ips: ['198.19.1.1-198.19.1.10'] } },
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'SpiderSubnet',
+      metadata: { name: subnet },
+      spec: { subnet: '198.19.0.0/16', ips: ['198.19.1.1-198.19.1.10'] },
+    },
   })
   await createPool(kc, pool, { subnet: '198.19.0.0/16', ips: ['198.19.1.1-198.19.1.3'] })
   // The periodic scans are an hour away: what is collected here, pod events ask for.
@@ -48,7 +66,13 @@ afterAll(async () => {
 })
 
 const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) }
-const bodyFor = (pod: k8s.V1Pod) => ({ containerID: `c-${pod.metadata!.uid}`, ifName: 'eth0', podNamespace: ns, podName: pod.metadata!.name, podUID: pod.metadata!.uid })
+const bodyFor = (pod: k8s.V1Pod) => ({
+  containerID: `c-${pod.metadata!.uid}`,
+  ifName: 'eth0',
+  podNamespace: ns,
+  podName: pod.metadata!.name,
+  podUID: pod.metadata!.uid,
+})
 
 describe('operations', () => {
   it('counts, logs and reports what happens', async () => {
@@ -74,35 +98,48 @@ describe('operations', () => {
     expect((await ipamCall(service.socket, 'GET', `/v1/ipam/ip?podNamespace=${ns}&podName=b&podUID=${b!.metadata!.uid}&ifName=eth0`)).status).toBe(200)
     // c goes without a DEL; its endpoint places it on another node: only the leader collects it.
     await core.deleteNamespacedPod({ namespace: ns, name: 'c', gracePeriodSeconds: 0 })
-    await vi.waitFor(async () => expect(Object.values(poolRecords(await readPool(kc, pool))).map((r) => r.pod)).toEqual([`${ns}/b`]), { timeout: 20_000, interval: 250 })
+    await vi.waitFor(async () => expect(Object.values(poolRecords(await readPool(kc, pool))).map((r) => r.pod)).toEqual([`${ns}/b`]), {
+      timeout: 20_000,
+      interval: 250,
+    })
 
     // The Events: on the pod, the text the plugin got; on the pool, what the leader released.
-    await vi.waitFor(async () => {
-      const onPod = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=full' })
-      expect(onPod.items.map((e) => [e.type, e.reason, e.message, e.source?.component])).toEqual([
-        ['Warning', 'IPAllocationFailed', used.body.message, 'spinneret'],
-      ])
-      const onPool = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${pool}` })
-      expect(onPool.items.map((e) => [e.reason, e.involvedObject.kind])).toEqual([['LeakedIPsReleased', 'SpiderIPPool']])
-      expect(onPool.items[0]?.message).toMatch(new RegExp(`released 1 leaked IP\\(s\\): 198\\.19\\.1\\.\\d \\(pod ${ns}/c no longer exists\\)`))
-    }, { timeout: 10_000, interval: 250 })
+    await vi.waitFor(
+      async () => {
+        const onPod = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=full' })
+        expect(onPod.items.map((e) => [e.type, e.reason, e.message, e.source?.component])).toEqual([
+          ['Warning', 'IPAllocationFailed', used.body.message, 'spinneret'],
+        ])
+        const onPool = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${pool}` })
+        expect(onPool.items.map((e) => [e.reason, e.involvedObject.kind])).toEqual([['LeakedIPsReleased', 'SpiderIPPool']])
+        expect(onPool.items[0]?.message).toMatch(new RegExp(`released 1 leaked IP\\(s\\): 198\\.19\\.1\\.\\d \\(pod ${ns}/c no longer exists\\)`))
+      },
+      { timeout: 10_000, interval: 250 },
+    )
     const missingEvent = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=lost' })
     expect(missingEvent.items[0]?.message).toContain(`${ns}-missing`)
 
     // The metrics: every one the README names, with HELP and TYPE, and the values caused here.
-    const after = await vi.waitFor(async () => {
-      const s = await scrape()
-      expect(sample(s, 'spiderpool_debug_ippool_available_ip_counts', { SpiderIPPool: pool })).toBe(2)
-      // The leader counts its scan once the scan is over, a moment after the release it made.
-      expect([...s.samples.keys()].some((k) => k.startsWith('spinneret_leak_scans_total{'))).toBe(true)
-      return s
-    }, { timeout: 10_000, interval: 250 })
+    const after = await vi.waitFor(
+      async () => {
+        const s = await scrape()
+        expect(sample(s, 'spiderpool_debug_ippool_available_ip_counts', { SpiderIPPool: pool })).toBe(2)
+        // The leader counts its scan once the scan is over, a moment after the release it made.
+        expect([...s.samples.keys()].some((k) => k.startsWith('spinneret_leak_scans_total{'))).toBe(true)
+        return s
+      },
+      { timeout: 10_000, interval: 250 },
+    )
     for (const { name, type, labels } of readmeMetrics()) {
       expect(after.helps.has(name), `HELP of ${name}`).toBe(true)
       expect(after.types.get(name), `TYPE of ${name}`).toBe(type)
       const own = [...after.samples.keys()].filter((k) => k === name || k.startsWith(`${name}{`) || k.startsWith(`${name}_`))
       expect(own.length, `samples of ${name}`).toBeGreaterThan(0)
-      for (const label of labels) expect(own.some((k) => k.includes(`${label}="`)), `label ${label} of ${name}`).toBe(true)
+      for (const label of labels)
+        expect(
+          own.some((k) => k.includes(`${label}="`)),
+          `label ${label} of ${name}`,
+        ).toBe(true)
     }
     expect(sample(after, 'process_resident_memory_bytes')).toBeGreaterThan(0)
     expect(sample(after, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0)
@@ -125,9 +162,15 @@ describe('operations', () => {
     expect(delta('spinneret_events_total', { reason: 'IPAllocationFailed', outcome: 'written' })).toBe(2)
     expect(delta('spinneret_events_total', { reason: 'LeakedIPsReleased', outcome: 'written' })).toBe(1)
     expect(sample(after, 'spiderpool_debug_ippool_total_ip_counts', { SpiderIPPool: pool })).toBe(3)
-    const subnetStatus = ((await custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL.subnet, name: subnet })) as { status: { totalIPCount: number; allocatedIPCount?: number } }).status
+    const subnetStatus = (
+      (await custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL.subnet, name: subnet })) as {
+        status: { totalIPCount: number; allocatedIPCount?: number }
+      }
+    ).status
     expect(sample(after, 'spiderpool_debug_subnet_total_ip_counts', { SpiderSubnet: subnet })).toBe(subnetStatus.totalIPCount)
-    expect(sample(after, 'spiderpool_debug_subnet_available_ip_counts', { SpiderSubnet: subnet })).toBe(subnetStatus.totalIPCount - (subnetStatus.allocatedIPCount ?? 0))
+    expect(sample(after, 'spiderpool_debug_subnet_available_ip_counts', { SpiderSubnet: subnet })).toBe(
+      subnetStatus.totalIPCount - (subnetStatus.allocatedIPCount ?? 0),
+    )
     expect(sample(after, 'spiderpool_debug_subnet_ippool_counts', { SpiderSubnet: subnet })).toBe(1)
     expect(sample(after, 'spinneret_ready')).toBe(1)
     expect(sample(after, 'spinneret_leader')).toBe(1)
@@ -135,7 +178,11 @@ describe('operations', () => {
     expect(delta('spinneret_pool_writer_batch_size_sum')).toBeGreaterThanOrEqual(5)
 
     // One line per request: at info for failures, at debug for successes, with what it did.
-    const lines = service.output().split('\n').filter((l) => l.includes('"function":"ipam"')).map((l) => JSON.parse(l))
+    const lines = service
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('"function":"ipam"'))
+      .map((l) => JSON.parse(l))
     expect(lines.find((l) => l.pod === `${ns}/full`)).toMatchObject({
       level: 'info',
       msg: 'ADD failed',
@@ -145,8 +192,18 @@ describe('operations', () => {
       pools: [`${pool}: all IP addresses used out`],
       status: 409,
     })
-    expect(lines.find((l) => l.pod === `${ns}/b` && l.verb === 'ADD')).toMatchObject({ level: 'debug', msg: 'ADD done', outcome: 'ok', pools: [expect.stringMatching(new RegExp(`^${pool}: assigned 198\\.19\\.1\\.\\d$`))], ips: [expect.stringMatching(/^eth0 198\.19\.1\.\d\/16$/)] })
-    expect(lines.find((l) => l.pod === `${ns}/a` && l.verb === 'DEL')).toMatchObject({ level: 'debug', msg: 'DEL done', ips: [expect.stringMatching(/^198\.19\.1\.\d$/)] })
+    expect(lines.find((l) => l.pod === `${ns}/b` && l.verb === 'ADD')).toMatchObject({
+      level: 'debug',
+      msg: 'ADD done',
+      outcome: 'ok',
+      pools: [expect.stringMatching(new RegExp(`^${pool}: assigned 198\\.19\\.1\\.\\d$`))],
+      ips: [expect.stringMatching(/^eth0 198\.19\.1\.\d\/16$/)],
+    })
+    expect(lines.find((l) => l.pod === `${ns}/a` && l.verb === 'DEL')).toMatchObject({
+      level: 'debug',
+      msg: 'DEL done',
+      ips: [expect.stringMatching(/^198\.19\.1\.\d$/)],
+    })
     expect(typeof lines[0]?.durationMs).toBe('number')
   })
 })

@@ -21,7 +21,11 @@ const records = (count: number): AllocatedIPs =>
   Object.fromEntries(
     Array.from({ length: count }, (_, i) => [
       address(i),
-      { interface: 'n'.repeat(15), pod: `${'n'.repeat(63)}/${'p'.repeat(253 - String(i).length)}${i}`, podUid: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}` },
+      {
+        interface: 'n'.repeat(15),
+        pod: `${'n'.repeat(63)}/${'p'.repeat(253 - String(i).length)}${i}`,
+        podUid: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
+      },
     ]),
   )
 
@@ -33,7 +37,12 @@ beforeAll(async () => {
     group: GROUP,
     version: VERSION,
     plural: 'spiderippools',
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'SpiderIPPool', metadata: { name, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } }, spec },
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'SpiderIPPool',
+      metadata: { name, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } },
+      spec,
+    },
   })
 }, 60_000)
 
@@ -42,7 +51,7 @@ afterAll(async () => {
 })
 
 describe(`an IPv6 pool of ${cap} addresses (the cap), full`, () => {
-  it('is stored, with room to spare under etcd\'s request limit', async () => {
+  it("is stored, with room to spare under etcd's request limit", async () => {
     const pool = (await store.getPool(name))!
     const written = await store.replacePoolStatus(pool, { allocatedIPs: serializeAllocatedIPs(records(cap)), allocatedIPCount: cap, totalIPCount: cap })
     expect(written.status.allocatedIPCount).toBe(cap)

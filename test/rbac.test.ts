@@ -8,7 +8,20 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { applyManifests, cleanUp, createNamespace, createNode, createPod, createPool, deleteClusterObjects, kubeConfig, poolRecords, readPool, terminatePod, unique } from './support/cluster.ts'
+import {
+  applyManifests,
+  cleanUp,
+  createNamespace,
+  createNode,
+  createPod,
+  createPool,
+  deleteClusterObjects,
+  kubeConfig,
+  poolRecords,
+  readPool,
+  terminatePod,
+  unique,
+} from './support/cluster.ts'
 import { ipamCall, startService, type RunningService } from './support/service.ts'
 import { startWebhooks } from './support/webhooks.ts'
 
@@ -59,7 +72,13 @@ afterAll(async () => {
 })
 
 const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) }
-const bodyFor = (pod: k8s.V1Pod) => ({ containerID: `c-${pod.metadata!.uid}`, ifName: 'eth0', podNamespace: ns, podName: pod.metadata!.name, podUID: pod.metadata!.uid })
+const bodyFor = (pod: k8s.V1Pod) => ({
+  containerID: `c-${pod.metadata!.uid}`,
+  ifName: 'eth0',
+  podNamespace: ns,
+  podName: pod.metadata!.name,
+  podUID: pod.metadata!.uid,
+})
 
 describe('RBAC (manifests/deploy/rbac.yaml)', () => {
   it('refuses a ServiceAccount without the role, naming the rule it lacks', async () => {
@@ -69,12 +88,15 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
     // With NODE_NAME it never gets ready (it may not list its node's pods), and says why.
     const watching = await startService({ KUBECONFIG: kubeconfig, NODE_NAME: node }, 'node', { until: 'listening' })
     services.push(watching)
-    await vi.waitFor(async () => {
-      const answer = await ipamCall(watching.socket, 'POST', '/v1/ipam/ip', bodyFor(pod))
-      expect(answer.status).toBe(503)
-      expect(answer.body.code).toBe('try-again')
-      expect(answer.body.message).toMatch(/not ready: .*the Pod watch cannot list: .*cannot list resource "pods"/)
-    }, { timeout: 10_000, interval: 250 })
+    await vi.waitFor(
+      async () => {
+        const answer = await ipamCall(watching.socket, 'POST', '/v1/ipam/ip', bodyFor(pod))
+        expect(answer.status).toBe(503)
+        expect(answer.body.code).toBe('try-again')
+        expect(answer.body.message).toMatch(/not ready: .*the Pod watch cannot list: .*cannot list resource "pods"/)
+      },
+      { timeout: 10_000, interval: 250 },
+    )
     // Without a watch to wait for it is ready, and the ADD's first read is refused: "forbidden",
     // naming the verb and resource to grant, not "try again" (no retry helps) nor "invalid request".
     const serving = await startService({ KUBECONFIG: kubeconfig }, 'node')
@@ -89,7 +111,14 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
 
   it('lets the service allocate, release, watch and collect leaks with exactly the role', async () => {
     // The Lease the role names: this service leads, so its election, watches and scans run too.
-    const service = await startService({ KUBECONFIG: await kubeconfigFor('spinneret'), NODE_NAME: node, RESYNC_SECONDS: '3600', SERVICE_NAMESPACE: SYSTEM_NS, LEADER_LEASE_NAME: 'spinneret-leader', LOG_LEVEL: 'debug' })
+    const service = await startService({
+      KUBECONFIG: await kubeconfigFor('spinneret'),
+      NODE_NAME: node,
+      RESYNC_SECONDS: '3600',
+      SERVICE_NAMESPACE: SYSTEM_NS,
+      LEADER_LEASE_NAME: 'spinneret-leader',
+      LOG_LEVEL: 'debug',
+    })
     services.push(service)
     await vi.waitFor(() => expect(service.output()).toMatch(/"msg":"became the leader/), { timeout: 10_000 })
     const set = await apps.createNamespacedStatefulSet({
@@ -119,17 +148,28 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
       expect(answer.status, JSON.stringify(answer.body)).toBe(200)
     }
     // The StatefulSet still wants db-0: its address stays for the next incarnation.
-    const holders = async () => Object.values(poolRecords(await readPool(kc, pool))).map((r) => r.pod.split('/')[1]).sort()
+    const holders = async () =>
+      Object.values(poolRecords(await readPool(kc, pool)))
+        .map((r) => r.pod.split('/')[1])
+        .sort()
     expect(await holders()).toEqual(['db-0', 'leaked'])
     await core.deleteNamespacedPod({ namespace: ns, name: 'leaked', gracePeriodSeconds: 0 })
     await vi.waitFor(async () => expect(await holders()).toEqual(['db-0']), { timeout: 30_000, interval: 500 })
     // A failed allocation leaves an Event on its pod.
-    const lost = await createPod(kc, { namespace: ns, name: 'lost', nodeName: node, annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [`${ns}-missing`] }) } })
+    const lost = await createPod(kc, {
+      namespace: ns,
+      name: 'lost',
+      nodeName: node,
+      annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [`${ns}-missing`] }) },
+    })
     expect((await ipamCall(service.socket, 'POST', '/v1/ipam/ip', bodyFor(lost))).status).not.toBe(200)
-    await vi.waitFor(async () => {
-      const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=lost' })
-      expect(events.items.map((e) => e.reason)).toContain('IPAllocationFailed')
-    }, { timeout: 10_000, interval: 250 })
+    await vi.waitFor(
+      async () => {
+        const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=lost' })
+        expect(events.items.map((e) => e.reason)).toContain('IPAllocationFailed')
+      },
+      { timeout: 10_000, interval: 250 },
+    )
     // The leader's scans ran (the deleted pod asked for one) and read nodes and pods cluster-wide.
     await vi.waitFor(() => expect(service.output()).toMatch(/"msg":"leaked-IP scan done","scope":"cluster"/), { timeout: 15_000, interval: 250 })
     expect(service.output()).not.toMatch(/forbidden|\(403\)|could not (read or write the lease|record an event)/i)
@@ -143,15 +183,28 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
     const subnetName = `${ns}-subnet`
     await custom.createClusterCustomObject({
       ...crd('spidersubnets'),
-      body: { apiVersion: 'spiderpool.spidernet.io/v2beta1', kind: 'SpiderSubnet', metadata: { name: subnetName }, spec: { subnet: '198.18.121.0/24', ips: ['198.18.121.10-198.18.121.19'] } },
+      body: {
+        apiVersion: 'spiderpool.spidernet.io/v2beta1',
+        kind: 'SpiderSubnet',
+        metadata: { name: subnetName },
+        spec: { subnet: '198.18.121.0/24', ips: ['198.18.121.10-198.18.121.19'] },
+      },
     })
     const autoPools = async () =>
-      ((await custom.listClusterCustomObject(crd('spiderippools'))) as { items: Array<{ metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string } }> }).items.filter(
-        (p) => p.metadata.labels?.['ipam.spidernet.io/owner-spider-subnet'] === subnetName,
-      )
+      (
+        (await custom.listClusterCustomObject(crd('spiderippools'))) as {
+          items: Array<{ metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string } }>
+        }
+      ).items.filter((p) => p.metadata.labels?.['ipam.spidernet.io/owner-spider-subnet'] === subnetName)
     try {
       // The Lease the role names: auto pools are the leader's duty.
-      const service = await startService({ KUBECONFIG: await kubeconfigFor('spinneret'), NODE_NAME: node, RESYNC_SECONDS: '3600', SERVICE_NAMESPACE: SYSTEM_NS, LEADER_LEASE_NAME: 'spinneret-leader' })
+      const service = await startService({
+        KUBECONFIG: await kubeconfigFor('spinneret'),
+        NODE_NAME: node,
+        RESYNC_SECONDS: '3600',
+        SERVICE_NAMESPACE: SYSTEM_NS,
+        LEADER_LEASE_NAME: 'spinneret-leader',
+      })
       services.push(service)
       const subnetTemplate = (name: string, subnet: string) => ({
         metadata: { labels: { app: name }, annotations: { 'ipam.spidernet.io/subnet': JSON.stringify({ ipv4: [subnet] }) } },
@@ -163,17 +216,26 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
       })
       await apps.createNamespacedDeployment({
         namespace: ns,
-        body: { metadata: { name: 'lost' }, spec: { replicas: 1, selector: { matchLabels: { app: 'lost' } }, template: subnetTemplate('lost', 'no-such-subnet') } },
+        body: {
+          metadata: { name: 'lost' },
+          spec: { replicas: 1, selector: { matchLabels: { app: 'lost' } }, template: subnetTemplate('lost', 'no-such-subnet') },
+        },
       })
-      const [made] = await vi.waitFor(async () => {
-        const pools = await autoPools()
-        expect(pools).toHaveLength(1)
-        return pools
-      }, { timeout: 20_000, interval: 250 })
+      const [made] = await vi.waitFor(
+        async () => {
+          const pools = await autoPools()
+          expect(pools).toHaveLength(1)
+          return pools
+        },
+        { timeout: 20_000, interval: 250 },
+      )
       const rs = await apps.createNamespacedReplicaSet({
         namespace: ns,
         body: {
-          metadata: { name: 'auto-rs', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'auto', uid: d.metadata!.uid!, controller: true }] },
+          metadata: {
+            name: 'auto-rs',
+            ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'auto', uid: d.metadata!.uid!, controller: true }],
+          },
           spec: { replicas: 0, selector: { matchLabels: { app: 'auto' } }, template: subnetTemplate('auto', subnetName) },
         },
       })
@@ -187,12 +249,17 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
       const answer = await ipamCall(service.socket, 'POST', '/v1/ipam/ip', bodyFor(member))
       expect(answer.status, JSON.stringify(answer.body)).toBe(200)
       expect(answer.body.ips[0].ipPool).toBe(made!.metadata.name)
-      await vi.waitFor(async () => {
-        // Told once by each service that reconciles it (two run here).
-        const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=lost,involvedObject.kind=Deployment' })).items
-        expect(events.length).toBeGreaterThan(0)
-        expect(new Set(events.map((e) => `${e.type} ${e.reason} ${e.message}`))).toEqual(new Set([`Warning SubnetNotFound SpiderSubnet no-such-subnet does not exist (the IPv4 auto pool of Deployment ${ns}/lost for eth0)`]))
-      }, { timeout: 20_000, interval: 250 })
+      await vi.waitFor(
+        async () => {
+          // Told once by each service that reconciles it (two run here).
+          const events = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=lost,involvedObject.kind=Deployment' })).items
+          expect(events.length).toBeGreaterThan(0)
+          expect(new Set(events.map((e) => `${e.type} ${e.reason} ${e.message}`))).toEqual(
+            new Set([`Warning SubnetNotFound SpiderSubnet no-such-subnet does not exist (the IPv4 auto pool of Deployment ${ns}/lost for eth0)`]),
+          )
+        },
+        { timeout: 20_000, interval: 250 },
+      )
       await apps.deleteNamespacedDeployment({ namespace: ns, name: 'auto' })
       await vi.waitFor(async () => expect((await autoPools())[0]?.metadata.deletionTimestamp).toBeDefined(), { timeout: 20_000, interval: 250 })
       await terminatePod(kc, ns, 'auto-a')
@@ -202,7 +269,11 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
     } finally {
       await apps.deleteNamespacedDeployment({ namespace: ns, name: 'lost' }).catch(() => undefined)
       await apps.deleteNamespacedDeployment({ namespace: ns, name: 'auto' }).catch(() => undefined)
-      await deleteClusterObjects(kc, 'spiderippools', (await autoPools()).map((p) => p.metadata.name))
+      await deleteClusterObjects(
+        kc,
+        'spiderippools',
+        (await autoPools()).map((p) => p.metadata.name),
+      )
       await deleteClusterObjects(kc, 'spidersubnets', [subnetName])
     }
   })
@@ -210,7 +281,12 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
   it('serves the admission webhooks with exactly the role: certificate Secret, caBundle, judgement', async () => {
     // The configurations are the ones the role names; startWebhooks waits until the service has
     // made its certificate, set their caBundle and refused a bad pool through the API server.
-    const webhooks = await startWebhooks(kc, 'spinneret', { KUBECONFIG: await kubeconfigFor('spinneret'), WEBHOOK_TLS_SECRET: 'spinneret-webhook-tls', SERVICE_NAMESPACE: SYSTEM_NS, LEADER_LEASE_NAME: 'spinneret-leader' })
+    const webhooks = await startWebhooks(kc, 'spinneret', {
+      KUBECONFIG: await kubeconfigFor('spinneret'),
+      WEBHOOK_TLS_SECRET: 'spinneret-webhook-tls',
+      SERVICE_NAMESPACE: SYSTEM_NS,
+      LEADER_LEASE_NAME: 'spinneret-leader',
+    })
     try {
       const secret = await core.readNamespacedSecret({ namespace: SYSTEM_NS, name: 'spinneret-webhook-tls' })
       expect(Object.keys(secret.data ?? {}).sort()).toEqual(['ca.crt', 'ca.key', 'tls.crt', 'tls.key'])
@@ -275,7 +351,14 @@ describe('RBAC (manifests/deploy/rbac.yaml)', () => {
         spec: {
           user: `system:serviceaccount:${SYSTEM_NS}:spinneret`,
           groups: ['system:serviceaccounts', `system:serviceaccounts:${SYSTEM_NS}`, 'system:authenticated'],
-          resourceAttributes: { verb, group, resource: plain, ...(subresource ? { subresource } : {}), ...(namespace ? { namespace } : {}), ...(name ? { name } : {}) },
+          resourceAttributes: {
+            verb,
+            group,
+            resource: plain,
+            ...(subresource ? { subresource } : {}),
+            ...(namespace ? { namespace } : {}),
+            ...(name ? { name } : {}),
+          },
         },
       },
     })

@@ -49,7 +49,12 @@ function pluginAdd(pod: k8s.V1Pod): Promise<{ exitCode: number | null; answer: {
     CNI_PATH: '/usr/lib/cni',
     CNI_ARGS: `K8S_POD_NAMESPACE=${pod.metadata?.namespace};K8S_POD_NAME=${pod.metadata?.name};K8S_POD_UID=${pod.metadata?.uid}`,
   }
-  const conf = { cniVersion: '1.0.0', name: 'readiness', type: 'macvlan', ipam: { type: 'spinneret', ipam_unix_socket_path: service.socket, log_file_path: join(dir, 'cni.log') } }
+  const conf = {
+    cniVersion: '1.0.0',
+    name: 'readiness',
+    type: 'macvlan',
+    ipam: { type: 'spinneret', ipam_unix_socket_path: service.socket, log_file_path: join(dir, 'cni.log') },
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(plugin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''
@@ -114,7 +119,10 @@ describe('readiness', () => {
     let polling = true
     const poll = (async () => {
       while (polling && notReadyAt === undefined) {
-        const answered = await httpGet(`https://127.0.0.1:${state.apiserverPort}/apis/spiderpool.spidernet.io/v2beta1`, state.token).then((r) => r.status === 200, () => false)
+        const answered = await httpGet(`https://127.0.0.1:${state.apiserverPort}/apis/spiderpool.spidernet.io/v2beta1`, state.token).then(
+          (r) => r.status === 200,
+          () => false,
+        )
         if (!answered) apiGoneAt ??= Date.now()
         if ((await ops('/readyz')).status === 503) notReadyAt = Date.now()
         await new Promise((r) => setTimeout(r, 100))
@@ -133,7 +141,7 @@ describe('readiness', () => {
     expect(answer.msg).toMatch(/not ready: .*unreachable/)
   })
 
-  it('is ready again within seconds of the API server\'s return, and answers the plugin again', async () => {
+  it("is ready again within seconds of the API server's return, and answers the plugin again", async () => {
     await plane.resume()
     const back = Date.now() // resume returns once the API server answers its /readyz
     await eventually('ready once the API server is back', async () => (await ops('/readyz')).status === 200, 5000)

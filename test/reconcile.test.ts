@@ -32,8 +32,7 @@ const create = async (plural: Plural, name: string, spec: Record<string, unknown
   created.push([plural, name])
 }
 
-const remove = (plural: Plural, name: string) =>
-  custom.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural, name }).catch(ignore404)
+const remove = (plural: Plural, name: string) => custom.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural, name }).catch(ignore404)
 
 const ignore404 = (e: unknown) => {
   if (!(e instanceof k8s.ApiException) || e.code !== 404) throw e
@@ -51,8 +50,7 @@ const destroy = async (plural: Plural, name: string) => {
   await remove(plural, name)
 }
 
-const records = (...ips: string[]) =>
-  serializeAllocatedIPs(Object.fromEntries(ips.map((ip, i) => [ip, { pod: `default/pod-${i}`, podUid: `uid-${i}` }])))
+const records = (...ips: string[]) => serializeAllocatedIPs(Object.fromEntries(ips.map((ip, i) => [ip, { pod: `default/pod-${i}`, podUid: `uid-${i}` }])))
 
 beforeAll(async () => {
   kc = kubeConfig()
@@ -102,12 +100,17 @@ describe('reconcile-subnet against the API server', () => {
     const auto = unique('auto4-web-eth0')
     await create(PLURAL.subnet, name, { subnet: cidr, ips: [`${ip(1)}-${ip(200)}`] })
     await create(PLURAL.ipPool, manual, { subnet: cidr, ips: [ip(12), `${ip(10)}-${ip(11)}`] })
-    await create(PLURAL.ipPool, auto, { subnet: cidr, ips: [`${ip(20)}-${ip(21)}`] }, {
-      [LABEL.ownerApplicationGV]: 'apps_v1',
-      [LABEL.ownerApplicationKind]: 'Deployment',
-      [LABEL.ownerApplicationNamespace]: 'default',
-      [LABEL.ownerApplicationName]: 'web',
-    })
+    await create(
+      PLURAL.ipPool,
+      auto,
+      { subnet: cidr, ips: [`${ip(20)}-${ip(21)}`] },
+      {
+        [LABEL.ownerApplicationGV]: 'apps_v1',
+        [LABEL.ownerApplicationKind]: 'Deployment',
+        [LABEL.ownerApplicationNamespace]: 'default',
+        [LABEL.ownerApplicationName]: 'web',
+      },
+    )
 
     expect(await reconcileSubnet(name, { store })).toEqual({ result: 'updated', changes: ['finalizer-added', 'status'] })
     const subnet = await getSubnet(name)

@@ -21,7 +21,10 @@ let metricsPort: number
 
 /** A port the service logged it listens on (tests bind port 0): `health` or `metrics`. */
 const portOf = (s: RunningService, what: 'health' | 'metrics'): number => {
-  const line = s.output().split('\n').find((l) => l.includes(`"${what} listening"`))
+  const line = s
+    .output()
+    .split('\n')
+    .find((l) => l.includes(`"${what} listening"`))
   const found = line && (JSON.parse(line) as { port?: number }).port
   if (!found) throw new Error(`the service did not say where ${what} listens:\n${s.output()}`)
   return found
@@ -99,7 +102,7 @@ describe('the health and metrics ports, to a caller without credentials', () => 
     expect(await get(healthPort, '/readyz')).toEqual({ status: 200, body: 'ok' })
   })
 
-  it('answer /metrics with metric families only: Spiderpool\'s, ours and the process\'s, no address, no name of a pod', async () => {
+  it("answer /metrics with metric families only: Spiderpool's, ours and the process's, no address, no name of a pod", async () => {
     // Some traffic first, so that counters are not all zero.
     await ipamCall(service.socket, 'POST', '/v1/ipam/ip', { containerID: 'c', ifName: 'eth0', podNamespace: 'default', podName: 'ghost', podUID: 'u' })
     const { status, body } = await get(metricsPort, '/metrics')
@@ -159,7 +162,13 @@ describe('the health and metrics ports, to a caller without credentials', () => 
     expect(ready.status).toBe(503)
     expect(ready.body).toMatch(/^not ready:\n/)
     const metrics = (await get(portOf(lonely, 'metrics'), '/metrics')).body
-    const answers = [ready.body, metrics, (await get(p, '/healthz')).body, JSON.stringify((await ipamCall(lonely.socket, 'GET', '/v1/ipam/healthy')).body), lonely.output()]
+    const answers = [
+      ready.body,
+      metrics,
+      (await get(p, '/healthz')).body,
+      JSON.stringify((await ipamCall(lonely.socket, 'GET', '/v1/ipam/healthy')).body),
+      lonely.output(),
+    ]
     for (const text of answers) expect(text).not.toContain(token)
   })
 })

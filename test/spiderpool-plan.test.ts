@@ -96,10 +96,12 @@ const expectRefusal = (answer: IpamAnswer, message: RegExp) => {
 }
 const ippool = (ipv4: string[], ipv6: string[] = []) => ({ 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4, ...(ipv6.length ? { ipv6 } : {}) }) })
 const patchPool = (name: string, spec: Record<string, unknown>) =>
-  kc.makeApiClient(k8s.CustomObjectsApi).patchClusterCustomObject(
-    { group: 'spiderpool.spidernet.io', version: 'v2beta1', plural: 'spiderippools', name, body: { spec } },
-    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-  )
+  kc
+    .makeApiClient(k8s.CustomObjectsApi)
+    .patchClusterCustomObject(
+      { group: 'spiderpool.spidernet.io', version: 'v2beta1', plural: 'spiderippools', name, body: { spec } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    )
 
 describe('ippool (D)', () => {
   it('D00005: a disabled pool gives no address but still takes one back', async () => {
@@ -222,7 +224,15 @@ describe('annotation (A)', () => {
     const ippools = (entries: unknown[]) => ({ 'ipam.spidernet.io/ippools': JSON.stringify(entries) })
     expectRefusal(await add(await newPod(ns.a, ippools([{ interface: 'net1', ipv4: [pool.name] }]))), /interface eth0 must be specified/)
     expectRefusal(
-      await add(await newPod(ns.a, ippools([{ interface: 'eth0', ipv4: [pool.name] }, { interface: 'eth0', ipv4: [pool.name] }]))),
+      await add(
+        await newPod(
+          ns.a,
+          ippools([
+            { interface: 'eth0', ipv4: [pool.name] },
+            { interface: 'eth0', ipv4: [pool.name] },
+          ]),
+        ),
+      ),
       /duplicate interface eth0/,
     )
     expectFrom(await add(await newPod(ns.a, ippools([{ interface: 'eth0', ipv4: [`${run}-nics-*`] }]))), pool)
@@ -231,7 +241,12 @@ describe('annotation (A)', () => {
   it('A00016: a NIC whose pool is used out takes nothing from the other NICs', async () => {
     const [roomy, tiny] = [await newPool(), await newPool()]
     await patchPool(tiny.name, { ips: [tiny.first] })
-    const annotations = { 'ipam.spidernet.io/ippools': JSON.stringify([{ interface: 'eth0', ipv4: [roomy.name] }, { interface: 'net1', ipv4: [tiny.name] }]) }
+    const annotations = {
+      'ipam.spidernet.io/ippools': JSON.stringify([
+        { interface: 'eth0', ipv4: [roomy.name] },
+        { interface: 'net1', ipv4: [tiny.name] },
+      ]),
+    }
     addresses(await add(await newPod(ns.a, annotations)))
     expectRefusal(await add(await newPod(ns.a, annotations)), /all IP addresses used out/)
     expect((await readPool(kc, roomy.name)).status.allocatedIPCount).toBe(1)

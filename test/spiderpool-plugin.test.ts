@@ -9,7 +9,19 @@ import { join } from 'node:path'
 import * as k8s from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureSpiderpoolPlugin, SPIDERPOOL_VERSION } from '../scripts/spiderpool-plugin/build.ts'
-import { applyManifests, cleanUp, createNamespace, createNode, createPod, createPool, kubeConfig, poolRecords, readPool, terminatePod, unique } from './support/cluster.ts'
+import {
+  applyManifests,
+  cleanUp,
+  createNamespace,
+  createNode,
+  createPod,
+  createPool,
+  kubeConfig,
+  poolRecords,
+  readPool,
+  terminatePod,
+  unique,
+} from './support/cluster.ts'
 import { startService, type RunningService } from './support/service.ts'
 import {
   addressesOf,
@@ -55,11 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const errors: unknown[] = []
-  for (const step of [
-    () => underlay?.teardown(),
-    () => service?.stop(),
-    () => cleanUp(kc, { namespace, pools: Object.values(pool), nodes: [node] }),
-  ]) {
+  for (const step of [() => underlay?.teardown(), () => service?.stop(), () => cleanUp(kc, { namespace, pools: Object.values(pool), nodes: [node] })]) {
     await Promise.resolve()
       .then(step)
       .catch((e: unknown) => errors.push(e))
@@ -125,7 +133,13 @@ const allocated = async (name: string) => (await readPool(kc, name)).status.allo
 async function endpoint(name: string): Promise<{ status: { current: { uid: string; ips: Record<string, unknown>[] } } } | undefined> {
   const custom = kc.makeApiClient(k8s.CustomObjectsApi)
   try {
-    return (await custom.getNamespacedCustomObject({ group: 'spiderpool.spidernet.io', version: 'v2beta1', plural: 'spiderendpoints', namespace, name })) as never
+    return (await custom.getNamespacedCustomObject({
+      group: 'spiderpool.spidernet.io',
+      version: 'v2beta1',
+      plural: 'spiderendpoints',
+      namespace,
+      name,
+    })) as never
   } catch (e) {
     if (e instanceof k8s.ApiException && e.code === 404) return undefined
     throw e
@@ -158,7 +172,10 @@ describe(`Spiderpool ${SPIDERPOOL_VERSION}'s plugin against Spinneret`, () => {
 
     const records = poolRecords(await readPool(kc, pool.v4))
     expect(records[address]).toEqual({ pod: `${namespace}/${pod.name}`, podUid: uids.get(pod.name) })
-    expect((await endpoint(pod.name))?.status.current).toMatchObject({ uid: uids.get(pod.name), ips: [{ interface: 'eth0', ipv4: ip.address, ipv4Pool: pool.v4 }] })
+    expect((await endpoint(pod.name))?.status.current).toMatchObject({
+      uid: uids.get(pod.name),
+      ips: [{ interface: 'eth0', ipv4: ip.address, ipv4Pool: pool.v4 }],
+    })
   })
 
   it('DEL while the pod lives on keeps its address, and its next sandbox gets it back, as on Spiderpool', async () => {
@@ -204,7 +221,9 @@ describe(`Spiderpool ${SPIDERPOOL_VERSION}'s plugin against Spinneret`, () => {
   })
 
   it('ADD, multi-NIC with unnamed ippools entries: NICs take them in call order, whatever their names', async () => {
-    const pod = await makePod(`${run}-unnamed`, { 'ipam.spidernet.io/ippools': JSON.stringify([{ ipv4: [pool.v4] }, { ipv4: [pool.net1], cleangateway: true }]) })
+    const pod = await makePod(`${run}-unnamed`, {
+      'ipam.spidernet.io/ippools': JSON.stringify([{ ipv4: [pool.v4] }, { ipv4: [pool.net1], cleangateway: true }]),
+    })
     const eth0 = await macvlan({ command: 'ADD', pod })
     expect(eth0.exitCode, explain(eth0)).toBe(0)
     const eth1 = await macvlan({ command: 'ADD', pod, ifName: 'eth1' })
@@ -283,17 +302,24 @@ describe("refusals reach the runtime with the service's real message, and nothin
     await createPod(kc, { namespace, name, nodeName: node, annotations: ippool({ ipv4: [pool.net1] }) })
     uids.set(name, (await kc.makeApiClient(k8s.CoreV1Api).readNamespacedPod({ namespace, name })).metadata?.uid ?? '')
     // The pool serves another node only.
-    await kc.makeApiClient(k8s.CustomObjectsApi).patchClusterCustomObject(
-      { group: 'spiderpool.spidernet.io', version: 'v2beta1', plural: 'spiderippools', name: pool.net1, body: { spec: { nodeName: ['elsewhere'] } } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-    )
-    try {
-      await refuse({ command: 'ADD', podName: name }, new RegExp(`no IPPool available, all IPv4 IPPools \\[${pool.net1}\\] of eth0 filtered out: unmatched Node name of IPPool ${pool.net1}`))
-    } finally {
-      await kc.makeApiClient(k8s.CustomObjectsApi).patchClusterCustomObject(
-        { group: 'spiderpool.spidernet.io', version: 'v2beta1', plural: 'spiderippools', name: pool.net1, body: { spec: { nodeName: null } } },
+    await kc
+      .makeApiClient(k8s.CustomObjectsApi)
+      .patchClusterCustomObject(
+        { group: 'spiderpool.spidernet.io', version: 'v2beta1', plural: 'spiderippools', name: pool.net1, body: { spec: { nodeName: ['elsewhere'] } } },
         k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
       )
+    try {
+      await refuse(
+        { command: 'ADD', podName: name },
+        new RegExp(`no IPPool available, all IPv4 IPPools \\[${pool.net1}\\] of eth0 filtered out: unmatched Node name of IPPool ${pool.net1}`),
+      )
+    } finally {
+      await kc
+        .makeApiClient(k8s.CustomObjectsApi)
+        .patchClusterCustomObject(
+          { group: 'spiderpool.spidernet.io', version: 'v2beta1', plural: 'spiderippools', name: pool.net1, body: { spec: { nodeName: null } } },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        )
     }
   })
 })

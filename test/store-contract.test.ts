@@ -27,14 +27,16 @@ describeStoreContract('KubeStore on the API server', async () => {
       const object = (await get.catch(ignore404)) as { metadata: { finalizers?: string[] } } | undefined
       if (!object) continue
       const body = { ...object, metadata: { ...object.metadata, finalizers: [] } }
-      await (namespace ? custom.replaceNamespacedCustomObject({ ...where, namespace, body }) : custom.replaceClusterCustomObject({ ...where, body })).catch(ignore404)
+      await (namespace ? custom.replaceNamespacedCustomObject({ ...where, namespace, body }) : custom.replaceClusterCustomObject({ ...where, body })).catch(
+        ignore404,
+      )
       await (namespace ? custom.deleteNamespacedCustomObject({ ...where, namespace }) : custom.deleteClusterCustomObject(where)).catch(ignore404)
     }
   }
   const namesOf = async (prefix: string, plural: string, namespace?: string) => {
-    const list = (namespace
-      ? await custom.listNamespacedCustomObject({ ...cluster, plural, namespace })
-      : await custom.listClusterCustomObject({ ...cluster, plural })) as { items: Array<{ metadata: { name: string } }> }
+    const list = (
+      namespace ? await custom.listNamespacedCustomObject({ ...cluster, plural, namespace }) : await custom.listClusterCustomObject({ ...cluster, plural })
+    ) as { items: Array<{ metadata: { name: string } }> }
     return list.items.map((o) => o.metadata.name).filter((name) => name.startsWith(prefix))
   }
 

@@ -49,7 +49,10 @@ describe('admission app', () => {
   })
 
   it('lets DELETE through, and leaves a mutation it cannot parse to the schema', async () => {
-    expect((await post('/validate/spiderippool', review('DELETE', null, { oldObject: rawPool({ subnet: '10.6.0.0/16' }) }))).body.response).toEqual({ uid: 'req-1', allowed: true })
+    expect((await post('/validate/spiderippool', review('DELETE', null, { oldObject: rawPool({ subnet: '10.6.0.0/16' }) }))).body.response).toEqual({
+      uid: 'req-1',
+      allowed: true,
+    })
     expect((await post('/mutate/spiderippool', review('CREATE', rawPool({ ipVersion: 5 })))).body.response).toEqual({ uid: 'req-1', allowed: true })
   })
 
@@ -63,7 +66,12 @@ describe('admission app', () => {
     ['no JSON', 'not json', 400, 'request body is not valid JSON (an AdmissionReview was expected)'],
     ['no request', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, 400, 'invalid AdmissionReview: request: required'],
     ['an empty uid', review('CREATE', {}, { uid: '' }), 400, 'invalid AdmissionReview: request.uid: must not be empty'],
-    ['another API version', { ...review('CREATE', {}), apiVersion: 'admission.k8s.io/v1beta1' }, 400, 'invalid AdmissionReview: apiVersion: must be admission.k8s.io/v1'],
+    [
+      'another API version',
+      { ...review('CREATE', {}), apiVersion: 'admission.k8s.io/v1beta1' },
+      400,
+      'invalid AdmissionReview: apiVersion: must be admission.k8s.io/v1',
+    ],
   ])('answers %s with a 400 that says what is wrong', async (_, body, status, message) => {
     const answer = await post('/validate/spiderippool', body)
     expect(answer).toEqual({ status, body: { code: 'invalid-request', message } })

@@ -40,7 +40,13 @@ export function createAdmissionApp(deps: AdmissionDeps) {
       const { request } = parseInput(AdmissionReviewSchema, body, 'AdmissionReview')
       const verdict = await decide(handlers, action, request, { store: deps.store, ...(deps.self ? { self: deps.self } : {}) })
       if (!verdict.allowed) {
-        log.info('admission refused', { webhook: action, operation: request.operation, kind: request.kind.kind, name: request.name, reason: verdict.status.message })
+        log.info('admission refused', {
+          webhook: action,
+          operation: request.operation,
+          kind: request.kind.kind,
+          name: request.name,
+          reason: verdict.status.message,
+        })
       }
       return c.json(admissionResponse(request, verdict))
     })

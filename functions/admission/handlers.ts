@@ -114,7 +114,11 @@ export async function decide(handlers: KindHandlers, action: 'validate' | 'mutat
   if (request.kind.kind !== handlers.kind) {
     return {
       allowed: false,
-      status: { code: 422, reason: 'Invalid', message: `this webhook judges ${handlers.kind} objects, not ${request.kind.kind}: check the webhook configuration's rules` },
+      status: {
+        code: 422,
+        reason: 'Invalid',
+        message: `this webhook judges ${handlers.kind} objects, not ${request.kind.kind}: check the webhook configuration's rules`,
+      },
     }
   }
   if (!judged(request)) return allow()

@@ -44,7 +44,7 @@ export async function allocateIPs(request: AllocateRequest, deps: Deps, trace: R
     // reach; refusing says so before anything is written.
     throw new IpamError(
       'invalid-request',
-      'match_master_subnet is not supported: Spinneret does not filter pools by the subnet of an SR-IOV VF\'s physical function; remove it from the IPAM config',
+      "match_master_subnet is not supported: Spinneret does not filter pools by the subnet of an SR-IOV VF's physical function; remove it from the IPAM config",
     )
   }
   const pod = await readLivePod(deps.store, { namespace: request.podNamespace, name: request.podName, uid: request.podUID })
@@ -146,9 +146,7 @@ async function readCandidatePools(deps: Deps, wanted: readonly string[] | 'all')
   // 'cached': these reads only choose; the pool writer's conditional write checks the decision.
   // A named pool the cache has not seen yet (created a moment ago) is read again from etcd.
   if (wanted === 'all') return deps.store.listPools('cached')
-  const pools = await Promise.all(
-    wanted.map(async (name) => (await deps.store.getPool(name, 'cached')) ?? deps.store.getPool(name, 'latest')),
-  )
+  const pools = await Promise.all(wanted.map(async (name) => (await deps.store.getPool(name, 'cached')) ?? deps.store.getPool(name, 'latest')))
   return pools.filter((pool): pool is SpiderIPPool => pool !== undefined)
 }
 
@@ -156,8 +154,7 @@ const recordedEntries = (endpoint: SpiderEndpoint | undefined, uid: string): IPA
   endpoint?.status.current.uid === uid ? endpoint.status.current.ips : []
 
 const addressOf = (cidr: string | undefined): string | undefined => cidr?.split('/')[0]
-const holds = (d: IPAllocationDetail, v4: Taken | undefined, v6: Taken | undefined): boolean =>
-  addressOf(d.ipv4) === v4?.ip && addressOf(d.ipv6) === v6?.ip
+const holds = (d: IPAllocationDetail, v4: Taken | undefined, v6: Taken | undefined): boolean => addressOf(d.ipv4) === v4?.ip && addressOf(d.ipv6) === v6?.ip
 
 // The pod's endpoint, read once and only when a pool's records leave open which NIC holds what.
 function endpointReader(deps: Deps, ctx: PodContext): () => Promise<SpiderEndpoint | undefined> {
@@ -213,10 +210,7 @@ async function takeFamily(
     if (assignment.reason === 'unavailable') unavailable.push({ pool: name, reason: assignment.why })
   }
   if (unavailable.length === names.length) throw allFilteredOut(family, names, nic.nic, unavailable)
-  throw new IpamError(
-    'ip-used-out',
-    `failed to allocate IPv${family} IP to ${nic.nic} from IPPools [${names.join(' ')}]: all IP addresses used out`,
-  )
+  throw new IpamError('ip-used-out', `failed to allocate IPv${family} IP to ${nic.nic} from IPPools [${names.join(' ')}]: all IP addresses used out`)
 }
 
 // A StatefulSet pod whose ordinal is still wanted gets back what its predecessor held.
@@ -253,9 +247,7 @@ async function recordEndpoint(deps: Deps, ctx: PodContext, request: AllocateRequ
 /** @returns how many addresses could not be given back (the leak scans collect them later) */
 async function rollBack(deps: Deps, ctx: PodContext, taken: readonly Taken[]): Promise<number> {
   const outcomes = await Promise.allSettled(
-    taken
-      .filter((t) => t.fresh)
-      .map((t) => deps.poolWriter.release(t.pool.metadata.name, { podUid: ctx.pod.uid, ip: t.ip })),
+    taken.filter((t) => t.fresh).map((t) => deps.poolWriter.release(t.pool.metadata.name, { podUid: ctx.pod.uid, ip: t.ip })),
   )
   return outcomes.filter((o) => o.status === 'rejected').length
 }

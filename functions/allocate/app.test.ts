@@ -9,10 +9,8 @@ import { bodyOf } from '../lib/response-body.testkit.ts'
 
 // As Spinneret's plugin asks: structured errors (spiderpool-api.test.ts covers Spiderpool's client).
 const headers = { 'content-type': 'application/json', [ERROR_FORMAT_HEADER]: STRUCTURED_ERRORS }
-const post = (app: ReturnType<typeof createAllocateApp>, body: unknown) =>
-  app.request('/v1/ipam/ip', { method: 'POST', body: JSON.stringify(body), headers })
-const del = (app: ReturnType<typeof createReleaseApp>, body: unknown) =>
-  app.request('/v1/ipam/ip', { method: 'DELETE', body: JSON.stringify(body), headers })
+const post = (app: ReturnType<typeof createAllocateApp>, body: unknown) => app.request('/v1/ipam/ip', { method: 'POST', body: JSON.stringify(body), headers })
+const del = (app: ReturnType<typeof createReleaseApp>, body: unknown) => app.request('/v1/ipam/ip', { method: 'DELETE', body: JSON.stringify(body), headers })
 const records = (store: MemoryStore, name: string) => parseAllocatedIPs(store.pools.get(name)?.status.allocatedIPs, name)
 
 describe('POST /v1/ipam/ip', () => {
@@ -91,7 +89,10 @@ describe('POST /v1/ipam/ip', () => {
     store.putPod(b)
     expect((await post(app, addRequest(a))).status).toBe(200)
     const refused = await post(app, addRequest(b))
-    expect([refused.status, (await bodyOf(refused)).message]).toEqual([409, 'failed to allocate IPv4 IP to net1 from IPPools [tiny]: all IP addresses used out'])
+    expect([refused.status, (await bodyOf(refused)).message]).toEqual([
+      409,
+      'failed to allocate IPv4 IP to net1 from IPPools [tiny]: all IP addresses used out',
+    ])
     expect(Object.values(records(store, 'test-ippool-6')).map((r) => r.pod)).toEqual(['default/a'])
   })
 
@@ -113,7 +114,9 @@ describe('POST /v1/ipam/ip', () => {
     const app = createAllocateApp(depsFor(store))
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`
     for (const key of ['ipam.spidernet.io/ippool', 'ipam.spidernet.io/ippools', 'ipam.spidernet.io/routes']) {
-      const a = pod(`deep-${key.split('/')[1]}`, 'controller-node-1', { annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["test-ippool-6"]}', [key]: deep } })
+      const a = pod(`deep-${key.split('/')[1]}`, 'controller-node-1', {
+        annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["test-ippool-6"]}', [key]: deep },
+      })
       store.putPod(a)
       const answer = await post(app, addRequest(a))
       expect(answer.status).toBe(400)
@@ -133,7 +136,10 @@ describe('POST /v1/ipam/ip', () => {
     store.putPod(a)
     const answer = await post(app, addRequest(a))
     expect(answer.status).toBe(400)
-    expect(await bodyOf(answer)).toEqual({ code: 'invalid-annotation', message: "invalid annotation ipam.spidernet.io/routes: invalid route format 'dst: 198.18.200.0, gw: 10.6.0.1'" })
+    expect(await bodyOf(answer)).toEqual({
+      code: 'invalid-annotation',
+      message: "invalid annotation ipam.spidernet.io/routes: invalid route format 'dst: 198.18.200.0, gw: 10.6.0.1'",
+    })
     expect(store.writes).toBe(0)
   })
 
@@ -223,8 +229,7 @@ describe('POST /v1/ipam/ip', () => {
     const app = createAllocateApp(depsFor(store))
     const a = pod('a', 'controller-node-1', {
       annotations: {
-        'ipam.spidernet.io/ippools':
-          '[{"interface":"eth0","ipv4":["test-ippool-6"]},{"interface":"net1","ipv4":["net1-pool"],"cleangateway":true}]',
+        'ipam.spidernet.io/ippools': '[{"interface":"eth0","ipv4":["test-ippool-6"]},{"interface":"net1","ipv4":["net1-pool"],"cleangateway":true}]',
       },
     })
     store.putPod(a)
@@ -292,8 +297,7 @@ describe('POST /v1/ipam/ip', () => {
     const release = createReleaseApp(deps)
     const a = pod('a', 'controller-node-1', {
       annotations: {
-        'ipam.spidernet.io/ippools':
-          '[{"interface":"eth0","ipv4":["test-ippool-6"]},{"interface":"net1","ipv4":["test-ippool-6"],"cleangateway":true}]',
+        'ipam.spidernet.io/ippools': '[{"interface":"eth0","ipv4":["test-ippool-6"]},{"interface":"net1","ipv4":["test-ippool-6"],"cleangateway":true}]',
       },
     })
     store.putPod(a)
@@ -377,9 +381,7 @@ describe('group commit', () => {
     store.putPool(ipPool('big', { subnet: '10.9.0.0/16', ips: ['10.9.0.1-10.9.0.200'] }))
     const deps = depsFor(store)
     const app = createAllocateApp(deps)
-    const pods = Array.from({ length: 100 }, (_, i) =>
-      pod(`g${i}`, 'controller-node-1', { annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["big"]}' } }),
-    )
+    const pods = Array.from({ length: 100 }, (_, i) => pod(`g${i}`, 'controller-node-1', { annotations: { 'ipam.spidernet.io/ippool': '{"ipv4":["big"]}' } }))
     pods.forEach((p) => store.putPod(p))
     const answers = await Promise.all(pods.map(async (p) => bodyOf(await post(app, addRequest(p)))))
     const ips = answers.map((a) => a.ips[0].address)

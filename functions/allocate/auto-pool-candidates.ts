@@ -1,14 +1,7 @@
 import { parseAllocatedIPs, type SpiderIPPool } from '../../shared/api/index.ts'
 import { AnnotationKey, parseTemplateSubnets } from '../../shared/annotations/index.ts'
 import { availableRanges, reservedRanges } from '../../shared/allocate/pool-ranges.ts'
-import {
-  autoPoolIntent,
-  findAutoPool,
-  isNativeApp,
-  planAutoPool,
-  type AutoPoolApp,
-  type AutoPoolWant,
-} from '../../shared/autopool/index.ts'
+import { autoPoolIntent, findAutoPool, isNativeApp, planAutoPool, type AutoPoolApp, type AutoPoolWant } from '../../shared/autopool/index.ts'
 import { IpamError } from '../../shared/errors.ts'
 import { countIps } from '../../shared/ip/index.ts'
 import { silentLogger } from '../../shared/log.ts'
@@ -28,16 +21,15 @@ const POLL_MS = 250
  * back to another pool. A third-party controller's pool is made here, as Spiderpool makes it,
  * with a fixed size. A subnet that does not exist or cannot hold the pool is refused at once.
  */
-export async function autoPoolCandidates(
-  deps: Deps,
-  ctx: PodContext,
-  candidates: SubnetCandidates,
-): Promise<{ nic: NicCandidates; pools: SpiderIPPool[] }> {
+export async function autoPoolCandidates(deps: Deps, ctx: PodContext, candidates: SubnetCandidates): Promise<{ nic: NicCandidates; pools: SpiderIPPool[] }> {
   const options = deps.config.autoPools || { defaultFlexible: 1 }
   const { pod } = ctx
   if (ctx.app.apiVersion === 'v1' && ctx.app.kind === 'Pod') {
     // Spiderpool's words: a pool that follows an application needs one.
-    throw new IpamError('no-pool', `SpiderSubnet feature doesn't support no-controller pod ${pod.namespace}/${pod.name}: name SpiderIPPools in ipam.spidernet.io/ippool(s) instead`)
+    throw new IpamError(
+      'no-pool',
+      `SpiderSubnet feature doesn't support no-controller pod ${pod.namespace}/${pod.name}: name SpiderIPPools in ipam.spidernet.io/ippool(s) instead`,
+    )
   }
   const app: AutoPoolApp = { ...ctx.app, uid: ctx.app.uid ?? '' }
   const wants = wantsOf(pod.annotations, candidates)
@@ -120,7 +112,10 @@ const canServe = (pool: SpiderIPPool, ctx: PodContext): boolean => {
 async function refuseIfItCannotBe(deps: Deps, app: AutoPoolApp, want: AutoPoolWant, pools: readonly SpiderIPPool[]): Promise<void> {
   const subnet = await deps.store.getSubnet(want.subnet)
   if (subnet === undefined) {
-    throw new IpamError('no-pool', `SpiderSubnet ${want.subnet} does not exist: ${app.kind} ${app.namespace}/${app.name} names it for the IPv${want.family} auto pool of ${want.nic}`)
+    throw new IpamError(
+      'no-pool',
+      `SpiderSubnet ${want.subnet} does not exist: ${app.kind} ${app.namespace}/${app.name} names it for the IPv${want.family} auto pool of ${want.nic}`,
+    )
   }
   if (!isNativeApp(app)) return
   const workload = await deps.store.getWorkload(app.kind, app.namespace, app.name, 'cached')
@@ -132,5 +127,4 @@ async function refuseIfItCannotBe(deps: Deps, app: AutoPoolApp, want: AutoPoolWa
   if (step.kind === 'refuse') throw refusal(step)
 }
 
-const refusal = (step: { reason: string; why: string }): IpamError =>
-  new IpamError(step.reason === 'InsufficientIPs' ? 'ip-used-out' : 'no-pool', step.why)
+const refusal = (step: { reason: string; why: string }): IpamError => new IpamError(step.reason === 'InsufficientIPs' ? 'ip-used-out' : 'no-pool', step.why)

@@ -31,7 +31,10 @@ const deployment = (extra: Partial<WorkloadView> = {}): WorkloadView => ({
 })
 /** A pod of Deployment web, through its ReplicaSet, as the controllers make it. */
 const webPod = (name: string, annotations: Record<string, string> = SUBNET): PodView =>
-  pod(name, 'controller-node-1', { annotations, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-rs', uid: RS_UID, controller: true }] })
+  pod(name, 'controller-node-1', {
+    annotations,
+    ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-rs', uid: RS_UID, controller: true }],
+  })
 const post = async (p: PodView, ifName = 'eth0') => {
   store.putPod(p)
   const answer = await app.request('/v1/ipam/ip', { method: 'POST', body: JSON.stringify(addRequest(p, ifName)), headers })
@@ -42,7 +45,13 @@ const reconcileWeb = () => reconcile({ kind: 'Deployment', namespace: 'default',
 beforeEach(() => {
   store = seedStore()
   store.putSubnet(subnet9())
-  store.putController({ kind: 'ReplicaSet', namespace: 'default', name: 'web-rs', uid: RS_UID, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: DEPLOY_UID, controller: true }] })
+  store.putController({
+    kind: 'ReplicaSet',
+    namespace: 'default',
+    name: 'web-rs',
+    uid: RS_UID,
+    ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: DEPLOY_UID, controller: true }],
+  })
   store.putWorkload(deployment())
   app = createAllocateApp({ ...depsFor(store), config: { systemNamespace: 'kube-system', autoPools: { defaultFlexible: 1, waitMs: 100 } } })
 })
@@ -53,7 +62,10 @@ describe('POST /v1/ipam/ip with a subnet annotation (auto pools)', () => {
     const answer = await post(webPod('web-1'))
     expect(answer).toEqual({
       status: 200,
-      body: { ips: [{ version: 4, address: '10.9.0.1/24', nic: 'eth0', ipPool: 'auto4-web-eth0-abcde', gateway: '10.9.0.254' }], routes: [{ ifName: 'eth0', dst: '0.0.0.0/0', gw: '10.9.0.254' }] },
+      body: {
+        ips: [{ version: 4, address: '10.9.0.1/24', nic: 'eth0', ipPool: 'auto4-web-eth0-abcde', gateway: '10.9.0.254' }],
+        routes: [{ ifName: 'eth0', dst: '0.0.0.0/0', gw: '10.9.0.254' }],
+      },
     })
   })
 
@@ -67,7 +79,10 @@ describe('POST /v1/ipam/ip with a subnet annotation (auto pools)', () => {
   it('answers "try again" when the pool does not come in time, having written nothing', async () => {
     const answer = await post(webPod('web-1'))
     expect(answer.status).toBe(503)
-    expect(answer.body).toEqual({ code: 'try-again', message: 'the IPv4 auto pool of Deployment default/web for eth0 (SpiderSubnet subnet-9) does not exist yet; try again' })
+    expect(answer.body).toEqual({
+      code: 'try-again',
+      message: 'the IPv4 auto pool of Deployment default/web for eth0 (SpiderSubnet subnet-9) does not exist yet; try again',
+    })
     expect(store.endpoints.size).toBe(0)
   })
 
@@ -76,7 +91,11 @@ describe('POST /v1/ipam/ip with a subnet annotation (auto pools)', () => {
     await reconcileWeb()
     expect((await post(webPod('web-1'))).status).toBe(200)
     const answer = await post(webPod('web-2'))
-    expect(answer.body).toEqual({ code: 'try-again', message: 'the IPv4 auto pool of Deployment default/web for eth0 (SpiderSubnet subnet-9), auto4-web-eth0-abcde, has no free IP yet: it grows with its application; try again' })
+    expect(answer.body).toEqual({
+      code: 'try-again',
+      message:
+        'the IPv4 auto pool of Deployment default/web for eth0 (SpiderSubnet subnet-9), auto4-web-eth0-abcde, has no free IP yet: it grows with its application; try again',
+    })
   })
 
   it('answers a retried ADD from a full pool at once', async () => {
@@ -89,7 +108,10 @@ describe('POST /v1/ipam/ip with a subnet annotation (auto pools)', () => {
 
   it('refuses at once a subnet that does not exist, or one that cannot hold the pool, creating nothing', async () => {
     const missing = await post(webPod('web-1', { 'ipam.spidernet.io/subnet': '{"ipv4":["nowhere"]}' }))
-    expect(missing).toEqual({ status: 409, body: { code: 'no-pool', message: 'SpiderSubnet nowhere does not exist: Deployment default/web names it for the IPv4 auto pool of eth0' } })
+    expect(missing).toEqual({
+      status: 409,
+      body: { code: 'no-pool', message: 'SpiderSubnet nowhere does not exist: Deployment default/web names it for the IPv4 auto pool of eth0' },
+    })
     store.putWorkload(deployment({ pods: 40 }))
     const full = await post(webPod('web-2'))
     expect(full.status).toBe(409)
@@ -100,20 +122,27 @@ describe('POST /v1/ipam/ip with a subnet annotation (auto pools)', () => {
 
   it('refuses a pod without a controller, as Spiderpool does', async () => {
     const bare = await post(pod('bare', 'controller-node-1', { annotations: SUBNET }))
-    expect(bare.body).toEqual({ code: 'no-pool', message: "SpiderSubnet feature doesn't support no-controller pod default/bare: name SpiderIPPools in ipam.spidernet.io/ippool(s) instead" })
+    expect(bare.body).toEqual({
+      code: 'no-pool',
+      message: "SpiderSubnet feature doesn't support no-controller pod default/bare: name SpiderIPPools in ipam.spidernet.io/ippool(s) instead",
+    })
   })
 
   it('refuses a NIC the annotation makes no pool for', async () => {
     await reconcileWeb()
     const answer = await post(webPod('web-1', { 'ipam.spidernet.io/subnet': '{"interface":"eth0","ipv4":["subnet-9"]}' }), 'net1')
-    expect(answer.body).toEqual({ code: 'no-pool', message: 'no auto pool is made for NIC net1: ipam.spidernet.io/subnet serves eth0 (name the NIC in its interface field)' })
+    expect(answer.body).toEqual({
+      code: 'no-pool',
+      message: 'no auto pool is made for NIC net1: ipam.spidernet.io/subnet serves eth0 (name the NIC in its interface field)',
+    })
   })
 
-  it('refuses subnet annotations when auto pools are off, in Spiderpool\'s words', async () => {
+  it("refuses subnet annotations when auto pools are off, in Spiderpool's words", async () => {
     app = createAllocateApp({ ...depsFor(store), config: { systemNamespace: 'kube-system', autoPools: false } })
     expect((await post(webPod('web-1'))).body).toEqual({
       code: 'invalid-annotation',
-      message: "invalid annotation ipam.spidernet.io/subnet: it's invalid to use 'ipam.spidernet.io/subnets' or 'ipam.spidernet.io/subnet' annotation when Auto-Pool feature is disabled",
+      message:
+        "invalid annotation ipam.spidernet.io/subnet: it's invalid to use 'ipam.spidernet.io/subnets' or 'ipam.spidernet.io/subnet' annotation when Auto-Pool feature is disabled",
     })
   })
 

@@ -250,7 +250,11 @@ describe('dispatcher: applications with auto pools', () => {
     const dispatcher = await withApps()
     source.emit('Deployment', 'ADDED', web())
     source.emit('Deployment', 'ADDED', web({ name: 'plain', templateAnnotations: {} }))
-    source.emit('ReplicaSet', 'ADDED', web({ kind: 'ReplicaSet', name: 'web-rs', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'u1', controller: true }] }))
+    source.emit(
+      'ReplicaSet',
+      'ADDED',
+      web({ kind: 'ReplicaSet', name: 'web-rs', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'u1', controller: true }] }),
+    )
     await dispatcher.drained()
     expect(calls).toEqual(['app Deployment/default/web'])
     calls.length = 0
@@ -269,7 +273,7 @@ describe('dispatcher: applications with auto pools', () => {
     await dispatcher.stop()
   })
 
-  it("reconciles the application of an auto pool that changes or goes, and not for an allocation", async () => {
+  it('reconciles the application of an auto pool that changes or goes, and not for an allocation', async () => {
     const dispatcher = await withApps()
     source.emit('SpiderIPPool', 'ADDED', autoPool())
     await dispatcher.drained()
@@ -311,7 +315,20 @@ describe('dispatcher: applications with auto pools', () => {
   it('resyncs the applications named by workloads, auto pools and subnet entries', async () => {
     source.workloads = [web({ name: 'a' }), web({ kind: 'CronJob', name: 'nightly', apiVersion: 'batch/v1' }), web({ name: 'plain', templateAnnotations: {} })]
     source.pools.push(autoPool())
-    source.subnets.push(subnet('subnet-9', { subnet: '10.9.0.0/16' }, { status: { controlledIPPools: JSON.stringify({ x: { ips: [], application: 'batch_v1_Job_ns_j' }, y: { ips: [], application: 'apps.kruise.io_v1alpha1_CloneSet_ns_c' } }) } }))
+    source.subnets.push(
+      subnet(
+        'subnet-9',
+        { subnet: '10.9.0.0/16' },
+        {
+          status: {
+            controlledIPPools: JSON.stringify({
+              x: { ips: [], application: 'batch_v1_Job_ns_j' },
+              y: { ips: [], application: 'apps.kruise.io_v1alpha1_CloneSet_ns_c' },
+            }),
+          },
+        },
+      ),
+    )
     const dispatcher = createDispatcher({ ...deps, reconcileApp: async (key) => void calls.push(`app ${key}`) })
     await dispatcher.start()
     await dispatcher.drained()

@@ -45,8 +45,7 @@ const APP = 'App/'
 
 // What of a pool its subnet's status depends on. Allocations change a pool's status all the
 // time but never its subnet's, so those events need not wake the subnet.
-const subnetView = (pool: SpiderIPPool) =>
-  JSON.stringify([pool.spec.subnet, pool.spec.ipVersion, pool.spec.ips, applicationOf(pool.metadata.labels)])
+const subnetView = (pool: SpiderIPPool) => JSON.stringify([pool.spec.subnet, pool.spec.ipVersion, pool.spec.ips, applicationOf(pool.metadata.labels)])
 
 /**
  * Turns watch events into reconciles by key: a pool event reconciles that pool, and the subnets

@@ -48,7 +48,9 @@ export const startDispatcher = async ({ store, source, log, poolWriter, autoPool
     log,
     reconcilePool: (name) => reconcilePool(name, deps),
     reconcileSubnet: (name) => reconcileSubnet(name, deps),
-    ...(autoPools ? { reconcileApp: (key: string) => reconcileApp(key, { ...deps, told, defaultFlexible: autoPools.defaultFlexible, ...(events ? { events } : {}) }) } : {}),
+    ...(autoPools
+      ? { reconcileApp: (key: string) => reconcileApp(key, { ...deps, told, defaultFlexible: autoPools.defaultFlexible, ...(events ? { events } : {}) }) }
+      : {}),
     poolIsSettled,
   })
   await dispatcher.start()

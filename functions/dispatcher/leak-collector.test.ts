@@ -2,7 +2,16 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { PodView } from '../../shared/api/views.ts'
 import { createLeakCollector } from './leak-collector.ts'
 
-const pod = (extra: Partial<PodView> = {}): PodView => ({ namespace: 'ns', name: 'p', uid: 'u', labels: {}, annotations: {}, ownerReferences: [], phase: 'Running', ...extra })
+const pod = (extra: Partial<PodView> = {}): PodView => ({
+  namespace: 'ns',
+  name: 'p',
+  uid: 'u',
+  labels: {},
+  annotations: {},
+  ownerReferences: [],
+  phase: 'Running',
+  ...extra,
+})
 
 beforeEach(() => vi.useFakeTimers())
 afterEach(() => vi.useRealTimers())

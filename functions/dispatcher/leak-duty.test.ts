@@ -25,12 +25,20 @@ afterEach(() => vi.useRealTimers())
 const start = (source: Source, extra: Partial<Parameters<typeof startLeakDuty>[0]> = {}) => {
   const store = seedStore()
   const scans: string[] = []
-  const stop = startLeakDuty({ store, source, poolWriter: depsFor(store).poolWriter, intervalMs: 600_000, soonMs: 1000, onScan: (o) => scans.push('error' in o ? 'failed' : 'ok'), ...extra })
+  const stop = startLeakDuty({
+    store,
+    source,
+    poolWriter: depsFor(store).poolWriter,
+    intervalMs: 600_000,
+    soonMs: 1000,
+    onScan: (o) => scans.push('error' in o ? 'failed' : 'ok'),
+    ...extra,
+  })
   return { scans, stop }
 }
 
 describe('leak duty', () => {
-  it('a new leader scans soon after it starts; a node\'s service waits for its interval', async () => {
+  it("a new leader scans soon after it starts; a node's service waits for its interval", async () => {
     vi.useFakeTimers()
     const leader = start(new Source(), { nodeDownGraceSeconds: 600, scanAtStart: true })
     const node = start(new Source(), { nodeName: 'controller-node-1' })
@@ -56,7 +64,7 @@ describe('leak duty', () => {
     await stop()
   })
 
-  it('a node\'s service does not watch nodes', async () => {
+  it("a node's service does not watch nodes", async () => {
     const source = new Source()
     const { stop } = start(source, { nodeName: 'controller-node-1', nodeDownGraceSeconds: 60 })
     expect([...source.handlers.keys()]).toEqual(['Pod'])

@@ -46,13 +46,15 @@ export function startLeakDuty(options: LeakDutyOptions): () => Promise<void> {
           store: options.store,
           poolWriter: options.poolWriter,
           ...(options.log ? { log: options.log } : {}),
-          ...(options.nodeName === undefined
-            ? { goneNodes, nodeDownGraceSeconds: options.nodeDownGraceSeconds }
-            : { nodeName: options.nodeName }),
+          ...(options.nodeName === undefined ? { goneNodes, nodeDownGraceSeconds: options.nodeDownGraceSeconds } : { nodeName: options.nodeName }),
           ...(options.onReleased ? { onReleased: options.onReleased } : {}),
         })
         options.onScan?.({ released: outcome.released })
-        options.log?.debug('leaked-IP scan done', { scope: options.nodeName ?? 'cluster', released: outcome.released, endpointsDeleted: outcome.endpointsDeleted })
+        options.log?.debug('leaked-IP scan done', {
+          scope: options.nodeName ?? 'cluster',
+          released: outcome.released,
+          endpointsDeleted: outcome.endpointsDeleted,
+        })
       } catch (error) {
         options.onScan?.({ error })
         throw error

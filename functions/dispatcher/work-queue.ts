@@ -75,7 +75,10 @@ export const createWorkQueue = (options: WorkQueueOptions): WorkQueue => {
       options.onError?.(key, error, count)
       if (!stopped && !retries.has(key)) {
         retried++
-        retries.set(key, setTimeout(() => (retries.delete(key), add(key)), retryDelay(count)))
+        retries.set(
+          key,
+          setTimeout(() => (retries.delete(key), add(key)), retryDelay(count)),
+        )
       }
     } finally {
       inFlight.delete(key)

@@ -94,7 +94,17 @@ describe('leader election', () => {
       replaceLease: (l) => (dead ? hang : leases.replaceLease(l)),
       watch: (kind, h) => leases.watch(kind, (t, o) => dead || h(t, o)),
     }
-    const a = createElection({ store: deadStore, source: deadStore, namespace: 'n', name: 'spinneret-leader', identity: 'a', leaseSeconds: 0.6, renewSeconds: 0.1, onStartedLeading: () => log.push('a leads'), onStoppedLeading: () => {} })
+    const a = createElection({
+      store: deadStore,
+      source: deadStore,
+      namespace: 'n',
+      name: 'spinneret-leader',
+      identity: 'a',
+      leaseSeconds: 0.6,
+      renewSeconds: 0.1,
+      onStartedLeading: () => log.push('a leads'),
+      onStoppedLeading: () => {},
+    })
     a.start()
     await vi.waitFor(() => expect(a.isLeader()).toBe(true))
     const b = candidate(leases, 'b', log)

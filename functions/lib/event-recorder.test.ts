@@ -47,7 +47,10 @@ describe('event recorder', () => {
   it('puts the events of a cluster-scoped object in default, and cuts a long message', async () => {
     const store = new Events()
     const recorder = createEventRecorder({ store })
-    recorder.record({ apiVersion: 'spiderpool.spidernet.io/v2beta1', kind: 'SpiderIPPool', name: 'p1' }, { type: 'Normal', reason: 'LeakedIPsReleased', message: 'x'.repeat(5000) })
+    recorder.record(
+      { apiVersion: 'spiderpool.spidernet.io/v2beta1', kind: 'SpiderIPPool', name: 'p1' },
+      { type: 'Normal', reason: 'LeakedIPsReleased', message: 'x'.repeat(5000) },
+    )
     await recorder.flushed()
     expect(store.created[0]?.namespace).toBe('default')
     expect(store.created[0]?.message).toHaveLength(1024)

@@ -91,14 +91,16 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
         const count = seen.count
         // After the create it bumps; a failed create leaves nothing to bump.
         track(
-          seen.write.then(async (created) => {
-            if (!created) return
-            await options.store.updateEventCount(seen.namespace, seen.name, count, t.toISOString())
-            options.onRecorded?.(reason, 'written')
-          }).catch((error: unknown) => {
-            options.onRecorded?.(reason, 'dropped')
-            log.warn('could not update an event', { reason, error })
-          }),
+          seen.write
+            .then(async (created) => {
+              if (!created) return
+              await options.store.updateEventCount(seen.namespace, seen.name, count, t.toISOString())
+              options.onRecorded?.(reason, 'written')
+            })
+            .catch((error: unknown) => {
+              options.onRecorded?.(reason, 'dropped')
+              log.warn('could not update an event', { reason, error })
+            }),
         )
         return
       }
@@ -107,7 +109,13 @@ export function createEventRecorder(options: EventRecorderOptions): EventRecorde
         namespace,
         // Kubernetes' convention: the object's name and a unique suffix (client-go: the time in hex nanoseconds).
         name: `${subject.name}.${(t.getTime() * 1e6 + Math.floor(Math.random() * 1e6)).toString(16)}`,
-        involvedObject: { apiVersion: subject.apiVersion, kind: subject.kind, name: subject.name, ...(subject.namespace ? { namespace: subject.namespace } : {}), ...(subject.uid ? { uid: subject.uid } : {}) },
+        involvedObject: {
+          apiVersion: subject.apiVersion,
+          kind: subject.kind,
+          name: subject.name,
+          ...(subject.namespace ? { namespace: subject.namespace } : {}),
+          ...(subject.uid ? { uid: subject.uid } : {}),
+        },
         type,
         reason,
         message: text,

@@ -33,8 +33,7 @@ export const errorBody = (e: IpamError): ErrorBody => ({
 })
 
 /** Spiderpool's agent API (its OpenAPI spec): every refusal is 500 with the message as a JSON string. */
-export const spiderpoolErrorText = (e: IpamError): string =>
-  e.details ? `${e.message}: ${e.details.split('\n').join('; ')}` : e.message
+export const spiderpoolErrorText = (e: IpamError): string => (e.details ? `${e.message}: ${e.details.split('\n').join('; ')}` : e.message)
 
 // The routes Spiderpool's agent API defines; GC and CHECK are Spinneret's own and always structured.
 const SPIDERPOOL_ROUTES = new Set(['GET /v1/ipam/healthy', 'POST /v1/ipam/ip', 'DELETE /v1/ipam/ip'])

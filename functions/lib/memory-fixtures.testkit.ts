@@ -5,8 +5,7 @@ import type { Deps } from './deps.ts'
 import { PoolWriter, type PoolWriterOptions } from './pool-writer.ts'
 
 /** A pool as a user would write it, parsed the way the store hands it out. */
-export const ipPool = (name: string, spec: Record<string, unknown>): SpiderIPPool =>
-  parseSpiderIPPool({ metadata: { name }, spec })
+export const ipPool = (name: string, spec: Record<string, unknown>): SpiderIPPool => parseSpiderIPPool({ metadata: { name }, spec })
 
 /** The seed scenario's two zones: one node, one pool of ten addresses each. */
 export function seedStore(): MemoryStore {

@@ -47,7 +47,10 @@ describe('PoolClaims', () => {
     const refused = outcomes.filter((o) => !o.ok)
     expect(refused).toHaveLength(2)
     const loser = used[0] === 'a' ? 'b' : 'a'
-    expect(refused[0]).toMatchObject({ reason: 'unavailable', why: `IPPool ${loser} overlaps IPPool ${used[0]} in IP ranges [10.1.0.5-10.1.0.9], which ${used[0]} claimed first` })
+    expect(refused[0]).toMatchObject({
+      reason: 'unavailable',
+      why: `IPPool ${loser} overlaps IPPool ${used[0]} in IP ranges [10.1.0.5-10.1.0.9], which ${used[0]} claimed first`,
+    })
   })
 
   it('frees the addresses of a pool that is gone, and of one that gave them up', async () => {

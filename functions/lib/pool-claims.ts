@@ -93,13 +93,17 @@ export class PoolClaims {
    * @returns how many claims were dropped
    */
   async prune(): Promise<number> {
-    return retryOnConflict('drop the claims of deleted pools', async () => {
-      const registry = await this.store.getClaims('latest')
-      const kept = claimsOfLivePools(registry.claims, await this.store.listPools('latest'))
-      if (kept === undefined) return 0
-      await this.store.writeClaims({ ...registry, claims: kept })
-      return Object.keys(registry.claims).length - Object.keys(kept).length
-    }, this.retry)
+    return retryOnConflict(
+      'drop the claims of deleted pools',
+      async () => {
+        const registry = await this.store.getClaims('latest')
+        const kept = claimsOfLivePools(registry.claims, await this.store.listPools('latest'))
+        if (kept === undefined) return 0
+        await this.store.writeClaims({ ...registry, claims: kept })
+        return Object.keys(registry.claims).length - Object.keys(kept).length
+      },
+      this.retry,
+    )
   }
 
   private remember(key: string, generation: number): undefined {

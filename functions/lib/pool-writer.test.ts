@@ -29,7 +29,7 @@ const afterFirstWrite = (store: MemoryStore, meanwhile: () => Promise<unknown>) 
 }
 
 describe('PoolWriter', () => {
-  it('writes a status decided elsewhere in the pool\'s turn, after the round in flight, conditionally', async () => {
+  it("writes a status decided elsewhere in the pool's turn, after the round in flight, conditionally", async () => {
     const store = new MemoryStore()
     store.putPool(ipPool('p', { subnet: '10.1.0.0/24', ips: ['10.1.0.1-10.1.0.9'] }))
     const writer = new PoolWriter(store, noWait)

@@ -9,9 +9,7 @@ import type { Store } from '../../shared/store/store.ts'
 import { PoolClaims } from './pool-claims.ts'
 
 /** What an assignment gets back: the outcome plus the pool as written, for gateway and routes. */
-export type PoolAssignment =
-  | (AssignOutcome & { pool: SpiderIPPool })
-  | { ok: false; reason: 'unavailable'; pool?: SpiderIPPool; why: string }
+export type PoolAssignment = (AssignOutcome & { pool: SpiderIPPool }) | { ok: false; reason: 'unavailable'; pool?: SpiderIPPool; why: string }
 
 /**
  * What the caller read (possibly from a cache) to choose the pool: a round may start from it
@@ -197,7 +195,12 @@ export class PoolWriter {
     const assigned =
       assigns.length === 0 || refusal
         ? undefined
-        : assignInPool(poolFamily(pool), released.records, availableRanges(pool, reservedRanges(reserved)), assigns.map((job) => job.request))
+        : assignInPool(
+            poolFamily(pool),
+            released.records,
+            availableRanges(pool, reservedRanges(reserved)),
+            assigns.map((job) => job.request),
+          )
     let written = pool
     if (released.changed || assigned?.changed) {
       this.metrics.writes++

@@ -6,10 +6,7 @@ import type { Logger } from '../../shared/log.ts'
 import { isStoreConflict, type Store } from '../../shared/store/store.ts'
 
 /** Where one auto pool stands after the steps a reconcile could take now. */
-export type WantOutcome =
-  | { kind: 'settled'; pool: SpiderIPPool }
-  | { kind: 'wait'; why: string }
-  | { kind: 'refuse'; reason: RefusalReason; why: string }
+export type WantOutcome = { kind: 'settled'; pool: SpiderIPPool } | { kind: 'wait'; why: string } | { kind: 'refuse'; reason: RefusalReason; why: string }
 
 // A pool is made in two steps and reshaped in at most four; the rest is room for lost races.
 const MAX_STEPS = 24
@@ -35,18 +32,39 @@ export async function applyWant(
     try {
       if (step.kind === 'write-subnet') {
         const written = await store.replaceSubnetStatus(step.subnet, step.status)
-        log.info('SpiderSubnet reserves for auto pool', { subnet: written.metadata.name, nic: want.nic, family: want.family, step: step.why, resourceVersion: written.metadata.resourceVersion, allocatedIPCount: written.status.allocatedIPCount })
+        log.info('SpiderSubnet reserves for auto pool', {
+          subnet: written.metadata.name,
+          nic: want.nic,
+          family: want.family,
+          step: step.why,
+          resourceVersion: written.metadata.resourceVersion,
+          allocatedIPCount: written.status.allocatedIPCount,
+        })
       } else if (step.kind === 'create-pool') {
         const created = await store.createPool(step.pool)
-        log.info('auto pool created', { pool: created.metadata.name, subnet: want.subnet, ips: created.spec.ips, resourceVersion: created.metadata.resourceVersion })
+        log.info('auto pool created', {
+          pool: created.metadata.name,
+          subnet: want.subnet,
+          ips: created.spec.ips,
+          resourceVersion: created.metadata.resourceVersion,
+        })
       } else {
         const updated = await store.replacePool(step.pool)
-        log.info('auto pool updated', { pool: updated.metadata.name, step: step.why, ips: updated.spec.ips, excludeIPs: updated.spec.excludeIPs, resourceVersion: updated.metadata.resourceVersion })
+        log.info('auto pool updated', {
+          pool: updated.metadata.name,
+          step: step.why,
+          ips: updated.spec.ips,
+          excludeIPs: updated.spec.excludeIPs,
+          resourceVersion: updated.metadata.resourceVersion,
+        })
       }
     } catch (e) {
       if (!isStoreConflict(e)) throw e
       log.debug('auto pool step lost a race, deciding again', { nic: want.nic, family: want.family, step: step.kind })
     }
   }
-  throw new IpamError('try-again', `the IPv${want.family} auto pool of ${app.kind} ${app.namespace}/${app.name} for ${want.nic} did not settle within ${MAX_STEPS} steps`)
+  throw new IpamError(
+    'try-again',
+    `the IPv${want.family} auto pool of ${app.kind} ${app.namespace}/${app.name} for ${want.nic} did not settle within ${MAX_STEPS} steps`,
+  )
 }

@@ -15,7 +15,12 @@ let lines: string[]
 let told: Map<string, string>
 // What the reconcile tells, as the service's event recorder would get it.
 let events: Array<{ involved: EventSubject; type: string; reason: string; message: string }> = []
-const deps = () => ({ store, log: createLogger({ write: (line: string) => lines.push(line) }), told, events: { record: (involved: EventSubject, e: { type: string; reason: string; message: string }) => void events.push({ involved, ...e }) } })
+const deps = () => ({
+  store,
+  log: createLogger({ write: (line: string) => lines.push(line) }),
+  told,
+  events: { record: (involved: EventSubject, e: { type: string; reason: string; message: string }) => void events.push({ involved, ...e }) },
+})
 
 const workload = (name: string, extra: Partial<WorkloadView> = {}): WorkloadView => ({
   kind: 'Deployment',
@@ -142,7 +147,10 @@ describe('reconcile-autopool', () => {
 
   it('refuses a subnet that does not exist, and a malformed annotation', async () => {
     store.putWorkload(workload('lost', { templateAnnotations: { 'ipam.spidernet.io/subnet': '{"ipv4":["nowhere"]}' } }))
-    expect(await reconcile(key('lost'), deps())).toMatchObject({ result: 'refused', why: ['SpiderSubnet nowhere does not exist (the IPv4 auto pool of Deployment default/lost for eth0)'] })
+    expect(await reconcile(key('lost'), deps())).toMatchObject({
+      result: 'refused',
+      why: ['SpiderSubnet nowhere does not exist (the IPv4 auto pool of Deployment default/lost for eth0)'],
+    })
     store.putWorkload(workload('bad', { templateAnnotations: { ...SUBNET, 'ipam.spidernet.io/ippool-ip-number': 'lots' } }))
     expect(await reconcile(key('bad'), deps())).toMatchObject({ result: 'refused' })
     expect(events.map((e) => e.reason)).toEqual(['SubnetNotFound', 'InvalidAnnotation'])
@@ -164,7 +172,11 @@ describe('reconcile-autopool', () => {
   })
 
   it.each([
-    ['a ReplicaSet of a Deployment', workload('rs', { kind: 'ReplicaSet', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'd', uid: 'd', controller: true }] }), 'its controller is the application'],
+    [
+      'a ReplicaSet of a Deployment',
+      workload('rs', { kind: 'ReplicaSet', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'd', uid: 'd', controller: true }] }),
+      'its controller is the application',
+    ],
     ['a hostNetwork application', workload('hn', { hostNetwork: true }), 'its pods use the host network'],
     ['an application without subnet annotations', workload('plain', { templateAnnotations: {} }), 'its pod template names no SpiderSubnet'],
   ])('ignores %s', async (_, w, why) => {
@@ -198,10 +210,17 @@ describe('reconcile-autopool', () => {
   })
 
   it('makes a pool per family for a dual-stack template, each from its own subnet', async () => {
-    store.putSubnet(subnet9({}, { ipVersion: 6, subnet: 'fd00:9::/64', ips: ['fd00:9::10-fd00:9::1f'], gateway: 'fd00:9::1' }, { name: 'subnet-9v6', uid: 'v6-uid' }))
+    store.putSubnet(
+      subnet9({}, { ipVersion: 6, subnet: 'fd00:9::/64', ips: ['fd00:9::10-fd00:9::1f'], gateway: 'fd00:9::1' }, { name: 'subnet-9v6', uid: 'v6-uid' }),
+    )
     store.putWorkload(workload('dual', { templateAnnotations: { 'ipam.spidernet.io/subnet': '{"ipv4":["subnet-9"],"ipv6":["subnet-9v6"]}' } }))
     expect(await reconcile(key('dual'), deps())).toMatchObject({ result: 'settled', pools: ['auto4-dual-eth0-abcde', 'auto6-dual-eth0-abcde'] })
-    expect(store.pools.get('auto6-dual-eth0-abcde')?.spec).toMatchObject({ ipVersion: 6, subnet: 'fd00:9::/64', ips: ['fd00:9::10-fd00:9::12'], gateway: 'fd00:9::1' })
+    expect(store.pools.get('auto6-dual-eth0-abcde')?.spec).toMatchObject({
+      ipVersion: 6,
+      subnet: 'fd00:9::/64',
+      ips: ['fd00:9::10-fd00:9::12'],
+      gateway: 'fd00:9::1',
+    })
     expect(store.subnets.get('subnet-9v6')?.status.allocatedIPCount).toBe(3)
   })
 

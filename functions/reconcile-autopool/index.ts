@@ -1,12 +1,5 @@
 import type { SpiderIPPool } from '../../shared/api/index.ts'
-import {
-  appKey,
-  autoPoolIntent,
-  isNativeKind,
-  poolsToReclaim,
-  type AutoPoolApp,
-  type AutoPoolIntent,
-} from '../../shared/autopool/index.ts'
+import { appKey, autoPoolIntent, isNativeKind, poolsToReclaim, type AutoPoolApp, type AutoPoolIntent } from '../../shared/autopool/index.ts'
 import { isIpamError } from '../../shared/errors.ts'
 import { silentLogger, type Logger } from '../../shared/log.ts'
 import type { EventRecorder } from '../lib/event-recorder.ts'
@@ -118,8 +111,10 @@ async function tell(deps: AutoPoolDeps, log: Logger, app: WorkloadView, reason: 
   const key = appKey(app)
   if (deps.told?.get(key) === message) return
   deps.told?.set(key, message)
-  deps.events?.record({ apiVersion: app.apiVersion, kind: app.kind, namespace: app.namespace, name: app.name, uid: app.uid }, { type: 'Warning', reason, message })
+  deps.events?.record(
+    { apiVersion: app.apiVersion, kind: app.kind, namespace: app.namespace, name: app.name, uid: app.uid },
+    { type: 'Warning', reason, message },
+  )
 }
 
 const apiVersionOf = (kind: string): string => (kind === 'Job' || kind === 'CronJob' ? 'batch/v1' : 'apps/v1')
-

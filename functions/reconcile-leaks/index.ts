@@ -48,9 +48,7 @@ export async function collectLeakedIPs(deps: LeakDeps): Promise<LeakOutcome> {
   const [pools, endpoints] = await Promise.all([store.listPools('latest'), store.listEndpoints()])
   const [pods, nodes] = await Promise.all([store.listPods(deps.nodeName), cluster && deps.nodeDownGraceSeconds !== undefined ? store.listNodes() : undefined])
   const setKeys = new Set(
-    endpoints
-      .filter((e) => e.status.ownerControllerType === 'StatefulSet')
-      .map((e) => `${e.metadata.namespace}/${e.status.ownerControllerName}`),
+    endpoints.filter((e) => e.status.ownerControllerType === 'StatefulSet').map((e) => `${e.metadata.namespace}/${e.status.ownerControllerName}`),
   )
   const statefulSets = new Map<string, { name: string; replicas?: number; ordinalsStart?: number }>()
   for (const key of setKeys) {
@@ -79,7 +77,11 @@ export async function collectLeakedIPs(deps: LeakDeps): Promise<LeakOutcome> {
   const outcomes = await Promise.all(leaks.map((l) => poolWriter.release(l.pool, { podUid: l.podUid, ip: l.ip })))
   const released = outcomes.flat()
   // Only what this scan freed: a record another scan or a DEL released first is not told twice.
-  for (const [pool, ofPool] of groupBy(leaks.filter((_, i) => (outcomes[i] ?? []).length > 0), (l) => l.pool)) deps.onReleased?.(pool, ofPool)
+  for (const [pool, ofPool] of groupBy(
+    leaks.filter((_, i) => (outcomes[i] ?? []).length > 0),
+    (l) => l.pool,
+  ))
+    deps.onReleased?.(pool, ofPool)
   // A leaked record condemns its whole incarnation (gone, replaced or finished): so does its
   // endpoint. The cluster-wide scan also finds endpoints whose records went already.
   const leakedUids = new Set(leaks.map((l) => l.podUid))
@@ -107,7 +109,12 @@ export async function collectLeakedIPs(deps: LeakDeps): Promise<LeakOutcome> {
 }
 
 /** Nodes down now: NotReady since their Ready condition changed; deleted since first noticed. */
-function downNodesOf(nodes: ReadonlyArray<{ name: string; ready: boolean; readySince?: string }>, pods: ReadonlyArray<{ nodeName?: string }>, now: string, gone = new Map<string, string>()): Map<string, string> {
+function downNodesOf(
+  nodes: ReadonlyArray<{ name: string; ready: boolean; readySince?: string }>,
+  pods: ReadonlyArray<{ nodeName?: string }>,
+  now: string,
+  gone = new Map<string, string>(),
+): Map<string, string> {
   const down = new Map<string, string>()
   for (const node of nodes) if (!node.ready) down.set(node.name, node.readySince ?? now)
   const known = new Set(nodes.map((n) => n.name))

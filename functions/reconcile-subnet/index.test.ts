@@ -28,14 +28,15 @@ describe('reconcile-subnet', () => {
   it('adds the finalizer and writes controlledIPPools and the counts', async () => {
     store.putSubnet(subnet('subnet-6', { ips, excludeIPs: ['10.6.0.100'] }, { metadata: { finalizers: [] } }))
     store.putPool(pool('manual', { ips: ['10.6.0.2', '10.6.0.1'] }))
-    store.putPool(pool('auto4-web-eth0-1a2b3', { ips: ['10.6.0.10-10.6.0.12'] }, { metadata: { labels: ownerLabels('apps_v1', 'Deployment', 'default', 'web') } }))
+    store.putPool(
+      pool('auto4-web-eth0-1a2b3', { ips: ['10.6.0.10-10.6.0.12'] }, { metadata: { labels: ownerLabels('apps_v1', 'Deployment', 'default', 'web') } }),
+    )
     store.putPool(pool('elsewhere', { subnet: '10.7.0.0/16', ips: ['10.7.0.1'] }))
     expect(await reconcile('subnet-6', deps())).toEqual({ result: 'updated', changes: ['finalizer-added', 'status'] })
     expect(stored()?.metadata.finalizers).toEqual([FINALIZER])
     expect(stored()?.status).toEqual({
       controlledIPPools:
-        '{"auto4-web-eth0-1a2b3":{"ips":["10.6.0.10-10.6.0.12"],"application":"apps_v1_Deployment_default_web"},' +
-        '"manual":{"ips":["10.6.0.1-10.6.0.2"]}}',
+        '{"auto4-web-eth0-1a2b3":{"ips":["10.6.0.10-10.6.0.12"],"application":"apps_v1_Deployment_default_web"},' + '"manual":{"ips":["10.6.0.1-10.6.0.2"]}}',
       allocatedIPCount: 5,
       totalIPCount: 99,
     })

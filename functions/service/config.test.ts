@@ -33,8 +33,17 @@ describe('readServiceConfig: the webhook settings', () => {
 
 describe('readServiceConfig: operations', () => {
   it('serves metrics on 5711 and elects a leader on a 15 s lease unless told otherwise', () => {
-    expect(readServiceConfig({})).toMatchObject({ METRICS_PORT: 5711, LEADER_LEASE_NAME: 'spinneret-leader', LEADER_LEASE_SECONDS: 15, NODE_DOWN_GRACE_SECONDS: 600 })
-    expect(readServiceConfig({ METRICS_PORT: '0', LEADER_LEASE_SECONDS: '6', NODE_DOWN_GRACE_SECONDS: '30' })).toMatchObject({ METRICS_PORT: 0, LEADER_LEASE_SECONDS: 6, NODE_DOWN_GRACE_SECONDS: 30 })
+    expect(readServiceConfig({})).toMatchObject({
+      METRICS_PORT: 5711,
+      LEADER_LEASE_NAME: 'spinneret-leader',
+      LEADER_LEASE_SECONDS: 15,
+      NODE_DOWN_GRACE_SECONDS: 600,
+    })
+    expect(readServiceConfig({ METRICS_PORT: '0', LEADER_LEASE_SECONDS: '6', NODE_DOWN_GRACE_SECONDS: '30' })).toMatchObject({
+      METRICS_PORT: 0,
+      LEADER_LEASE_SECONDS: 6,
+      NODE_DOWN_GRACE_SECONDS: 30,
+    })
   })
 
   it.each([
@@ -49,7 +58,10 @@ describe('readServiceConfig: operations', () => {
 describe('readServiceConfig: auto pools', () => {
   it('follows applications with one spare IP each unless told otherwise, as Spiderpool does', () => {
     expect(readServiceConfig({})).toMatchObject({ AUTO_POOLS: true, AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER: 1 })
-    expect(readServiceConfig({ AUTO_POOLS: 'false', AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER: '0' })).toMatchObject({ AUTO_POOLS: false, AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER: 0 })
+    expect(readServiceConfig({ AUTO_POOLS: 'false', AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER: '0' })).toMatchObject({
+      AUTO_POOLS: false,
+      AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER: 0,
+    })
   })
 
   it.each([

@@ -46,7 +46,12 @@ export const ServiceConfigSchema = v.object({
   WEBHOOK_CERT_HOSTS: v.optional(
     v.pipe(
       v.string(),
-      v.transform((s) => s.split(',').map((h) => h.trim()).filter((h) => h !== '')),
+      v.transform((s) =>
+        s
+          .split(',')
+          .map((h) => h.trim())
+          .filter((h) => h !== ''),
+      ),
     ),
     '',
   ),
@@ -59,7 +64,11 @@ export const ServiceConfigSchema = v.object({
 export type ServiceConfig = v.InferOutput<typeof ServiceConfigSchema>
 
 export const readServiceConfig = (env: Record<string, string | undefined>): ServiceConfig => {
-  const config = parseInput(ServiceConfigSchema, Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== '')), 'environment')
+  const config = parseInput(
+    ServiceConfigSchema,
+    Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== '')),
+    'environment',
+  )
   if ((config.WEBHOOK_TLS_CERT_FILE === undefined) !== (config.WEBHOOK_TLS_KEY_FILE === undefined)) {
     throw new IpamError('invalid-request', 'invalid environment: WEBHOOK_TLS_CERT_FILE and WEBHOOK_TLS_KEY_FILE are given together or not at all')
   }

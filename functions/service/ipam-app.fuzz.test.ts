@@ -45,7 +45,9 @@ async function fixture(namespaceAnnotations: Record<string, string> = {}) {
   const store = new MemoryStore()
   store.putNamespace({ name: NS, labels: {}, annotations: namespaceAnnotations })
   store.putNode({ name: NODE, labels: { zone: 'a' }, ready: true })
-  store.putPool(ipPool('fuzz-a', { subnet: '198.18.10.0/24', ips: ['198.18.10.10-198.18.10.20'], gateway: '198.18.10.1', nodeAffinity: { matchLabels: { zone: 'a' } } }))
+  store.putPool(
+    ipPool('fuzz-a', { subnet: '198.18.10.0/24', ips: ['198.18.10.10-198.18.10.20'], gateway: '198.18.10.1', nodeAffinity: { matchLabels: { zone: 'a' } } }),
+  )
   store.putPool(ipPool('fuzz-b', { subnet: '198.18.11.0/24', ips: ['198.18.11.10-198.18.11.20'], nodeAffinity: { matchLabels: { zone: 'b' } } }))
   store.putPool(ipPool('fuzz-v6', { subnet: 'fd00:198:18:12::/64', ips: ['fd00:198:18:12::10-fd00:198:18:12::20'], gateway: 'fd00:198:18:12::1' }))
   store.putPool(ipPool('fuzz-full', { subnet: '198.18.13.0/24', ips: ['198.18.13.10'] }))
@@ -55,7 +57,12 @@ async function fixture(namespaceAnnotations: Record<string, string> = {}) {
   store.putPod(podView(FREE, { 'ipam.spidernet.io/ippool': '{"ipv4":["fuzz-a"],"ipv6":["fuzz-v6"]}' }))
   const deps = { ...depsFor(store), config: { systemNamespace: 'kube-system', nodeName: NODE } }
   const app = createIpamApp(deps)
-  const held = await send(app, { method: 'POST', path: '/v1/ipam/ip', contentType: 'application/json', body: JSON.stringify({ containerID: 'ctr-holder', ifName: 'eth0', podNamespace: NS, podName: HOLDER.name, podUID: HOLDER.uid, network: 'fuzz-net' }) })
+  const held = await send(app, {
+    method: 'POST',
+    path: '/v1/ipam/ip',
+    contentType: 'application/json',
+    body: JSON.stringify({ containerID: 'ctr-holder', ifName: 'eth0', podNamespace: NS, podName: HOLDER.name, podUID: HOLDER.uid, network: 'fuzz-net' }),
+  })
   expect(held.status, held.text).toBe(200)
   store.writes = 0
   return { store, app }
@@ -143,48 +150,72 @@ function expectUsableAllocation(store: MemoryStore, json: unknown): void {
 }
 
 describe('fuzzing the IPAM API in process', () => {
-  it('answers any pod and namespace annotations with an allocation or a refusal naming them; a refusal writes nothing', async () => {
-    let n = 0
-    const run = await fuzz(
-      'ipam api in process: annotations',
-      fc.asyncProperty(podAnnotationsArb(POOLS), namespaceAnnotationsArb(POOLS), fc.constantFrom('eth0', 'net1'), async (annotations, namespaceAnnotations, ifName) => {
-        const { store, app } = await fixture(namespaceAnnotations)
-        const ref = { name: `fuzz-pod-${++n}`, uid: `uid-${n}` }
-        store.putPod(podView(ref, annotations))
-        const before = contentOf(store)
-        const body = { containerID: `ctr-${n}`, ifName, netNamespace: '/var/run/netns/fuzz', podNamespace: NS, podName: ref.name, podUID: ref.uid, network: 'fuzz-net' }
-        const answer = await send(app, { method: 'POST', path: '/v1/ipam/ip', contentType: 'application/json', body: JSON.stringify(body) })
-        const refusal = expectAnswer(answer)
-        if (refusal) {
-          expectNothingWritten(store, before, refusal, answer.text)
-          if (refusal.code === 'invalid-annotation') {
-            const keys = [...Object.keys(annotations), ...Object.keys(namespaceAnnotations)]
-            expect(keys.some((key) => refusal.message.includes(key)), `${refusal.message} names none of ${keys.join(', ')}`).toBe(true)
-          }
-        } else {
-          expectUsableAllocation(store, answer.json)
-        }
-        expectSoundPools(store)
-      }),
-      { ci: 1000, big: 30_000 },
-    )
-    expect(run.cases).toBeGreaterThan(0)
-  }, FUZZ_TIMEOUT_MS)
+  it(
+    'answers any pod and namespace annotations with an allocation or a refusal naming them; a refusal writes nothing',
+    async () => {
+      let n = 0
+      const run = await fuzz(
+        'ipam api in process: annotations',
+        fc.asyncProperty(
+          podAnnotationsArb(POOLS),
+          namespaceAnnotationsArb(POOLS),
+          fc.constantFrom('eth0', 'net1'),
+          async (annotations, namespaceAnnotations, ifName) => {
+            const { store, app } = await fixture(namespaceAnnotations)
+            const ref = { name: `fuzz-pod-${++n}`, uid: `uid-${n}` }
+            store.putPod(podView(ref, annotations))
+            const before = contentOf(store)
+            const body = {
+              containerID: `ctr-${n}`,
+              ifName,
+              netNamespace: '/var/run/netns/fuzz',
+              podNamespace: NS,
+              podName: ref.name,
+              podUID: ref.uid,
+              network: 'fuzz-net',
+            }
+            const answer = await send(app, { method: 'POST', path: '/v1/ipam/ip', contentType: 'application/json', body: JSON.stringify(body) })
+            const refusal = expectAnswer(answer)
+            if (refusal) {
+              expectNothingWritten(store, before, refusal, answer.text)
+              if (refusal.code === 'invalid-annotation') {
+                const keys = [...Object.keys(annotations), ...Object.keys(namespaceAnnotations)]
+                expect(
+                  keys.some((key) => refusal.message.includes(key)),
+                  `${refusal.message} names none of ${keys.join(', ')}`,
+                ).toBe(true)
+              }
+            } else {
+              expectUsableAllocation(store, answer.json)
+            }
+            expectSoundPools(store)
+          },
+        ),
+        { ci: 1000, big: 30_000 },
+      )
+      expect(run.cases).toBeGreaterThan(0)
+    },
+    FUZZ_TIMEOUT_MS,
+  )
 
-  it('answers any request with a result or a refusal with a known code; a refusal writes nothing', async () => {
-    const run = await fuzz(
-      'ipam api in process: requests',
-      fc.asyncProperty(ipamRequestArb([HOLDER, FREE], POOLS), async (req) => {
-        const { store, app } = await fixture()
-        const before = contentOf(store)
-        const answer = await send(app, req)
-        const refusal = expectAnswer(answer)
-        if (refusal) expectNothingWritten(store, before, refusal, answer.text)
-        else if (req.method === 'POST' && req.path === '/v1/ipam/ip') expectUsableAllocation(store, answer.json)
-        expectSoundPools(store)
-      }),
-      { ci: 1000, big: 30_000 },
-    )
-    expect(run.cases).toBeGreaterThan(0)
-  }, FUZZ_TIMEOUT_MS)
+  it(
+    'answers any request with a result or a refusal with a known code; a refusal writes nothing',
+    async () => {
+      const run = await fuzz(
+        'ipam api in process: requests',
+        fc.asyncProperty(ipamRequestArb([HOLDER, FREE], POOLS), async (req) => {
+          const { store, app } = await fixture()
+          const before = contentOf(store)
+          const answer = await send(app, req)
+          const refusal = expectAnswer(answer)
+          if (refusal) expectNothingWritten(store, before, refusal, answer.text)
+          else if (req.method === 'POST' && req.path === '/v1/ipam/ip') expectUsableAllocation(store, answer.json)
+          expectSoundPools(store)
+        }),
+        { ci: 1000, big: 30_000 },
+      )
+      expect(run.cases).toBeGreaterThan(0)
+    },
+    FUZZ_TIMEOUT_MS,
+  )
 })

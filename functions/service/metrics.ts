@@ -49,7 +49,14 @@ class DurationGauges {
   private latest = 0
   constructor(registry: Registry, prefix: string, what: string) {
     const gauge = (name: string, help: string, value: () => number) =>
-      new Gauge({ name: `${prefix}_${name}_duration_seconds`, help: `${help} ${what} duration in seconds (this process)`, registers: [registry], collect() { this.set(value()) } })
+      new Gauge({
+        name: `${prefix}_${name}_duration_seconds`,
+        help: `${help} ${what} duration in seconds (this process)`,
+        registers: [registry],
+        collect() {
+          this.set(value())
+        },
+      })
     gauge('average', 'Average', () => (this.count === 0 ? 0 : this.sum / this.count))
     gauge('max', 'Maximum', () => this.max)
     gauge('min', 'Minimum', () => this.min)
@@ -95,46 +102,112 @@ export function createMetrics(sources: MetricSources = {}) {
   const allocation = {
     total: counter('spiderpool_ipam_allocation_counts_total', 'IPAM allocation requests (CNI ADD) this agent received'),
     failure: counter('spiderpool_ipam_allocation_failure_counts_total', 'IPAM allocation requests that failed, whatever the reason'),
-    rollbackFailure: counter('spiderpool_ipam_allocation_rollback_failure_counts_total', 'Addresses a failed allocation took and could not give back (the leak scans collect them)'),
-    conflict: counter('spiderpool_ipam_allocation_update_ippool_conflict_counts_total', 'SpiderIPPool status writes of allocations that lost a resourceVersion race and were decided again'),
-    internal: counter('spiderpool_ipam_allocation_err_internal_counts_total', 'Allocations that failed on an internal error (a bug, an RBAC rule missing, an API refusal)'),
-    noPool: counter('spiderpool_ipam_allocation_err_no_available_pool_counts_total', 'Allocations that failed because no IPPool was left after selection and filtering'),
+    rollbackFailure: counter(
+      'spiderpool_ipam_allocation_rollback_failure_counts_total',
+      'Addresses a failed allocation took and could not give back (the leak scans collect them)',
+    ),
+    conflict: counter(
+      'spiderpool_ipam_allocation_update_ippool_conflict_counts_total',
+      'SpiderIPPool status writes of allocations that lost a resourceVersion race and were decided again',
+    ),
+    internal: counter(
+      'spiderpool_ipam_allocation_err_internal_counts_total',
+      'Allocations that failed on an internal error (a bug, an RBAC rule missing, an API refusal)',
+    ),
+    noPool: counter(
+      'spiderpool_ipam_allocation_err_no_available_pool_counts_total',
+      'Allocations that failed because no IPPool was left after selection and filtering',
+    ),
     retries: counter('spiderpool_ipam_allocation_err_retries_exhausted_counts_total', 'Allocations that failed because every try lost its write race'),
     usedOut: counter('spiderpool_ipam_allocation_err_ip_used_out_counts_total', 'Allocations that failed because every candidate IPPool was full'),
-    duration: new Histogram({ name: 'spiderpool_ipam_allocation_duration_seconds', help: 'IPAM allocation duration in seconds', buckets: DURATION_BUCKETS, registers: [registry] }),
+    duration: new Histogram({
+      name: 'spiderpool_ipam_allocation_duration_seconds',
+      help: 'IPAM allocation duration in seconds',
+      buckets: DURATION_BUCKETS,
+      registers: [registry],
+    }),
     gauges: new DurationGauges(registry, 'spiderpool_ipam_allocation', 'IPAM allocation'),
   }
   const release = {
     total: counter('spiderpool_ipam_release_counts_total', 'IPAM release requests (CNI DEL) this agent received'),
     failure: counter('spiderpool_ipam_release_failure_counts_total', 'IPAM release requests that failed, whatever the reason'),
-    conflict: counter('spiderpool_ipam_release_update_ippool_conflict_counts_total', 'SpiderIPPool status writes of releases that lost a resourceVersion race and were decided again'),
+    conflict: counter(
+      'spiderpool_ipam_release_update_ippool_conflict_counts_total',
+      'SpiderIPPool status writes of releases that lost a resourceVersion race and were decided again',
+    ),
     internal: counter('spiderpool_ipam_release_err_internal_counts_total', 'Releases that failed on an internal error'),
     retries: counter('spiderpool_ipam_release_err_retries_exhausted_counts_total', 'Releases that failed because every try lost its write race'),
-    duration: new Histogram({ name: 'spiderpool_ipam_release_duration_seconds', help: 'IPAM release duration in seconds', buckets: DURATION_BUCKETS, registers: [registry] }),
+    duration: new Histogram({
+      name: 'spiderpool_ipam_release_duration_seconds',
+      help: 'IPAM release duration in seconds',
+      buckets: DURATION_BUCKETS,
+      registers: [registry],
+    }),
     gauges: new DurationGauges(registry, 'spiderpool_ipam_release', 'IPAM release'),
   }
   const requests = counter('spinneret_ipam_requests_total', 'IPAM API requests by CNI verb and outcome (ok, or the error code answered)', ['verb', 'code'])
-  const requestDuration = new Histogram({ name: 'spinneret_ipam_request_duration_seconds', help: 'IPAM API request duration in seconds by CNI verb', labelNames: ['verb'], buckets: DURATION_BUCKETS, registers: [registry] })
-  const gcReleased = counter('spiderpool_ip_gc_counts_total', 'Leaked addresses released by the garbage collection (the node scans and the leader\'s cluster scan)')
+  const requestDuration = new Histogram({
+    name: 'spinneret_ipam_request_duration_seconds',
+    help: 'IPAM API request duration in seconds by CNI verb',
+    labelNames: ['verb'],
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  })
+  const gcReleased = counter(
+    'spiderpool_ip_gc_counts_total',
+    "Leaked addresses released by the garbage collection (the node scans and the leader's cluster scan)",
+  )
   const gcFailures = counter('spiderpool_ip_gc_failure_counts_total', 'Garbage collection scans or releases that failed (retried at the next scan)')
-  const scans = counter('spinneret_leak_scans_total', 'Leaked-IP scans by scope (node: this node\'s records; cluster: the leader\'s) and outcome', ['scope', 'outcome'])
-  const batchSize = new Histogram({ name: 'spinneret_pool_writer_batch_size', help: 'Requests decided by one group-commit round of a pool (one conditional status write for all of them)', buckets: BATCH_BUCKETS, registers: [registry] })
-  const events = counter('spinneret_events_total', 'Kubernetes Events this replica recorded, by reason and outcome (written, dropped: over the rate limit or refused)', ['reason', 'outcome'])
+  const scans = counter('spinneret_leak_scans_total', "Leaked-IP scans by scope (node: this node's records; cluster: the leader's) and outcome", [
+    'scope',
+    'outcome',
+  ])
+  const batchSize = new Histogram({
+    name: 'spinneret_pool_writer_batch_size',
+    help: 'Requests decided by one group-commit round of a pool (one conditional status write for all of them)',
+    buckets: BATCH_BUCKETS,
+    registers: [registry],
+  })
+  const events = counter(
+    'spinneret_events_total',
+    'Kubernetes Events this replica recorded, by reason and outcome (written, dropped: over the rate limit or refused)',
+    ['reason', 'outcome'],
+  )
   const leaderChanges = counter('spinneret_leader_transitions_total', 'Times this replica became or stopped being the leader')
 
   readCounter('spinneret_kube_api_reads_total', 'Reads (GET, LIST) this process sent the API server for the functions', () => sources.api?.().reads)
-  readCounter('spinneret_kube_api_writes_total', 'Writes (create, update, delete) this process sent the API server for the functions', () => sources.api?.().writes)
-  readCounter('spinneret_kube_api_conflicts_total', 'Writes the API server refused with 409 Conflict (decided again on a fresh read)', () => sources.api?.().conflicts)
-  readCounter('spinneret_pool_writer_rounds_total', 'Group-commit rounds (read, decide, conditional write) of the pool writer', () => sources.poolWriter?.().rounds)
+  readCounter(
+    'spinneret_kube_api_writes_total',
+    'Writes (create, update, delete) this process sent the API server for the functions',
+    () => sources.api?.().writes,
+  )
+  readCounter(
+    'spinneret_kube_api_conflicts_total',
+    'Writes the API server refused with 409 Conflict (decided again on a fresh read)',
+    () => sources.api?.().conflicts,
+  )
+  readCounter(
+    'spinneret_pool_writer_rounds_total',
+    'Group-commit rounds (read, decide, conditional write) of the pool writer',
+    () => sources.poolWriter?.().rounds,
+  )
   readCounter('spinneret_pool_writer_writes_total', 'SpiderIPPool status writes of the pool writer', () => sources.poolWriter?.().writes)
   readCounter('spinneret_pool_writer_conflicts_total', 'Pool writer rounds that lost a resourceVersion race', () => sources.poolWriter?.().conflicts)
   readCounter('spinneret_ip_claims_total', 'IP claims this process wrote to the claim registry', () => sources.claims?.().claims)
   readCounter('spinneret_ip_claim_refusals_total', 'Pools refused because another pool claimed their addresses first', () => sources.claims?.().refusals)
-  gauge('spinneret_ready', '1 while the service is ready (API server reachable, CRDs served, watches listed), else 0', () => (sources.ready ? Number(sources.ready()) : undefined))
-  gauge('spinneret_leader', '1 while this replica holds the leader Lease and runs the cluster-wide duties, else 0', () => (sources.leader ? Number(sources.leader()) : undefined))
-  gauge('spinneret_work_queue_depth', 'Reconcile keys waiting in the leader\'s work queue', () => sources.workQueue?.()?.depth)
-  gauge('spinneret_work_queue_in_flight', 'Reconciles running in the leader\'s work queue', () => sources.workQueue?.()?.inFlight)
-  readCounter('spinneret_work_queue_retries_total', 'Reconciles that failed and were scheduled again (this leadership term)', () => sources.workQueue?.()?.retries)
+  gauge('spinneret_ready', '1 while the service is ready (API server reachable, CRDs served, watches listed), else 0', () =>
+    sources.ready ? Number(sources.ready()) : undefined,
+  )
+  gauge('spinneret_leader', '1 while this replica holds the leader Lease and runs the cluster-wide duties, else 0', () =>
+    sources.leader ? Number(sources.leader()) : undefined,
+  )
+  gauge('spinneret_work_queue_depth', "Reconcile keys waiting in the leader's work queue", () => sources.workQueue?.()?.depth)
+  gauge('spinneret_work_queue_in_flight', "Reconciles running in the leader's work queue", () => sources.workQueue?.()?.inFlight)
+  readCounter(
+    'spinneret_work_queue_retries_total',
+    'Reconciles that failed and were scheduled again (this leadership term)',
+    () => sources.workQueue?.()?.retries,
+  )
   new Counter({
     name: 'spinneret_watch_restarts_total',
     help: 'Watches that failed and were opened again (after a backoff), by kind',
@@ -165,11 +238,24 @@ export function createMetrics(sources: MetricSources = {}) {
     })
   gauge('spiderpool_total_ippool_counts', 'SpiderIPPools in the cluster (reported by the leader)', () => sources.pools?.()?.pools.length)
   gauge('spiderpool_total_subnet_counts', 'SpiderSubnets in the cluster (reported by the leader)', () => sources.pools?.()?.subnets.length)
-  perPool('spiderpool_debug_ippool_total_ip_counts', 'Addresses of a SpiderIPPool (status.totalIPCount; reported by the leader)', 'SpiderIPPool', (c) => c.pools.map((p) => [p.name, p.total]))
-  perPool('spiderpool_debug_ippool_available_ip_counts', 'Free addresses of a SpiderIPPool (total minus allocated; reported by the leader)', 'SpiderIPPool', (c) => c.pools.map((p) => [p.name, p.total - p.allocated]))
-  perPool('spiderpool_debug_subnet_ippool_counts', 'SpiderIPPools a SpiderSubnet controls (reported by the leader)', 'SpiderSubnet', (c) => c.subnets.map((s) => [s.name, s.pools]))
-  perPool('spiderpool_debug_subnet_total_ip_counts', 'Addresses of a SpiderSubnet (status.totalIPCount; reported by the leader)', 'SpiderSubnet', (c) => c.subnets.map((s) => [s.name, s.total]))
-  perPool('spiderpool_debug_subnet_available_ip_counts', 'Addresses of a SpiderSubnet no pool has taken (reported by the leader)', 'SpiderSubnet', (c) => c.subnets.map((s) => [s.name, s.total - s.allocated]))
+  perPool('spiderpool_debug_ippool_total_ip_counts', 'Addresses of a SpiderIPPool (status.totalIPCount; reported by the leader)', 'SpiderIPPool', (c) =>
+    c.pools.map((p) => [p.name, p.total]),
+  )
+  perPool(
+    'spiderpool_debug_ippool_available_ip_counts',
+    'Free addresses of a SpiderIPPool (total minus allocated; reported by the leader)',
+    'SpiderIPPool',
+    (c) => c.pools.map((p) => [p.name, p.total - p.allocated]),
+  )
+  perPool('spiderpool_debug_subnet_ippool_counts', 'SpiderIPPools a SpiderSubnet controls (reported by the leader)', 'SpiderSubnet', (c) =>
+    c.subnets.map((s) => [s.name, s.pools]),
+  )
+  perPool('spiderpool_debug_subnet_total_ip_counts', 'Addresses of a SpiderSubnet (status.totalIPCount; reported by the leader)', 'SpiderSubnet', (c) =>
+    c.subnets.map((s) => [s.name, s.total]),
+  )
+  perPool('spiderpool_debug_subnet_available_ip_counts', 'Addresses of a SpiderSubnet no pool has taken (reported by the leader)', 'SpiderSubnet', (c) =>
+    c.subnets.map((s) => [s.name, s.total - s.allocated]),
+  )
 
   return {
     registry,

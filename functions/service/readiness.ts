@@ -73,10 +73,11 @@ export function createReadiness({ checks, log, intervalMs = 30_000, retryMs = 10
     // A process waiting only for this timer should still be able to exit.
     ;(timer as { unref?: () => void }).unref?.()
   }
-  const runOnce = () => (running ??= round().finally(() => {
-    running = undefined
-    schedule()
-  }))
+  const runOnce = () =>
+    (running ??= round().finally(() => {
+      running = undefined
+      schedule()
+    }))
 
   return {
     current: () => state,

@@ -15,7 +15,12 @@ const setup = (readiness = { ready: true, problems: [] as string[] }) => {
   const metrics = createMetrics()
   const log = createLogger({ level: 'debug', write: (l) => lines.push(JSON.parse(l)) })
   const app = createIpamApp(depsFor(store), { current: () => readiness }, { log, metrics, events: recorder })
-  const post = (body: unknown) => app.request('/v1/ipam/ip', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'spinneret-error-format': 'structured' } })
+  const post = (body: unknown) =>
+    app.request('/v1/ipam/ip', {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', 'spinneret-error-format': 'structured' },
+    })
   return { store, lines, events, recorder, metrics, post }
 }
 
@@ -46,11 +51,11 @@ describe('request log', () => {
     const p = pod('web-1', 'controller-node-1')
     store.putPod(p)
     store.getNode = async () => {
-      throw new TypeError('Cannot read properties of undefined (reading \'labels\')')
+      throw new TypeError("Cannot read properties of undefined (reading 'labels')")
     }
     const answer = await post(addRequest(p))
     expect(answer.status).toBe(500)
-    expect(await answer.json()).toEqual({ code: 'internal', message: 'internal error: Cannot read properties of undefined (reading \'labels\')' })
+    expect(await answer.json()).toEqual({ code: 'internal', message: "internal error: Cannot read properties of undefined (reading 'labels')" })
     await recorder.flushed()
     const line = lines.find((l) => l.verb === 'ADD')
     expect(line).toMatchObject({ level: 'error', msg: 'ADD failed: internal error', outcome: 'internal' })

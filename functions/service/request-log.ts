@@ -72,7 +72,13 @@ export function requestLog(options: RequestLogOptions): MiddlewareHandler {
     }
     if (verb === 'ADD' && pod && options.events && !NO_EVENT.has(error.code) && !options.isNotReady?.(error)) {
       options.events.record(
-        { apiVersion: 'v1', kind: 'Pod', namespace: String(id.podNamespace), name: String(id.podName), ...(typeof id.podUID === 'string' ? { uid: id.podUID } : {}) },
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          namespace: String(id.podNamespace),
+          name: String(id.podName),
+          ...(typeof id.podUID === 'string' ? { uid: id.podUID } : {}),
+        },
         { type: 'Warning', reason: 'IPAllocationFailed', message: spiderpoolErrorText(error) },
       )
     }

@@ -47,7 +47,12 @@ export function wireService(config: ServiceConfig) {
     pools: () => (election.isLeader() ? poolCounts.counts() : undefined),
   })
   const poolWriter = new PoolWriter(kube, { groupCommit: config.GROUP_COMMIT, onBatch: (batch) => metrics.poolRound(batch) })
-  const events = createEventRecorder({ store: kube, ...(nodeName ? { host: nodeName } : {}), log, onRecorded: (reason, outcome) => metrics.event(reason, outcome) })
+  const events = createEventRecorder({
+    store: kube,
+    ...(nodeName ? { host: nodeName } : {}),
+    log,
+    onRecorded: (reason, outcome) => metrics.event(reason, outcome),
+  })
   const autoPools = config.AUTO_POOLS ? { defaultFlexible: config.AUTO_POOL_DEFAULT_FLEXIBLE_IP_NUMBER } : undefined
   const lease = { namespace: config.SERVICE_NAMESPACE, name: config.LEADER_LEASE_NAME }
 
@@ -61,7 +66,11 @@ export function wireService(config: ServiceConfig) {
   // the API server, as before.
   const cacheWatch = new KubeWatch(kubeWatchTransport(http, nodeName ? { podsOnNode: nodeName } : {}), { log })
   const store = watchCachedReads(coalescedReads(kube), { cached: (kind) => nodeWatch.cached(kind) ?? cacheWatch.cached(kind) })
-  const deps: Deps = { store, poolWriter, config: { systemNamespace: config.SYSTEM_NAMESPACE, ...(nodeName ? { nodeName } : {}), autoPools: autoPools ?? false } }
+  const deps: Deps = {
+    store,
+    poolWriter,
+    config: { systemNamespace: config.SYSTEM_NAMESPACE, ...(nodeName ? { nodeName } : {}), autoPools: autoPools ?? false },
+  }
   // Any watch that breaks makes readiness look at the API server at once.
   const clusterWatch = new KubeWatch(kubeWatchTransport(http, { lease }), { log, onTrouble: () => readiness.checkNow() })
   kube.onUnreachable = () => readiness.checkNow()
@@ -73,7 +82,7 @@ export function wireService(config: ServiceConfig) {
       () =>
         nodeDutiesStarted
           ? nodeWatch.notSynced().map(({ kind, error }) => (error ? `the ${kind} watch cannot list: ${error}` : `the ${kind} watch has not listed yet`))
-          : ['the watch of this node\'s pods has not started yet'],
+          : ["the watch of this node's pods has not started yet"],
     ],
   })
   const liveness = createLiveness()
@@ -111,7 +120,11 @@ export function wireService(config: ServiceConfig) {
         onReleased: (pool, leaks) =>
           events.record(
             { apiVersion: 'spiderpool.spidernet.io/v2beta1', kind: 'SpiderIPPool', name: pool },
-            { type: 'Normal', reason: 'LeakedIPsReleased', message: `released ${leaks.length} leaked IP(s): ${leaks.map((l) => `${l.ip} (${l.reason})`).join('; ')}` },
+            {
+              type: 'Normal',
+              reason: 'LeakedIPsReleased',
+              message: `released ${leaks.length} leaked IP(s): ${leaks.map((l) => `${l.ip} (${l.reason})`).join('; ')}`,
+            },
           ),
       })
       return async () => {
@@ -160,7 +173,13 @@ export function wireService(config: ServiceConfig) {
           extraHosts: config.WEBHOOK_CERT_HOSTS,
           configurationName: config.WEBHOOK_CONFIGURATION,
           ...(config.WEBHOOK_TLS_CERT_FILE && config.WEBHOOK_TLS_KEY_FILE
-            ? { files: { certFile: config.WEBHOOK_TLS_CERT_FILE, keyFile: config.WEBHOOK_TLS_KEY_FILE, ...(config.WEBHOOK_TLS_CA_FILE ? { caFile: config.WEBHOOK_TLS_CA_FILE } : {}) } }
+            ? {
+                files: {
+                  certFile: config.WEBHOOK_TLS_CERT_FILE,
+                  keyFile: config.WEBHOOK_TLS_KEY_FILE,
+                  ...(config.WEBHOOK_TLS_CA_FILE ? { caFile: config.WEBHOOK_TLS_CA_FILE } : {}),
+                },
+              }
             : {}),
           intervalMs: resyncMs,
           log,

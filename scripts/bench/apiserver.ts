@@ -12,11 +12,15 @@ export function getRaw(kc: KubeConfig, path: string): Promise<{ status: number; 
   const url = new URL(path, cluster.server)
   const ca = cluster.caData ? Buffer.from(cluster.caData, 'base64') : undefined
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', headers: { authorization: `Bearer ${user.token}`, accept: 'application/json' }, ...(ca ? { ca } : {}) }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }))
-    })
+    const req = request(
+      url,
+      { method: 'GET', headers: { authorization: `Bearer ${user.token}`, accept: 'application/json' }, ...(ca ? { ca } : {}) },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }))
+      },
+    )
     req.on('error', reject)
     req.end()
   })
@@ -50,7 +54,9 @@ export async function deleteEndpoints(kc: KubeConfig, namespace: string): Promis
   const worker = async () => {
     while (next < names.length) {
       const name = names[next++]!
-      await custom.patchNamespacedCustomObject({ ...crd, name, body: { metadata: { finalizers: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)).catch(() => undefined)
+      await custom
+        .patchNamespacedCustomObject({ ...crd, name, body: { metadata: { finalizers: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))
+        .catch(() => undefined)
       await custom.deleteNamespacedCustomObject({ ...crd, name }).catch(() => undefined)
     }
   }

@@ -43,7 +43,15 @@ describe('ratio, percentile, bytes', () => {
 
 describe('formatTable', () => {
   it('aligns every column to its widest cell', () => {
-    expect(formatTable(['a', 'bb'], [['xxx', 'y'], ['z', 'wwww']])).toBe(['a    bb', '---  ----', 'xxx  y', 'z    wwww'].join('\n'))
+    expect(
+      formatTable(
+        ['a', 'bb'],
+        [
+          ['xxx', 'y'],
+          ['z', 'wwww'],
+        ],
+      ),
+    ).toBe(['a    bb', '---  ----', 'xxx  y', 'z    wwww'].join('\n'))
   })
   it('refuses a row of the wrong width', () => {
     expect(() => formatTable(['a', 'b'], [['1']])).toThrow(/a row of 1 cells in a table of 2 columns/)

@@ -52,9 +52,14 @@ export function bytes(n: number): string {
 
 /** A table as aligned text: header, a rule, rows; every column as wide as its widest cell. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  for (const row of rows) if (row.length !== header.length) throw new Error(`a row of ${row.length} cells in a table of ${header.length} columns: ${row.join(' | ')}`)
+  for (const row of rows)
+    if (row.length !== header.length) throw new Error(`a row of ${row.length} cells in a table of ${header.length} columns: ${row.join(' | ')}`)
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
 }
 

@@ -59,7 +59,12 @@ describe('fitPoolSize', () => {
   })
   it('needs two different sizes', () => {
     expect(() => fitPoolSize([{ records: 1, bytes: 1 }])).toThrow(/two sizes or more/)
-    expect(() => fitPoolSize([{ records: 1, bytes: 1 }, { records: 1, bytes: 2 }])).toThrow(/two different sizes/)
+    expect(() =>
+      fitPoolSize([
+        { records: 1, bytes: 1 },
+        { records: 1, bytes: 2 },
+      ]),
+    ).toThrow(/two different sizes/)
   })
 })
 

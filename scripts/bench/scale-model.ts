@@ -113,7 +113,8 @@ export function fitPoolSize(points: readonly { records: number; bytes: number }[
 }
 
 /** A measured value against the model's: the relative error, e.g. 0.08 for 8 % over. */
-export const relativeError = (measured: number, modelled: number): number => (modelled === 0 ? (measured === 0 ? 0 : Infinity) : (measured - modelled) / modelled)
+export const relativeError = (measured: number, modelled: number): number =>
+  modelled === 0 ? (measured === 0 ? 0 : Infinity) : (measured - modelled) / modelled
 
 export interface ProjectionRow {
   nodes: number

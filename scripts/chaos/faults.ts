@@ -101,7 +101,8 @@ export async function leaderIdentity(kc: k8s.KubeConfig): Promise<string | undef
 export async function killLeader(kc: k8s.KubeConfig, killOther: () => Promise<string>): Promise<string> {
   const holder = await leaderIdentity(kc)
   if (!holder) return 'no leader to kill'
-  const pods = (await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: 'spinneret-system', labelSelector: 'app.kubernetes.io/name=spinneret' })).items
+  const pods = (await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: 'spinneret-system', labelSelector: 'app.kubernetes.io/name=spinneret' }))
+    .items
   const pod = pods.find((p) => holder.startsWith(`${p.metadata?.name}_`))
   const t0 = Date.now()
   const killed = pod?.spec?.nodeName ? killService(pod.spec.nodeName) : await killOther()

@@ -49,7 +49,11 @@ export function violations(s: Snapshot): Violation[] {
   const byIp = new Map<string, RecordView[]>()
   for (const r of s.records) byIp.set(r.ip, [...(byIp.get(r.ip) ?? []), r])
   for (const [ip, records] of byIp) {
-    if (records.length > 1) found.push({ rule: 'duplicate-address', detail: `${ip} recorded ${records.length} times: ${records.map((r) => `${r.pool} -> ${r.pod} (${r.podUid})`).join(', ')}` })
+    if (records.length > 1)
+      found.push({
+        rule: 'duplicate-address',
+        detail: `${ip} recorded ${records.length} times: ${records.map((r) => `${r.pool} -> ${r.pod} (${r.podUid})`).join(', ')}`,
+      })
   }
   const podsByIp = new Map<string, PodState[]>()
   for (const p of s.pods) if (p.ip && p.running && !p.terminating) podsByIp.set(p.ip, [...(podsByIp.get(p.ip) ?? []), p])
@@ -59,16 +63,22 @@ export function violations(s: Snapshot): Violation[] {
   const podByUid = new Map(s.pods.map((p) => [p.uid, p]))
   for (const r of s.records) {
     const pod = podByUid.get(r.podUid)
-    if (!pod || pod.key !== r.pod) found.push({ rule: 'record-without-pod', detail: `${r.pool} holds ${r.ip} for ${r.pod} (${r.podUid}), which does not exist` })
+    if (!pod || pod.key !== r.pod)
+      found.push({ rule: 'record-without-pod', detail: `${r.pool} holds ${r.ip} for ${r.pod} (${r.podUid}), which does not exist` })
   }
   const recorded = new Map(s.records.map((r) => [r.ip, r]))
   for (const p of s.pods) {
     if (!p.running || p.terminating || !p.ip) continue
     const record = recorded.get(p.ip)
-    if (record?.podUid !== p.uid) found.push({ rule: 'pod-without-record', detail: `running pod ${p.key} (${p.uid}) has ${p.ip}, recorded ${record ? `for ${record.pod} (${record.podUid})` : 'nowhere'}` })
+    if (record?.podUid !== p.uid)
+      found.push({
+        rule: 'pod-without-record',
+        detail: `running pod ${p.key} (${p.uid}) has ${p.ip}, recorded ${record ? `for ${record.pod} (${record.podUid})` : 'nowhere'}`,
+      })
   }
   for (const pool of s.pools) {
-    if ((pool.allocatedIPCount ?? 0) !== pool.records) found.push({ rule: 'count-mismatch', detail: `${pool.name} counts ${pool.allocatedIPCount ?? 0} with ${pool.records} records` })
+    if ((pool.allocatedIPCount ?? 0) !== pool.records)
+      found.push({ rule: 'count-mismatch', detail: `${pool.name} counts ${pool.allocatedIPCount ?? 0} with ${pool.records} records` })
   }
   for (const message of new Set(s.sandboxFailures.filter((m) => SHORTAGE.test(m)))) {
     found.push({ rule: 'refused-with-free-addresses', detail: message })

@@ -99,11 +99,17 @@ export async function runChaos(size: ChaosSize, seed: number, log: (line: string
   })
   const deployments = Array.from({ length: size.deployments }, (_, i) => `web-${i}`)
   for (const name of deployments) {
-    await apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name }, spec: { replicas: 2, selector: { matchLabels: { app: name } }, template: template(name) } } })
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: { metadata: { name }, spec: { replicas: 2, selector: { matchLabels: { app: name } }, template: template(name) } },
+    })
   }
   await apps.createNamespacedStatefulSet({
     namespace: ns,
-    body: { metadata: { name: 'db' }, spec: { replicas: size.statefulSetReplicas, serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: template('db') } },
+    body: {
+      metadata: { name: 'db' },
+      spec: { replicas: size.statefulSetReplicas, serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: template('db') },
+    },
   })
 
   // A third replica of the service, on the host, beside the DaemonSet's two: it serves no node but
@@ -136,13 +142,17 @@ export async function runChaos(size: ChaosSize, seed: number, log: (line: string
   })()
 
   const scale = (name: string, replicas: number) =>
-    apps.patchNamespacedDeploymentScale({ namespace: ns, name, body: { spec: { replicas } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)).catch(() => undefined)
-  const podsOf = async () => (await core.listNamespacedPod({ namespace: ns }).catch(() => ({ items: [] as k8s.V1Pod[] }))).items.filter((p) => !p.metadata?.deletionTimestamp)
+    apps
+      .patchNamespacedDeploymentScale({ namespace: ns, name, body: { spec: { replicas } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch))
+      .catch(() => undefined)
+  const podsOf = async () =>
+    (await core.listNamespacedPod({ namespace: ns }).catch(() => ({ items: [] as k8s.V1Pod[] }))).items.filter((p) => !p.metadata?.deletionTimestamp)
 
   const forceSome = async (count: number, onNode?: string) => {
     const candidates = (await podsOf()).filter((p) => p.status?.podIP && (!onNode || p.spec?.nodeName === onNode))
     const victims = candidates.sort(() => rand() - 0.5).slice(0, count)
-    for (const v of victims) forced.push({ uid: v.metadata!.uid!, at: Date.now(), statefulSet: v.metadata?.ownerReferences?.some((o) => o.kind === 'StatefulSet') ?? false })
+    for (const v of victims)
+      forced.push({ uid: v.metadata!.uid!, at: Date.now(), statefulSet: v.metadata?.ownerReferences?.some((o) => o.kind === 'StatefulSet') ?? false })
     await fault('force-delete pods', () => forceDelete(core, victims))
   }
 
@@ -152,7 +162,10 @@ export async function runChaos(size: ChaosSize, seed: number, log: (line: string
     while (Date.now() < end) {
       const action = rand()
       if (action < 0.6) await scale(pick(deployments), Math.floor(rand() * (size.maxReplicas + 1)))
-      else await core.deleteNamespacedPod({ namespace: ns, name: `db-${Math.floor(rand() * size.statefulSetReplicas)}`, gracePeriodSeconds: 1 }).catch(() => undefined)
+      else
+        await core
+          .deleteNamespacedPod({ namespace: ns, name: `db-${Math.floor(rand() * size.statefulSetReplicas)}`, gracePeriodSeconds: 1 })
+          .catch(() => undefined)
       await sleep(1500 + rand() * 2500)
     }
   })()
@@ -166,7 +179,7 @@ export async function runChaos(size: ChaosSize, seed: number, log: (line: string
     faults['kill -9 of the CNI plugin mid-request'] = killed
     log(`fault: kill -9 of ${killed} CNI plugin process(es) in flight on ${burstNode}`)
     await at(0.15)
-    await fault('kill -9 of a node\'s service', () => killService(pick(nodes)))
+    await fault("kill -9 of a node's service", () => killService(pick(nodes)))
     await at(0.25)
     await forceSome(2)
     await at(0.3)
@@ -183,7 +196,7 @@ export async function runChaos(size: ChaosSize, seed: number, log: (line: string
     await sleep(5000)
     await forceSome(2, down)
     for (const name of deployments) await scale(name, size.maxReplicas)
-    await fault('kill -9 of a node\'s service', () => killService(pick(nodes.filter((n) => n !== down)) ?? down))
+    await fault("kill -9 of a node's service", () => killService(pick(nodes.filter((n) => n !== down)) ?? down))
     await stopped
   })()
   await Promise.all([churn, injections])
@@ -249,10 +262,17 @@ async function snap(kc: k8s.KubeConfig, ns: string, poolNames: string[]): Promis
   const core = kc.makeApiClient(k8s.CoreV1Api)
   const custom = kc.makeApiClient(k8s.CustomObjectsApi)
   const pools = await Promise.all(
-    poolNames.map(async (name) => parseSpiderIPPool(await custom.getClusterCustomObject({ group: 'spiderpool.spidernet.io', version: 'v2beta1', plural: 'spiderippools', name }))),
+    poolNames.map(async (name) =>
+      parseSpiderIPPool(await custom.getClusterCustomObject({ group: 'spiderpool.spidernet.io', version: 'v2beta1', plural: 'spiderippools', name })),
+    ),
   )
   const records: RecordView[] = pools.flatMap((pool) =>
-    Object.entries(parseAllocatedIPs(pool.status.allocatedIPs, pool.metadata.name)).map(([ip, r]) => ({ pool: pool.metadata.name, ip, pod: r.pod, podUid: r.podUid })),
+    Object.entries(parseAllocatedIPs(pool.status.allocatedIPs, pool.metadata.name)).map(([ip, r]) => ({
+      pool: pool.metadata.name,
+      ip,
+      pod: r.pod,
+      podUid: r.podUid,
+    })),
   )
   const pods: PodState[] = (await core.listNamespacedPod({ namespace: ns })).items.map((p) => ({
     key: `${ns}/${p.metadata?.name}`,
@@ -263,7 +283,11 @@ async function snap(kc: k8s.KubeConfig, ns: string, poolNames: string[]): Promis
   }))
   const events = (await core.listNamespacedEvent({ namespace: ns })).items
   return {
-    pools: pools.map((p) => ({ name: p.metadata.name, records: Object.keys(parseAllocatedIPs(p.status.allocatedIPs, p.metadata.name)).length, allocatedIPCount: p.status.allocatedIPCount })),
+    pools: pools.map((p) => ({
+      name: p.metadata.name,
+      records: Object.keys(parseAllocatedIPs(p.status.allocatedIPs, p.metadata.name)).length,
+      allocatedIPCount: p.status.allocatedIPCount,
+    })),
     records,
     pods,
     sandboxFailures: events.filter((e) => e.reason === 'FailedCreatePodSandBox').map((e) => e.message ?? ''),
@@ -275,7 +299,16 @@ async function startHostReplica(log: (line: string) => void): Promise<{ child: C
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spinneret-chaos-'))
   const kubeconfig = clusterControlPlane.kubeconfigPath
   const child = spawn(process.execPath, [bundle], {
-    env: { ...process.env, KUBECONFIG: kubeconfig, IPAM_SOCKET: path.join(dir, 'ipam.sock'), HTTP_PORT: '0', METRICS_PORT: '0', WEBHOOK_PORT: '0', RESYNC_SECONDS: '10', SERVICE_NAMESPACE: 'spinneret-system' },
+    env: {
+      ...process.env,
+      KUBECONFIG: kubeconfig,
+      IPAM_SOCKET: path.join(dir, 'ipam.sock'),
+      HTTP_PORT: '0',
+      METRICS_PORT: '0',
+      WEBHOOK_PORT: '0',
+      RESYNC_SECONDS: '10',
+      SERVICE_NAMESPACE: 'spinneret-system',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -284,17 +317,25 @@ async function startHostReplica(log: (line: string) => void): Promise<{ child: C
   child.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
   for (let i = 0; i < 100 && !/"msg":"ready"/.test(output); i++) await sleep(200)
   if (!/"msg":"ready"/.test(output)) throw new Error(`the host replica did not get ready:\n${output}`)
-  log('a third service replica runs on the host (a candidate for the leader\'s Lease, resyncing every 10 s)')
+  log("a third service replica runs on the host (a candidate for the leader's Lease, resyncing every 10 s)")
   return { child, port: Number(/"msg":"metrics listening".*?"port":(\d+)/.exec(output)?.[1]) }
 }
 
 /** Write conflicts the service replicas counted (since each last started). */
 async function serviceMetrics(nodes: string[], thirdPort: number): Promise<{ conflicts: number }> {
-  const texts: string[] = [await fetch(`http://127.0.0.1:${thirdPort}/metrics`).then((r) => r.text(), () => '')]
+  const texts: string[] = [
+    await fetch(`http://127.0.0.1:${thirdPort}/metrics`).then(
+      (r) => r.text(),
+      () => '',
+    ),
+  ]
   for (const node of nodes) {
     texts.push((await runInNode(node, 'curl', ['-s', '--max-time', '3', 'http://127.0.0.1:5711/metrics']).catch(() => ({ stdout: '' }))).stdout)
   }
   const sum = (pattern: RegExp) =>
-    texts.flatMap((t) => t.split('\n')).filter((line) => !line.startsWith('#') && pattern.test(line.split(' ')[0] ?? '')).reduce((total, line) => total + (Number(line.split(' ').pop()) || 0), 0)
+    texts
+      .flatMap((t) => t.split('\n'))
+      .filter((line) => !line.startsWith('#') && pattern.test(line.split(' ')[0] ?? ''))
+      .reduce((total, line) => total + (Number(line.split(' ').pop()) || 0), 0)
   return { conflicts: sum(/conflict[a-z_]*_total/) }
 }

@@ -22,7 +22,9 @@ async function main(): Promise<number> {
   if (cmd === 'up') {
     const t0 = Date.now()
     const result = await up(values.nodes === undefined ? {} : { nodes: Number(values.nodes) })
-    say(`${result.started ? 'up' : 'already up'} in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${result.description.nodes.map((n) => `${n.name} (${n.address})`).join(', ')}`)
+    say(
+      `${result.started ? 'up' : 'already up'} in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${result.description.nodes.map((n) => `${n.name} (${n.address})`).join(', ')}`,
+    )
     console.log(`KUBECONFIG=${result.kubeconfigPath}`)
     return 0
   }

@@ -14,7 +14,20 @@ import { describeCluster, type ClusterDescription, type NodeDescription } from '
 import { ensureClusterImages } from './images.ts'
 import { clusterNetns, ensureNodeNetwork, ensureZones, removeAllNetworks, KUBERNETES_SERVICE_IP } from './network.ts'
 import { NODE_PATHS, containerdOf, kubeletOf, releaseNsDir, startNode, stopNode, type NodeNetworkConfig } from './node.ts'
-import { CLUSTER_DIR, CLUSTER_ENV_MARK, CLUSTER_ID, IMAGES_DIR, NODES_DIR, NS_DIR, REGISTRY_DIR, REGISTRY_ENTRY, SHARED_MOUNTPOINTS_FILE, STATE_FILE, clusterCgroupDirs, markedEnv } from './paths.ts'
+import {
+  CLUSTER_DIR,
+  CLUSTER_ENV_MARK,
+  CLUSTER_ID,
+  IMAGES_DIR,
+  NODES_DIR,
+  NS_DIR,
+  REGISTRY_DIR,
+  REGISTRY_ENTRY,
+  SHARED_MOUNTPOINTS_FILE,
+  STATE_FILE,
+  clusterCgroupDirs,
+  markedEnv,
+} from './paths.ts'
 import { ensureClusterPrerequisites } from '../host-packages.ts'
 
 export const clusterControlPlane = new ControlPlane({
@@ -65,7 +78,8 @@ const register = () => {
 }
 
 /** The node paths' mount points the clusters created on the host, machine-wide. */
-const sharedMountpoints = (): string[] => (fs.existsSync(SHARED_MOUNTPOINTS_FILE) ? fs.readFileSync(SHARED_MOUNTPOINTS_FILE, 'utf8').split('\n').filter(Boolean) : [])
+const sharedMountpoints = (): string[] =>
+  fs.existsSync(SHARED_MOUNTPOINTS_FILE) ? fs.readFileSync(SHARED_MOUNTPOINTS_FILE, 'utf8').split('\n').filter(Boolean) : []
 
 /** The last cluster to go removes the mount points the clusters created (those still empty). */
 function removeSharedMountpoints(): void {

@@ -134,11 +134,7 @@ export const hostProcessPid = (name: (typeof HOST_PROCESSES)[number]): number | 
 
 function childrenOf(pid: number): number[] {
   try {
-    return fs
-      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .split(' ')
-      .map(Number)
-      .filter(Boolean)
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').map(Number).filter(Boolean)
   } catch {
     return []
   }

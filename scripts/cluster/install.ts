@@ -18,16 +18,17 @@ export const SERVICE_NAMESPACE = 'spinneret-system'
  * the cluster's folder (`down` removes it; kubectl's default, ~/.kube/cache, would keep a folder
  * per API server port forever).
  */
-export const kubectlEnv = (): NodeJS.ProcessEnv => ({ ...process.env, KUBECONFIG: clusterControlPlane.kubeconfigPath, KUBECACHEDIR: path.join(CLUSTER_DIR, 'kubectl-cache') })
+export const kubectlEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  KUBECONFIG: clusterControlPlane.kubeconfigPath,
+  KUBECACHEDIR: path.join(CLUSTER_DIR, 'kubectl-cache'),
+})
 
 /** kubectl against the local cluster; rejects with what kubectl printed. */
 export function kubectl(args: readonly string[], timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(
-      'kubectl',
-      [...args],
-      { env: kubectlEnv(), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => (error ? reject(new Error(`kubectl ${args.join(' ')}: ${`${stderr}${stdout}`.trim() || error.message}`)) : resolve(stdout)),
+    execFile('kubectl', [...args], { env: kubectlEnv(), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`kubectl ${args.join(' ')}: ${`${stderr}${stdout}`.trim() || error.message}`)) : resolve(stdout),
     )
   })
 }

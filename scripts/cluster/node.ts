@@ -41,13 +41,7 @@ export const kubeletOf = (node: string) => tracked(node, 'kubelet')
 export const containerdOf = (node: string) => tracked(node, 'containerd')
 
 /** `nsenter` into all of the node's namespaces. */
-export const enterNode = (node: string) => [
-  'nsenter',
-  `--net=${netnsPath(nodeNetns(node))}`,
-  `--mount=${mountNsFile(node)}`,
-  `--uts=${utsNsFile(node)}`,
-  '--',
-]
+export const enterNode = (node: string) => ['nsenter', `--net=${netnsPath(nodeNetns(node))}`, `--mount=${mountNsFile(node)}`, `--uts=${utsNsFile(node)}`, '--']
 
 /** Runs a command inside the node, as a process on that machine would. */
 export const runInNode = (node: string, cmd: string, args: readonly string[]) => {
@@ -271,7 +265,8 @@ export async function startNode(node: NodeDescription, access: NodeAccess, netwo
   let containerdPid = livePid(containerd)
   if (containerdPid === undefined) {
     containerdPid = startTracked(containerd, ['--config', '/etc/containerd/config.toml'], { wrapper: enterNode(node.name), env: childEnv() })
-    if (!(await execed(containerd, containerdPid))) throw new Error(`containerd of ${node.name} did not start; tail of ${containerd.log}:\n${tail(containerd.log)}`)
+    if (!(await execed(containerd, containerdPid)))
+      throw new Error(`containerd of ${node.name} did not start; tail of ${containerd.log}:\n${tail(containerd.log)}`)
   }
   const socket = `/proc/${containerdPid}/root/run/containerd/containerd.sock`
   await waitForSocket(node.name, containerdPid, '/run/containerd/containerd.sock', containerd.log)
@@ -279,7 +274,9 @@ export async function startNode(node: NodeDescription, access: NodeAccess, netwo
 
   const kubelet = kubeletOf(node.name)
   if (livePid(kubelet) === undefined) {
-    const labels = Object.entries(node.labels).map(([k, v]) => `${k}=${v}`).join(',')
+    const labels = Object.entries(node.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')
     const pid = startTracked(
       kubelet,
       [
@@ -401,4 +398,3 @@ export async function releaseNsDir(): Promise<void> {
   if (isMountpoint(NS_DIR)) await tryRun('umount', [NS_DIR])
   fs.rmSync(NS_DIR, { recursive: true, force: true })
 }
-

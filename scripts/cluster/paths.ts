@@ -40,8 +40,16 @@ export function clusterCgroupDirs(): string[] {
   const root = '/sys/fs/cgroup'
   const hierarchies = fs.existsSync(path.join(root, 'cgroup.controllers'))
     ? [root]
-    : fs.readdirSync(root).map((h) => path.join(root, h)).filter((h) => path.basename(h) !== 'unified' && fs.statSync(h).isDirectory())
-  return hierarchies.flatMap((h) => fs.readdirSync(h).filter((e) => e.startsWith(`spinneret-${CLUSTER_ID}-`)).map((e) => path.join(h, e)))
+    : fs
+        .readdirSync(root)
+        .map((h) => path.join(root, h))
+        .filter((h) => path.basename(h) !== 'unified' && fs.statSync(h).isDirectory())
+  return hierarchies.flatMap((h) =>
+    fs
+      .readdirSync(h)
+      .filter((e) => e.startsWith(`spinneret-${CLUSTER_ID}-`))
+      .map((e) => path.join(h, e)),
+  )
 }
 
 /**

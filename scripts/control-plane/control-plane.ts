@@ -201,17 +201,21 @@ current-context: ${name}
     const peerUrl = `http://127.0.0.1:${etcdPeerPort}`
     const etcd = this.tracked('etcd')
     const env = this.options.env ? { env: this.options.env } : {}
-    const etcdPid = startTracked(etcd, [
-      '--name=default',
-      `--data-dir=${path.join(this.runDir, 'etcd-data')}`,
-      `--listen-client-urls=${etcdUrl}`,
-      `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=default=${peerUrl}`,
-      '--unsafe-no-fsync', // test data: durability only costs time
-      '--log-level=warn',
-    ], env)
+    const etcdPid = startTracked(
+      etcd,
+      [
+        '--name=default',
+        `--data-dir=${path.join(this.runDir, 'etcd-data')}`,
+        `--listen-client-urls=${etcdUrl}`,
+        `--advertise-client-urls=${etcdUrl}`,
+        `--listen-peer-urls=${peerUrl}`,
+        `--initial-advertise-peer-urls=${peerUrl}`,
+        `--initial-cluster=default=${peerUrl}`,
+        '--unsafe-no-fsync', // test data: durability only costs time
+        '--log-level=warn',
+      ],
+      env,
+    )
     await waitUntilReady('etcd', etcdPid, etcd.log, READY_TIMEOUT_MS, async () => {
       const r = await httpGet(`${etcdUrl}/health`)
       return r.status === 200 && r.body.includes('"true"')
@@ -219,39 +223,46 @@ current-context: ${name}
 
     const cluster = this.options.cluster
     const apiserver = this.tracked('kube-apiserver')
-    const apiPid = startTracked(apiserver, [
-      `--etcd-servers=${etcdUrl}`,
-      `--cert-dir=${pki}`, // no --tls-cert-file: it generates a self-signed CA + cert here
-      `--secure-port=${apiserverPort}`,
-      '--bind-address=127.0.0.1',
-      // Written into the `kubernetes` Service endpoints, which reject loopback; left unset it
-      // is the host's interface IP (none in a bare network namespace). TEST-NET-1 is never
-      // routed and nothing here dials it. 127.0.0.1 is in the cert's SANs via --bind-address,
-      // and the Service's ClusterIP 10.96.0.1 (how pods reach the API) is in them too.
-      '--advertise-address=192.0.2.1',
-      `--token-auth-file=${path.join(pki, 'tokens.csv')}`,
-      '--authorization-mode=RBAC',
-      '--service-cluster-ip-range=10.96.0.0/16',
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${path.join(pki, 'sa.key')}`,
-      `--service-account-signing-key-file=${path.join(pki, 'sa.key')}`,
-      '--allow-privileged=true',
-      ...(cluster
-        ? [
-            // Kubelets (logs, exec) and Services' endpoints (webhooks) are reached through the
-            // egress selector: the nodes are network namespaces the host cannot route to.
-            `--egress-selector-config-file=${cluster.egressSelectorConfigFile}`,
-            '--kubelet-preferred-address-types=InternalIP,Hostname',
-            // Webhooks behind a Service are dialled at an endpoint: no kube-proxy here.
-            '--enable-aggregator-routing=true',
-          ]
-        : // No controller-manager creates ServiceAccounts, so that admission would reject pods.
-          ['--disable-admission-plugins=ServiceAccount']),
-    ], env)
+    const apiPid = startTracked(
+      apiserver,
+      [
+        `--etcd-servers=${etcdUrl}`,
+        `--cert-dir=${pki}`, // no --tls-cert-file: it generates a self-signed CA + cert here
+        `--secure-port=${apiserverPort}`,
+        '--bind-address=127.0.0.1',
+        // Written into the `kubernetes` Service endpoints, which reject loopback; left unset it
+        // is the host's interface IP (none in a bare network namespace). TEST-NET-1 is never
+        // routed and nothing here dials it. 127.0.0.1 is in the cert's SANs via --bind-address,
+        // and the Service's ClusterIP 10.96.0.1 (how pods reach the API) is in them too.
+        '--advertise-address=192.0.2.1',
+        `--token-auth-file=${path.join(pki, 'tokens.csv')}`,
+        '--authorization-mode=RBAC',
+        '--service-cluster-ip-range=10.96.0.0/16',
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${path.join(pki, 'sa.key')}`,
+        `--service-account-signing-key-file=${path.join(pki, 'sa.key')}`,
+        '--allow-privileged=true',
+        ...(cluster
+          ? [
+              // Kubelets (logs, exec) and Services' endpoints (webhooks) are reached through the
+              // egress selector: the nodes are network namespaces the host cannot route to.
+              `--egress-selector-config-file=${cluster.egressSelectorConfigFile}`,
+              '--kubelet-preferred-address-types=InternalIP,Hostname',
+              // Webhooks behind a Service are dialled at an endpoint: no kube-proxy here.
+              '--enable-aggregator-routing=true',
+            ]
+          : // No controller-manager creates ServiceAccounts, so that admission would reject pods.
+            ['--disable-admission-plugins=ServiceAccount']),
+      ],
+      env,
+    )
     // Ready also means usable: the `default` namespace appears a moment after /readyz.
-    await waitUntilReady('kube-apiserver', apiPid, apiserver.log, READY_TIMEOUT_MS, async () =>
-      (await this.readyz(state)) &&
-      (await httpGet(`https://127.0.0.1:${apiserverPort}/api/v1/namespaces/default`, state.token)).status === 200,
+    await waitUntilReady(
+      'kube-apiserver',
+      apiPid,
+      apiserver.log,
+      READY_TIMEOUT_MS,
+      async () => (await this.readyz(state)) && (await httpGet(`https://127.0.0.1:${apiserverPort}/api/v1/namespaces/default`, state.token)).status === 200,
     )
     fs.writeFileSync(this.stateFile, JSON.stringify(state, null, 2) + '\n')
     this.writeKubeconfig(state)

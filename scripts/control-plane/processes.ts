@@ -188,13 +188,7 @@ export function httpGet(url: string, token?: string): Promise<{ status: number; 
 }
 
 /** Polls `probe` until true; fails with the log's tail when the process dies or time runs out. */
-export async function waitUntilReady(
-  what: string,
-  pid: number,
-  logFile: string,
-  timeoutMs: number,
-  probe: () => Promise<boolean>,
-): Promise<void> {
+export async function waitUntilReady(what: string, pid: number, logFile: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (await probe()) return

@@ -37,14 +37,18 @@ export async function cleanUp(record: DemoRecord, options: CleanupOptions): Prom
         const ns = ['-n', ref.namespace ?? 'default']
         await kubectl([...ns, 'delete', ref.name, '--ignore-not-found', '--wait=false'])
         const { daemonSet } = readSeed()
-        const selector = Object.entries(daemonSet.labels).map(([k, v]) => `${k}=${v}`).join(',')
+        const selector = Object.entries(daemonSet.labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')
         await kubectl([...ns, 'delete', 'pods', '-l', selector, '--grace-period=1', '--ignore-not-found', '--wait=true'], 120_000)
         say(`deleted ${ref.name} and its pods (their kubelets released the addresses)`)
       })
     }
     const rest = record.created.filter((ref) => !isApp(ref)).reverse()
     for (const ref of rest) {
-      await attempt(`deleting ${ref.name}`, () => kubectl([...(ref.namespace ? ['-n', ref.namespace] : []), 'delete', ref.name, '--ignore-not-found', '--wait=true'], 120_000))
+      await attempt(`deleting ${ref.name}`, () =>
+        kubectl([...(ref.namespace ? ['-n', ref.namespace] : []), 'delete', ref.name, '--ignore-not-found', '--wait=true'], 120_000),
+      )
     }
     if (rest.length > 0) say(`deleted ${rest.map((ref) => ref.name).join(', ')}`)
   }

@@ -78,7 +78,9 @@ export async function play(session: Session, say: Narrator): Promise<Played> {
   const checkpoint = () => signal.throwIfAborted()
   const seed = readSeed()
 
-  say.step('bringing up the local cluster (npm run cluster:up): etcd, kube-apiserver, kube-controller-manager, kube-scheduler, and per node a containerd and a kubelet')
+  say.step(
+    'bringing up the local cluster (npm run cluster:up): etcd, kube-apiserver, kube-controller-manager, kube-scheduler, and per node a containerd and a kubelet',
+  )
   if (!binariesFresh('control-plane') || !binariesFresh('cluster')) {
     say.detail('first run: building the Kubernetes binaries from the pinned Go modules takes several minutes on 2 cores')
   }
@@ -120,14 +122,18 @@ export async function play(session: Session, say: Narrator): Promise<Played> {
   checkpoint()
 
   const { daemonSet } = seed
-  say.step(`kubectl apply of the seed's DaemonSet ${daemonSet.name}: the DaemonSet controller makes a pod per node; each node's kubelet runs it through containerd, macvlan and spinneret`)
+  say.step(
+    `kubectl apply of the seed's DaemonSet ${daemonSet.name}: the DaemonSet controller makes a pod per node; each node's kubelet runs it through containerd, macvlan and spinneret`,
+  )
   const kc = new k8s.KubeConfig()
   kc.loadFromFile(cluster.kubeconfigPath)
   const core = kc.makeApiClient(k8s.CoreV1Api)
   const nodes = (await core.listNode()).items
   const applied = Date.now()
   await apply(seed.app, record, say, signal)
-  const selector = Object.entries(daemonSet.labels).map(([k, v]) => `${k}=${v}`).join(',')
+  const selector = Object.entries(daemonSet.labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')
   let seen: k8s.V1Pod[] = []
   const pods = await waitFor(
     `a Running pod of ${daemonSet.name} on each of the ${nodes.length} nodes`,
@@ -190,9 +196,7 @@ export async function play(session: Session, say: Narrator): Promise<Played> {
  * A kind whose CRD was applied a moment ago is retried until it is served.
  */
 async function apply(file: SeedFile, record: DemoRecord, say: Narrator, signal: AbortSignal): Promise<void> {
-  const existing = new Set(
-    (await kubectl(['get', '-f', file.path, '-o', 'name', '--ignore-not-found']).catch(() => '')).split('\n').map((line) => line.trim()),
-  )
+  const existing = new Set((await kubectl(['get', '-f', file.path, '-o', 'name', '--ignore-not-found']).catch(() => '')).split('\n').map((line) => line.trim()))
   for (const ref of file.objects.map(refOf)) {
     if (!existing.has(ref.name) && !record.created.some((r) => r.name === ref.name && r.namespace === ref.namespace)) record.created.push(ref)
   }

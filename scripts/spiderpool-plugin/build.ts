@@ -34,24 +34,13 @@ const BUILD_TIMEOUT_MS = Number(process.env.SPIDERPOOL_PLUGIN_BUILD_TIMEOUT_MS ?
 const log = (msg: string) => process.stderr.write(`[spiderpool-plugin] ${msg}\n`)
 
 /** `go build` arguments; main.version is what Spiderpool's Makefile stamps into its release. */
-const buildArgs = (out: string): string[] => [
-  'build',
-  '-trimpath',
-  `-ldflags=-s -w -X main.version=${SPIDERPOOL_VERSION}`,
-  '-o',
-  out,
-  './cmd/spiderpool',
-]
+const buildArgs = (out: string): string[] => ['build', '-trimpath', `-ldflags=-s -w -X main.version=${SPIDERPOOL_VERSION}`, '-o', out, './cmd/spiderpool']
 
 /** Hash of everything that decides what the binary is; a different hash means rebuild. */
 export const pluginStamp = (): string =>
-  createHash('sha256')
-    .update(`${SPIDERPOOL_MODULE}@${SPIDERPOOL_VERSION}\n`)
-    .update(buildArgs('').join('\n'))
-    .digest('hex')
+  createHash('sha256').update(`${SPIDERPOOL_MODULE}@${SPIDERPOOL_VERSION}\n`).update(buildArgs('').join('\n')).digest('hex')
 
-const isFresh = (): boolean =>
-  fs.existsSync(SPIDERPOOL_PLUGIN) && fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8').trim() === pluginStamp()
+const isFresh = (): boolean => fs.existsSync(SPIDERPOOL_PLUGIN) && fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8').trim() === pluginStamp()
 
 const requireGo = (): string => {
   const probe = spawnSync('go', ['version'], { encoding: 'utf8' })

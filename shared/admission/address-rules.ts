@@ -180,11 +180,7 @@ export const totalOf = (spec: AddressSpec): Omit<ParsedAddressSpec, 'ips' | 'exc
 }
 
 /** The first of `others` of the same family whose subnet overlaps this one's, other than those `skip` names. */
-export const overlappingCidr = <T extends { spec: AddressSpec }>(
-  others: readonly T[],
-  spec: ParsedAddressSpec,
-  skip: (other: T) => boolean,
-): T | undefined =>
+export const overlappingCidr = <T extends { spec: AddressSpec }>(others: readonly T[], spec: ParsedAddressSpec, skip: (other: T) => boolean): T | undefined =>
   others.find((other) => {
     if (skip(other)) return false
     const theirs = totalOf(other.spec)

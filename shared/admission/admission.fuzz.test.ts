@@ -8,12 +8,30 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { FUZZ_TIMEOUT_MS, fuzz } from '../../test/support/fuzz.ts'
-import { parseAllocatedIPs, parseSpiderIPPool, parseSpiderReservedIP, parseSpiderSubnet, type SpiderIPPool, type SpiderReservedIP, type SpiderSubnet } from '../api/index.ts'
+import {
+  parseAllocatedIPs,
+  parseSpiderIPPool,
+  parseSpiderReservedIP,
+  parseSpiderSubnet,
+  type SpiderIPPool,
+  type SpiderReservedIP,
+  type SpiderSubnet,
+} from '../api/index.ts'
 import { isIpamError } from '../errors.ts'
 import { cidrsOverlap, countIps, intersectRanges, ipInRanges, parseIpRanges, tryParseIp } from '../ip/index.ts'
 import { parseAddressSpec, totalOf } from './address-rules.ts'
 import { rawPoolArb, rawReservedIPArb, rawSubnetArb } from './fuzz-arbitraries.testkit.ts'
-import { mutateIPPool, mutateReservedIP, mutateSubnet, POOL_ADDRESS_CAP, validateIPPool, validateReservedIP, validateSubnet, type JsonPatch, type Verdict } from './index.ts'
+import {
+  mutateIPPool,
+  mutateReservedIP,
+  mutateSubnet,
+  POOL_ADDRESS_CAP,
+  validateIPPool,
+  validateReservedIP,
+  validateSubnet,
+  type JsonPatch,
+  type Verdict,
+} from './index.ts'
 
 /**
  * Per decision: a few milliseconds are expected; a walk over 2^20 addresses already takes longer
@@ -42,7 +60,10 @@ function bounded<T>(work: () => T): T {
 function applyPatch(object: unknown, patch: JsonPatch | undefined): unknown {
   const doc = structuredClone(object) as Record<string, unknown>
   for (const op of patch ?? []) {
-    const keys = op.path.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'))
+    const keys = op.path
+      .split('/')
+      .slice(1)
+      .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'))
     const last = keys.pop() as string
     let parent = doc as Record<string, unknown>
     for (const key of keys) parent = parent[key] as Record<string, unknown>
@@ -103,103 +124,125 @@ function expectStable<T>(mutated: unknown, parse: (raw: unknown) => T, mutate: (
 }
 
 describe('fuzzing admission (shared/admission)', () => {
-  it('SpiderIPPool: bounded decisions; what is admitted parses, fits the cap, overlaps no pool and keeps addresses in use', async () => {
-    const run = await fuzz(
-      'admission: SpiderIPPool',
-      fc.property(rawPoolArb(), fc.array(rawPoolArb(), { maxLength: 3 }), fc.array(rawSubnetArb(), { maxLength: 2 }), (raw, otherRaws, subnetRaws) => {
-        const pools = parseAll(parseSpiderIPPool, otherRaws)
-        const subnets = parseAll(parseSpiderSubnet, subnetRaws)
-        const mutate = (r: unknown, pool: SpiderIPPool) => mutateIPPool({ raw: r, pool, subnets })
-        const validate = (pool: SpiderIPPool) => validateIPPool({ operation: 'CREATE', pool, pools, subnets })
-        const { object, mutated, verdict } = bounded(() => admit(raw, parseSpiderIPPool, mutate, validate))
-        if (verdict === 'schema' || !object) return
-        expectWellFormedRefusal(verdict, 'SpiderIPPool', object.metadata.name)
-        if (!verdict.allowed) return
-        const parsed = parseAddressSpec(object.spec)
-        expect(parsed.ok).toBe(true)
-        if (!parsed.ok) return
-        expect(countIps(parsed.value.total)).toBeLessThanOrEqual(BigInt(POOL_ADDRESS_CAP[parsed.value.family]))
-        for (const other of pools.filter((p) => p.metadata.name !== object.metadata.name)) {
-          const theirs = totalOf(other.spec)
-          if (theirs?.family === parsed.value.family) expect(intersectRanges(parsed.value.total, theirs.total), `shares addresses with ${other.metadata.name}`).toEqual([])
-        }
-        bounded(() => expectStable(mutated, parseSpiderIPPool, mutate, validate))
-      }),
-      { ci: 2000, big: 50_000 },
-    )
-    expect(run.cases).toBeGreaterThan(0)
-  }, FUZZ_TIMEOUT_MS)
+  it(
+    'SpiderIPPool: bounded decisions; what is admitted parses, fits the cap, overlaps no pool and keeps addresses in use',
+    async () => {
+      const run = await fuzz(
+        'admission: SpiderIPPool',
+        fc.property(rawPoolArb(), fc.array(rawPoolArb(), { maxLength: 3 }), fc.array(rawSubnetArb(), { maxLength: 2 }), (raw, otherRaws, subnetRaws) => {
+          const pools = parseAll(parseSpiderIPPool, otherRaws)
+          const subnets = parseAll(parseSpiderSubnet, subnetRaws)
+          const mutate = (r: unknown, pool: SpiderIPPool) => mutateIPPool({ raw: r, pool, subnets })
+          const validate = (pool: SpiderIPPool) => validateIPPool({ operation: 'CREATE', pool, pools, subnets })
+          const { object, mutated, verdict } = bounded(() => admit(raw, parseSpiderIPPool, mutate, validate))
+          if (verdict === 'schema' || !object) return
+          expectWellFormedRefusal(verdict, 'SpiderIPPool', object.metadata.name)
+          if (!verdict.allowed) return
+          const parsed = parseAddressSpec(object.spec)
+          expect(parsed.ok).toBe(true)
+          if (!parsed.ok) return
+          expect(countIps(parsed.value.total)).toBeLessThanOrEqual(BigInt(POOL_ADDRESS_CAP[parsed.value.family]))
+          for (const other of pools.filter((p) => p.metadata.name !== object.metadata.name)) {
+            const theirs = totalOf(other.spec)
+            if (theirs?.family === parsed.value.family)
+              expect(intersectRanges(parsed.value.total, theirs.total), `shares addresses with ${other.metadata.name}`).toEqual([])
+          }
+          bounded(() => expectStable(mutated, parseSpiderIPPool, mutate, validate))
+        }),
+        { ci: 2000, big: 50_000 },
+      )
+      expect(run.cases).toBeGreaterThan(0)
+    },
+    FUZZ_TIMEOUT_MS,
+  )
 
-  it('SpiderIPPool updates: bounded decisions; an admitted update keeps every address a pod holds', async () => {
-    const run = await fuzz(
-      'admission: SpiderIPPool updates',
-      fc.property(rawPoolArb(fc.constant('fuzz-pool')), rawPoolArb(fc.constant('fuzz-pool')), fc.array(rawPoolArb(), { maxLength: 2 }), (oldRaw, newRaw, otherRaws) => {
-        const old = parsedOr(parseSpiderIPPool, oldRaw)
-        const pool = parsedOr(parseSpiderIPPool, { ...newRaw, status: oldRaw.status ?? {} })
-        if (!old || !pool) return
-        const pools = [old, ...parseAll(parseSpiderIPPool, otherRaws)]
-        const verdict = bounded(() => validateIPPool({ operation: 'UPDATE', pool, oldPool: old, pools, subnets: [] }))
-        expectWellFormedRefusal(verdict, 'SpiderIPPool', pool.metadata.name)
-        if (!verdict.allowed || JSON.stringify(old.spec) === JSON.stringify(pool.spec)) return
-        const parsed = parseAddressSpec(pool.spec)
-        expect(parsed.ok).toBe(true)
-        const records = parsedOr(() => parseAllocatedIPs(old.status.allocatedIPs, old.metadata.name), null) ?? {}
-        // Records of the pool's family (the generator also writes impossible ones of the other).
-        for (const ip of Object.keys(records)) {
-          if (parsed.ok && tryParseIp(ip)?.family === parsed.value.family) expect(ipInRanges(ip, parsed.value.total), `${ip} in use was dropped`).toBe(true)
-        }
-      }),
-      { ci: 2000, big: 50_000 },
-    )
-    expect(run.cases).toBeGreaterThan(0)
-  }, FUZZ_TIMEOUT_MS)
+  it(
+    'SpiderIPPool updates: bounded decisions; an admitted update keeps every address a pod holds',
+    async () => {
+      const run = await fuzz(
+        'admission: SpiderIPPool updates',
+        fc.property(
+          rawPoolArb(fc.constant('fuzz-pool')),
+          rawPoolArb(fc.constant('fuzz-pool')),
+          fc.array(rawPoolArb(), { maxLength: 2 }),
+          (oldRaw, newRaw, otherRaws) => {
+            const old = parsedOr(parseSpiderIPPool, oldRaw)
+            const pool = parsedOr(parseSpiderIPPool, { ...newRaw, status: oldRaw.status ?? {} })
+            if (!old || !pool) return
+            const pools = [old, ...parseAll(parseSpiderIPPool, otherRaws)]
+            const verdict = bounded(() => validateIPPool({ operation: 'UPDATE', pool, oldPool: old, pools, subnets: [] }))
+            expectWellFormedRefusal(verdict, 'SpiderIPPool', pool.metadata.name)
+            if (!verdict.allowed || JSON.stringify(old.spec) === JSON.stringify(pool.spec)) return
+            const parsed = parseAddressSpec(pool.spec)
+            expect(parsed.ok).toBe(true)
+            const records = parsedOr(() => parseAllocatedIPs(old.status.allocatedIPs, old.metadata.name), null) ?? {}
+            // Records of the pool's family (the generator also writes impossible ones of the other).
+            for (const ip of Object.keys(records)) {
+              if (parsed.ok && tryParseIp(ip)?.family === parsed.value.family) expect(ipInRanges(ip, parsed.value.total), `${ip} in use was dropped`).toBe(true)
+            }
+          },
+        ),
+        { ci: 2000, big: 50_000 },
+      )
+      expect(run.cases).toBeGreaterThan(0)
+    },
+    FUZZ_TIMEOUT_MS,
+  )
 
-  it('SpiderSubnet: bounded decisions; what is admitted parses and overlaps no subnet', async () => {
-    const run = await fuzz(
-      'admission: SpiderSubnet',
-      fc.property(rawSubnetArb(), fc.array(rawSubnetArb(), { maxLength: 3 }), fc.array(rawPoolArb(), { maxLength: 3 }), (raw, otherRaws, poolRaws) => {
-        const subnets = parseAll(parseSpiderSubnet, otherRaws)
-        const pools = parseAll(parseSpiderIPPool, poolRaws)
-        const mutate = (r: unknown, subnet: SpiderSubnet) => mutateSubnet({ raw: r, subnet })
-        const validate = (subnet: SpiderSubnet) => validateSubnet({ operation: 'CREATE', subnet, subnets, pools })
-        const { object, mutated, verdict } = bounded(() => admit(raw, parseSpiderSubnet, mutate, validate))
-        if (verdict === 'schema' || !object) return
-        expectWellFormedRefusal(verdict, 'SpiderSubnet', object.metadata.name)
-        if (!verdict.allowed) return
-        const parsed = parseAddressSpec(object.spec)
-        expect(parsed.ok).toBe(true)
-        if (!parsed.ok) return
-        for (const other of subnets.filter((s) => s.metadata.name !== object.metadata.name)) {
-          const theirs = totalOf(other.spec)
-          if (theirs?.family === parsed.value.family) expect(cidrsOverlap(theirs.cidr, parsed.value.cidr), `overlaps ${other.metadata.name}`).toBe(false)
-        }
-        bounded(() => expectStable(mutated, parseSpiderSubnet, mutate, validate))
-      }),
-      { ci: 2000, big: 50_000 },
-    )
-    expect(run.cases).toBeGreaterThan(0)
-  }, FUZZ_TIMEOUT_MS)
+  it(
+    'SpiderSubnet: bounded decisions; what is admitted parses and overlaps no subnet',
+    async () => {
+      const run = await fuzz(
+        'admission: SpiderSubnet',
+        fc.property(rawSubnetArb(), fc.array(rawSubnetArb(), { maxLength: 3 }), fc.array(rawPoolArb(), { maxLength: 3 }), (raw, otherRaws, poolRaws) => {
+          const subnets = parseAll(parseSpiderSubnet, otherRaws)
+          const pools = parseAll(parseSpiderIPPool, poolRaws)
+          const mutate = (r: unknown, subnet: SpiderSubnet) => mutateSubnet({ raw: r, subnet })
+          const validate = (subnet: SpiderSubnet) => validateSubnet({ operation: 'CREATE', subnet, subnets, pools })
+          const { object, mutated, verdict } = bounded(() => admit(raw, parseSpiderSubnet, mutate, validate))
+          if (verdict === 'schema' || !object) return
+          expectWellFormedRefusal(verdict, 'SpiderSubnet', object.metadata.name)
+          if (!verdict.allowed) return
+          const parsed = parseAddressSpec(object.spec)
+          expect(parsed.ok).toBe(true)
+          if (!parsed.ok) return
+          for (const other of subnets.filter((s) => s.metadata.name !== object.metadata.name)) {
+            const theirs = totalOf(other.spec)
+            if (theirs?.family === parsed.value.family) expect(cidrsOverlap(theirs.cidr, parsed.value.cidr), `overlaps ${other.metadata.name}`).toBe(false)
+          }
+          bounded(() => expectStable(mutated, parseSpiderSubnet, mutate, validate))
+        }),
+        { ci: 2000, big: 50_000 },
+      )
+      expect(run.cases).toBeGreaterThan(0)
+    },
+    FUZZ_TIMEOUT_MS,
+  )
 
-  it('SpiderReservedIP: bounded decisions; what is admitted parses and overlaps no reservation', async () => {
-    const run = await fuzz(
-      'admission: SpiderReservedIP',
-      fc.property(rawReservedIPArb(), fc.array(rawReservedIPArb(), { maxLength: 3 }), (raw, otherRaws) => {
-        const reservedIPs = parseAll(parseSpiderReservedIP, otherRaws)
-        const mutate = (r: unknown, reservedIP: SpiderReservedIP) => mutateReservedIP({ raw: r, reservedIP })
-        const validate = (reservedIP: SpiderReservedIP) => validateReservedIP({ operation: 'CREATE', reservedIP, reservedIPs })
-        const { object, mutated, verdict } = bounded(() => admit(raw, parseSpiderReservedIP, mutate, validate))
-        if (verdict === 'schema' || !object) return
-        expectWellFormedRefusal(verdict, 'SpiderReservedIP', object.metadata.name)
-        if (!verdict.allowed) return
-        const mine = parseIpRanges(object.spec.ips ?? [], object.spec.ipVersion)
-        for (const other of reservedIPs.filter((r) => r.metadata.name !== object.metadata.name)) {
-          const theirs = parsedOr(() => parseIpRanges(other.spec.ips ?? [], other.spec.ipVersion), null)
-          if (theirs) expect(intersectRanges(mine, theirs), `overlaps ${other.metadata.name}`).toEqual([])
-        }
-        bounded(() => expectStable(mutated, parseSpiderReservedIP, mutate, validate))
-      }),
-      { ci: 2000, big: 50_000 },
-    )
-    expect(run.cases).toBeGreaterThan(0)
-  }, FUZZ_TIMEOUT_MS)
+  it(
+    'SpiderReservedIP: bounded decisions; what is admitted parses and overlaps no reservation',
+    async () => {
+      const run = await fuzz(
+        'admission: SpiderReservedIP',
+        fc.property(rawReservedIPArb(), fc.array(rawReservedIPArb(), { maxLength: 3 }), (raw, otherRaws) => {
+          const reservedIPs = parseAll(parseSpiderReservedIP, otherRaws)
+          const mutate = (r: unknown, reservedIP: SpiderReservedIP) => mutateReservedIP({ raw: r, reservedIP })
+          const validate = (reservedIP: SpiderReservedIP) => validateReservedIP({ operation: 'CREATE', reservedIP, reservedIPs })
+          const { object, mutated, verdict } = bounded(() => admit(raw, parseSpiderReservedIP, mutate, validate))
+          if (verdict === 'schema' || !object) return
+          expectWellFormedRefusal(verdict, 'SpiderReservedIP', object.metadata.name)
+          if (!verdict.allowed) return
+          const mine = parseIpRanges(object.spec.ips ?? [], object.spec.ipVersion)
+          for (const other of reservedIPs.filter((r) => r.metadata.name !== object.metadata.name)) {
+            const theirs = parsedOr(() => parseIpRanges(other.spec.ips ?? [], other.spec.ipVersion), null)
+            if (theirs) expect(intersectRanges(mine, theirs), `overlaps ${other.metadata.name}`).toEqual([])
+          }
+          bounded(() => expectStable(mutated, parseSpiderReservedIP, mutate, validate))
+        }),
+        { ci: 2000, big: 50_000 },
+      )
+      expect(run.cases).toBeGreaterThan(0)
+    },
+    FUZZ_TIMEOUT_MS,
+  )
 })

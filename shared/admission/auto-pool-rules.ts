@@ -33,7 +33,10 @@ export function autoPoolAddresses(args: {
   if (args.byService) {
     const extra = subtractRanges(spec.total, reserved)
     if (extra.length === 0) return undefined
-    return forbidden('spec.ips', `add IP ranges ${goList(formatRanges(extra))} that SpiderSubnet ${subnet.metadata.name} does not reserve for auto-created IPPool ${pool.metadata.name} in its status.controlledIPPools`)
+    return forbidden(
+      'spec.ips',
+      `add IP ranges ${goList(formatRanges(extra))} that SpiderSubnet ${subnet.metadata.name} does not reserve for auto-created IPPool ${pool.metadata.name} in its status.controlledIPPools`,
+    )
   }
   if (sameRanges(spec.total, reserved)) return undefined
   return forbidden('spec.ips', "it's illegal to update AutoPool.Spec.IPs that are different from corresponding SpiderSubnet.Status.ControlledIPPools")

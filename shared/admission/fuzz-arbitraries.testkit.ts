@@ -20,7 +20,11 @@ export interface Space {
 export const spaceArb: fc.Arbitrary<Space> = fc
   .constantFrom<IpFamily>(4, 6, 6)
   .chain((family) =>
-    fc.tuple(fc.constant(family), fc.bigInt({ min: 0n, max: maxAddressValue(family) }), fc.oneof(fc.integer({ min: 0, max: familyBits(family) }), fc.constantFrom(0, 1, 8, familyBits(family) - 1, familyBits(family)))),
+    fc.tuple(
+      fc.constant(family),
+      fc.bigInt({ min: 0n, max: maxAddressValue(family) }),
+      fc.oneof(fc.integer({ min: 0, max: familyBits(family) }), fc.constantFrom(0, 1, 8, familyBits(family) - 1, familyBits(family))),
+    ),
   )
   .map(([family, address, prefix]) => {
     const host = (1n << BigInt(familyBits(family) - prefix)) - 1n
@@ -47,7 +51,9 @@ export const entryArb = (space: Space): fc.Arbitrary<string> =>
     ),
     fc.oneof(
       // Reversed (a single-address subnet has no two addresses to reverse: the next one then).
-      fc.tuple(addressIn(space), addressIn(space)).map(([a, b]) => (a === b ? `${ip(space, a)}-${ip(space, a === 0n ? a : a - 1n)}` : `${ip(space, a > b ? a : b)}-${ip(space, a > b ? b : a)}`)),
+      fc
+        .tuple(addressIn(space), addressIn(space))
+        .map(([a, b]) => (a === b ? `${ip(space, a)}-${ip(space, a === 0n ? a : a - 1n)}` : `${ip(space, a > b ? a : b)}-${ip(space, a > b ? b : a)}`)),
       fc.bigInt({ min: 0n, max: maxAddressValue(space.family) }).map((v) => ip(space, v)),
       fc.oneof(fc.ipV4(), fc.ipV6()),
       addressIn(space).map((v) => `${ip(space, v)} - ${ip(space, v)}`),
@@ -64,7 +70,9 @@ const disjointEntriesArb = (space: Space) =>
   fc
     .oneof(
       fc.uniqueArray(addressIn(space), { maxLength: 6 }),
-      fc.tuple(addressIn(space), fc.bigInt({ min: 0n, max: 3000n })).map(([start, length]) => [start, start + length > space.last ? space.last : start + length]),
+      fc
+        .tuple(addressIn(space), fc.bigInt({ min: 0n, max: 3000n }))
+        .map(([start, length]) => [start, start + length > space.last ? space.last : start + length]),
     )
     .map((points) => {
       const sorted = [...new Set(points)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
@@ -82,18 +90,30 @@ const entriesArb = (space: Space) => mostly(disjointEntriesArb(space), fc.array(
 const routeArb = (space: Space) =>
   fc.record({
     dst: mostly(
-      fc.tuple(spaceArb, fc.constant(space.family)).map(([other, family]) => `${bigIntToIp(other.network & maxAddressValue(family), family)}/${Math.min(other.prefix, familyBits(family))}`),
+      fc
+        .tuple(spaceArb, fc.constant(space.family))
+        .map(([other, family]) => `${bigIntToIp(other.network & maxAddressValue(family), family)}/${Math.min(other.prefix, familyBits(family))}`),
       fc.oneof(fc.constantFrom('0.0.0.0/0', '::/0', '10.0.0.0/33'), textArb(10)),
     ),
-    gw: mostly(addressIn(space).map((v) => ip(space, v)), fc.oneof(fc.ipV4(), fc.ipV6(), textArb(10))),
+    gw: mostly(
+      addressIn(space).map((v) => ip(space, v)),
+      fc.oneof(fc.ipV4(), fc.ipV6(), textArb(10)),
+    ),
   })
 
 const expressionArb = mostly(
   fc.oneof(
-    fc.record({ key: fc.constantFrom('app', 'zone'), operator: fc.constantFrom('In', 'NotIn'), values: fc.array(fc.constantFrom('a', 'b'), { minLength: 1, maxLength: 2 }) }),
+    fc.record({
+      key: fc.constantFrom('app', 'zone'),
+      operator: fc.constantFrom('In', 'NotIn'),
+      values: fc.array(fc.constantFrom('a', 'b'), { minLength: 1, maxLength: 2 }),
+    }),
     fc.record({ key: fc.constantFrom('app', 'zone'), operator: fc.constantFrom('Exists', 'DoesNotExist') }),
   ),
-  fc.record({ key: fc.constantFrom('app', ''), operator: fc.constantFrom('In', 'Exists', 'Gt'), values: fc.array(fc.constantFrom('a', 'b'), { maxLength: 2 }) }, { requiredKeys: ['key', 'operator'] }),
+  fc.record(
+    { key: fc.constantFrom('app', ''), operator: fc.constantFrom('In', 'Exists', 'Gt'), values: fc.array(fc.constantFrom('a', 'b'), { maxLength: 2 }) },
+    { requiredKeys: ['key', 'operator'] },
+  ),
   8,
 )
 
@@ -118,12 +138,20 @@ export const addressSpecArb = (space: Space) =>
       ipVersion: mostly(fc.constant(space.family), fc.oneof(fc.constant(space.family === 4 ? 6 : 4), fc.constantFrom(0, 5, '4')), 20),
       subnet: mostly(
         fc.constant(`${ip(space, space.network)}/${space.prefix}`),
-        fc.oneof(addressIn(space).map((v) => `${ip(space, v)}/${space.prefix}`), fc.constant(`${ip(space, space.network).toUpperCase()}/${space.prefix}`), fc.constant(`${ip(space, space.network)}/0${space.prefix}`), textArb(10)),
+        fc.oneof(
+          addressIn(space).map((v) => `${ip(space, v)}/${space.prefix}`),
+          fc.constant(`${ip(space, space.network).toUpperCase()}/${space.prefix}`),
+          fc.constant(`${ip(space, space.network)}/0${space.prefix}`),
+          textArb(10),
+        ),
         20,
       ),
       ips: entriesArb(space),
       excludeIPs: entriesArb(space),
-      gateway: mostly(addressIn(space).map((v) => ip(space, v)), fc.oneof(fc.ipV4(), fc.ipV6(), textArb(8))),
+      gateway: mostly(
+        addressIn(space).map((v) => ip(space, v)),
+        fc.oneof(fc.ipV4(), fc.ipV6(), textArb(8)),
+      ),
       routes: mostly(fc.constant([]), fc.array(routeArb(space), { minLength: 1, maxLength: 2 }), 2),
       vlan: mostly(fc.integer({ min: 0, max: 4094 }), fc.constantFrom(-1, 4095), 20),
     },
@@ -140,10 +168,21 @@ export const rawPoolArb = (name = nameArb) =>
         name,
         addressSpecArb(space),
         fc.record(
-          { podAffinity: selectorArb, nodeAffinity: selectorArb, namespaceAffinity: selectorArb, disable: fc.boolean(), default: fc.boolean(), nodeName: fc.array(fc.constantFrom('node-a', 'node-b'), { maxLength: 2 }), multusName: fc.array(fc.constantFrom('kube-system/macvlan-conf', 'macvlan'), { maxLength: 2 }) },
+          {
+            podAffinity: selectorArb,
+            nodeAffinity: selectorArb,
+            namespaceAffinity: selectorArb,
+            disable: fc.boolean(),
+            default: fc.boolean(),
+            nodeName: fc.array(fc.constantFrom('node-a', 'node-b'), { maxLength: 2 }),
+            multusName: fc.array(fc.constantFrom('kube-system/macvlan-conf', 'macvlan'), { maxLength: 2 }),
+          },
           { requiredKeys: [] },
         ),
-        fc.option(fc.dictionary(fc.constantFrom('10.0.0.1', 'fd00::1', 'garbage'), fc.record({ pod: fc.constant('ns/pod'), podUid: fc.uuid() })), { freq: 4, nil: undefined }),
+        fc.option(fc.dictionary(fc.constantFrom('10.0.0.1', 'fd00::1', 'garbage'), fc.record({ pod: fc.constant('ns/pod'), podUid: fc.uuid() })), {
+          freq: 4,
+          nil: undefined,
+        }),
       )
       .map(([n, spec, extra, records]) => ({
         apiVersion: 'spiderpool.spidernet.io/v2beta1',

@@ -18,7 +18,17 @@ describe('patchFields', () => {
     ['equal maps in another key order', [[['metadata', 'labels'], { a: '1' }]], []],
     ['a field to drop', [[['metadata', 'labels'], undefined]], [{ op: 'remove', path: '/metadata/labels' }]],
     ['an absent field left absent', [[['metadata', 'finalizers'], undefined]], []],
-    ['a missing parent', [[['status', 'x'], 1], [['status', 'y'], 2]], [{ op: 'add', path: '/status', value: { x: 1 } }, { op: 'add', path: '/status/y', value: 2 }]],
+    [
+      'a missing parent',
+      [
+        [['status', 'x'], 1],
+        [['status', 'y'], 2],
+      ],
+      [
+        { op: 'add', path: '/status', value: { x: 1 } },
+        { op: 'add', path: '/status/y', value: 2 },
+      ],
+    ],
   ] as const)('%s', (_, wanted, expected) => {
     expect(patchFields(object, wanted as never)).toEqual(expected)
   })

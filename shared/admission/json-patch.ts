@@ -3,8 +3,7 @@ export type JsonPatchOp = { op: 'add'; path: string; value: unknown } | { op: 'r
 export type JsonPatch = JsonPatchOp[]
 
 /** RFC 6901: `~` and `/` in a segment are escaped, so `ipam.spidernet.io/ippool-cidr` stays one key. */
-export const pointer = (segments: readonly string[]): string =>
-  segments.map((s) => `/${s.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('')
+export const pointer = (segments: readonly string[]): string => segments.map((s) => `/${s.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('')
 
 type Json = Record<string, unknown>
 

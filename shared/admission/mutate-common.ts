@@ -39,5 +39,4 @@ const replaceFirst = (text: string, from: string, to: string, count: number): st
  * The `ipam.spidernet.io/ippool-cidr` and `subnet-cidr` label value Spiderpool derives from a
  * subnet (CIDRToLabelValue): dots, colons and the slash become dashes, `10.6.0.0/16` -> `10-6-0-0-16`.
  */
-export const cidrLabelValue = (subnet: string): string =>
-  replaceFirst(replaceFirst(replaceFirst(subnet, '.', '-', 3), ':', '-', 7), '/', '-', 1)
+export const cidrLabelValue = (subnet: string): string => replaceFirst(replaceFirst(replaceFirst(subnet, '.', '-', 3), ':', '-', 7), '/', '-', 1)

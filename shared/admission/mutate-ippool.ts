@@ -36,8 +36,18 @@ export function mutateIPPool({ raw, pool, subnets }: IPPoolMutation): Verdict {
     labels[LABEL.ownerSpiderSubnet] = subnet.metadata.name
     const owned = (pool.metadata.ownerReferences ?? []).some((r) => r.controller === true)
     if (!owned && subnet.metadata.uid !== undefined) {
-      const owner = { apiVersion: API_VERSION, kind: KIND.subnet, name: subnet.metadata.name, uid: subnet.metadata.uid, controller: true, blockOwnerDeletion: true }
-      wanted.push([['metadata', 'ownerReferences'], [...((raw as RawMeta).metadata?.ownerReferences ?? []), owner]])
+      const owner = {
+        apiVersion: API_VERSION,
+        kind: KIND.subnet,
+        name: subnet.metadata.name,
+        uid: subnet.metadata.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      }
+      wanted.push([
+        ['metadata', 'ownerReferences'],
+        [...((raw as RawMeta).metadata?.ownerReferences ?? []), owner],
+      ])
       // Inherited once, when the pool joins the subnet, as Spiderpool does: a pool that later
       // drops its gateway keeps none. An empty `routes` list means no routes, not "inherit".
       if (spec.gateway === undefined && subnet.spec.gateway !== undefined) wanted.push([['spec', 'gateway'], subnet.spec.gateway])

@@ -32,19 +32,34 @@ describe('mutateIPPool', () => {
   })
 
   it('merges an IPv6 list without walking the range', () => {
-    expect(mutatePool(rawPool({ subnet: 'fd00:6::/64', ipVersion: 6, ips: ['fd00:6::1-fd00:6::ffff:ffff:ffff:ffff', 'fd00:6::5'] }, { finalizers: [FINALIZER], labels: { 'ipam.spidernet.io/ippool-cidr': 'fd00-6---64' } }))).toEqual([
-      { op: 'add', path: '/spec/ips', value: ['fd00:6::1-fd00:6::ffff:ffff:ffff:ffff'] },
-    ])
+    expect(
+      mutatePool(
+        rawPool(
+          { subnet: 'fd00:6::/64', ipVersion: 6, ips: ['fd00:6::1-fd00:6::ffff:ffff:ffff:ffff', 'fd00:6::5'] },
+          { finalizers: [FINALIZER], labels: { 'ipam.spidernet.io/ippool-cidr': 'fd00-6---64' } },
+        ),
+      ),
+    ).toEqual([{ op: 'add', path: '/spec/ips', value: ['fd00:6::1-fd00:6::ffff:ffff:ffff:ffff'] }])
   })
 
   it('changes nothing on a pool that has it all, nor on a terminating one', () => {
-    const done = rawPool({ ipVersion: 4, subnet: '10.6.0.0/16', ips: ['10.6.0.1-10.6.0.5'] }, { finalizers: [FINALIZER], labels: { 'ipam.spidernet.io/ippool-cidr': '10-6-0-0-16' } })
+    const done = rawPool(
+      { ipVersion: 4, subnet: '10.6.0.0/16', ips: ['10.6.0.1-10.6.0.5'] },
+      { finalizers: [FINALIZER], labels: { 'ipam.spidernet.io/ippool-cidr': '10-6-0-0-16' } },
+    )
     expect(mutatePool(done)).toEqual([])
     expect(mutatePool(rawPool({ subnet: '10.6.0.0/16', ips: ['10.6.0.2', '10.6.0.1'] }, { deletionTimestamp: '2024-05-01T10:00:00Z' }))).toEqual([])
   })
 
   it('leaves a list with a bad entry for validation to name', () => {
-    expect(mutatePool(rawPool({ ipVersion: 4, subnet: '10.6.0.0/16', ips: ['10.6.0.2', 'nonsense'] }, { finalizers: [FINALIZER], labels: { 'ipam.spidernet.io/ippool-cidr': '10-6-0-0-16' } }))).toEqual([])
+    expect(
+      mutatePool(
+        rawPool(
+          { ipVersion: 4, subnet: '10.6.0.0/16', ips: ['10.6.0.2', 'nonsense'] },
+          { finalizers: [FINALIZER], labels: { 'ipam.spidernet.io/ippool-cidr': '10-6-0-0-16' } },
+        ),
+      ),
+    ).toEqual([])
   })
 
   const s6 = subnet('s6', { subnet: '10.6.0.0/16', gateway: '10.6.0.1', routes: [{ dst: '10.7.0.0/16', gw: '10.6.0.1' }] }, { metadata: { uid: 'uid-s6' } })
@@ -86,7 +101,14 @@ describe('mutateSubnet', () => {
 
 describe('mutateReservedIP', () => {
   it.each([
-    ['IPv4', { ips: ['10.6.0.3', '10.6.0.1-10.6.0.2'] }, [{ op: 'add', path: '/spec/ipVersion', value: 4 }, { op: 'add', path: '/spec/ips', value: ['10.6.0.1-10.6.0.3'] }]],
+    [
+      'IPv4',
+      { ips: ['10.6.0.3', '10.6.0.1-10.6.0.2'] },
+      [
+        { op: 'add', path: '/spec/ipVersion', value: 4 },
+        { op: 'add', path: '/spec/ips', value: ['10.6.0.1-10.6.0.3'] },
+      ],
+    ],
     ['IPv6', { ips: ['fd00::1-fd00::9'] }, [{ op: 'add', path: '/spec/ipVersion', value: 6 }]],
     ['nothing to derive from', { ips: [] }, []],
   ])('%s', (_, spec, expected) => {

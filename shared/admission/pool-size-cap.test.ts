@@ -16,21 +16,24 @@ const worstPool = (family: IpFamily, count: number) => {
 }
 
 describe('the pool size cap', () => {
-  it.each([4, 6] as const)('IPv%s: a full pool of worst-case records and entries fits the etcd limit with the reserve to spare; the cap is the most that does', (family) => {
-    const cap = POOL_ADDRESS_CAP[family]
-    const size = (count: number) => {
-      const { records, ips } = worstPool(family, count)
-      const status = JSON.stringify(serializeAllocatedIPs(records))
-      const entries = JSON.stringify(ips)
-      // spec.ips, and kubectl's last-applied annotation holding the spec again as a JSON string
-      return status.length + entries.length + JSON.stringify(entries).length
-    }
-    const budget = ETCD_REQUEST_LIMIT_BYTES - OBJECT_RESERVE_BYTES
-    expect(size(cap)).toBeLessThanOrEqual(budget)
-    const perAddress = worstRecordBytes(family) + worstEntryBytes(family)
-    expect(cap * perAddress).toBeLessThanOrEqual(budget)
-    expect((cap + 1) * perAddress).toBeGreaterThan(budget)
-  })
+  it.each([4, 6] as const)(
+    'IPv%s: a full pool of worst-case records and entries fits the etcd limit with the reserve to spare; the cap is the most that does',
+    (family) => {
+      const cap = POOL_ADDRESS_CAP[family]
+      const size = (count: number) => {
+        const { records, ips } = worstPool(family, count)
+        const status = JSON.stringify(serializeAllocatedIPs(records))
+        const entries = JSON.stringify(ips)
+        // spec.ips, and kubectl's last-applied annotation holding the spec again as a JSON string
+        return status.length + entries.length + JSON.stringify(entries).length
+      }
+      const budget = ETCD_REQUEST_LIMIT_BYTES - OBJECT_RESERVE_BYTES
+      expect(size(cap)).toBeLessThanOrEqual(budget)
+      const perAddress = worstRecordBytes(family) + worstEntryBytes(family)
+      expect(cap * perAddress).toBeLessThanOrEqual(budget)
+      expect((cap + 1) * perAddress).toBeGreaterThan(budget)
+    },
+  )
 
   it('is below what Spiderpool allows, because Spiderpool sizes records for short names', () => {
     expect(POOL_ADDRESS_CAP[4]).toBeGreaterThan(POOL_ADDRESS_CAP[6])

@@ -19,8 +19,7 @@ import { bigIntToIp, maxAddressValue, type IpFamily } from '../ip/index.ts'
 export const ETCD_REQUEST_LIMIT_BYTES = 1.5 * 1024 * 1024
 export const OBJECT_RESERVE_BYTES = 64 * 1024
 
-const longestAddress = (family: IpFamily): string =>
-  family === 4 ? '255.255.255.255' : bigIntToIp(maxAddressValue(6), 6)
+const longestAddress = (family: IpFamily): string => (family === 4 ? '255.255.255.255' : bigIntToIp(maxAddressValue(6), 6))
 
 const worstRecord = {
   interface: 'n'.repeat(15),

@@ -48,8 +48,7 @@ export function validateIPPool(review: IPPoolAdmission): Verdict {
     const overlapping = subnetOverlap(pool, spec, others)
     if (overlapping) return refuse(overlapping)
   }
-  const specError =
-    tooLarge(spec) ?? sharedAddresses(spec, others) ?? checkGateway(pool.spec, spec) ?? checkRoutes(pool.spec, spec)
+  const specError = tooLarge(spec) ?? sharedAddresses(spec, others) ?? checkGateway(pool.spec, spec) ?? checkRoutes(pool.spec, spec)
   const affinity = checkPodAffinity(pool.spec.podAffinity)
   if (review.operation === 'CREATE' && (specError || affinity.length > 0)) return refuse(specError, ...affinity)
   if (specError) return refuse(specError)

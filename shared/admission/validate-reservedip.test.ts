@@ -21,7 +21,11 @@ describe('validateReservedIP', () => {
   it.each([
     ['no ips', { ipVersion: 4, ips: [] }, 'spec.ips: Required value: requires at least one item'],
     ['no ips nor ipVersion', {}, `spec.ipVersion: Invalid value: "null": is not generated correctly, 'spec.ips' is empty or 'spec.ips[0]' may be invalid`],
-    ['a bad first entry', { ips: ['10.6.0'] }, `spec.ipVersion: Invalid value: "null": is not generated correctly, 'spec.ips' is empty or 'spec.ips[0]' may be invalid`],
+    [
+      'a bad first entry',
+      { ips: ['10.6.0'] },
+      `spec.ipVersion: Invalid value: "null": is not generated correctly, 'spec.ips' is empty or 'spec.ips[0]' may be invalid`,
+    ],
     ['a mixed-family entry', { ips: ['10.6.0.1', 'fd00::1'] }, `spec.ips[1]: Invalid value: "fd00::1": invalid IP range format in IPv4 'fd00::1'`],
     ['overlapping IPv4', { ips: ['10.6.0.1-10.6.0.10'] }, 'spec.ips: Forbidden: overlaps with ReservedIP r4'],
     ['overlapping IPv6', { ips: ['fd00:6::20-fd00:6::ffff'] }, 'spec.ips: Forbidden: overlaps with ReservedIP r6'],
@@ -31,9 +35,11 @@ describe('validateReservedIP', () => {
 
   it('refuses a new ipVersion on update, and lets metadata-only updates pass', () => {
     const stored = reserved('r', { ipVersion: 4, ips: ['10.6.0.30'] })
-    expect(message(validateReservedIP({ operation: 'UPDATE', oldReservedIP: stored, reservedIP: reserved('r', { ipVersion: 6, ips: ['fd00::1'] }), reservedIPs: [] }))).toBe(
-      `${prefix}spec.ipVersion: Forbidden: is not changeable`,
-    )
+    expect(
+      message(
+        validateReservedIP({ operation: 'UPDATE', oldReservedIP: stored, reservedIP: reserved('r', { ipVersion: 6, ips: ['fd00::1'] }), reservedIPs: [] }),
+      ),
+    ).toBe(`${prefix}spec.ipVersion: Forbidden: is not changeable`)
     expect(validateReservedIP({ operation: 'UPDATE', oldReservedIP: stored, reservedIP: stored, reservedIPs: [stored] })).toEqual({ allowed: true })
   })
 })

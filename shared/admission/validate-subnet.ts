@@ -56,7 +56,11 @@ const orphanPoolConflict = (subnet: SpiderSubnet, spec: ParsedAddressSpec, pools
         return invalid('spec.subnet', subnet.spec.subnet, `overlap with SpiderIPPool '${pool.metadata.name}' resource 'spec.subnet' ${pool.spec.subnet}`)
       }
     } else if (!rangesContainRanges(spec.total, theirs.total)) {
-      return invalid('spec.ips', subnet.spec.ips ?? [], `SpiderIPPool '${pool.metadata.name}' owns some IP addresses that SpiderSubnet '${subnet.metadata.name}' can't control`)
+      return invalid(
+        'spec.ips',
+        subnet.spec.ips ?? [],
+        `SpiderIPPool '${pool.metadata.name}' owns some IP addresses that SpiderSubnet '${subnet.metadata.name}' can't control`,
+      )
     }
   }
   return undefined

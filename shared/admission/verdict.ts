@@ -7,9 +7,7 @@ import type { JsonPatch } from './json-patch.ts'
  * status the API server shows the user (prefixed there with `admission webhook "..." denied the
  * request: `).
  */
-export type Verdict =
-  | { allowed: true; patch?: JsonPatch }
-  | { allowed: false; status: DeniedStatus }
+export type Verdict = { allowed: true; patch?: JsonPatch } | { allowed: false; status: DeniedStatus }
 
 export interface DeniedStatus {
   code: 403 | 422

@@ -14,7 +14,7 @@ const req = (name: string, nic = 'eth0', extra: Partial<AssignRequest> = {}): As
 })
 
 describe('assignInPool', () => {
-  it("hands out the lowest free address and records pod and uid, as Spiderpool v1.2 does (no NIC)", () => {
+  it('hands out the lowest free address and records pod and uid, as Spiderpool v1.2 does (no NIC)', () => {
     const records: AllocatedIPs = { '10.6.0.1': { pod: 'default/x', podUid: 'uid-x' } }
     const d = assignInPool(4, records, v4('10.6.0.1-10.6.0.3'), [req('a')])
     expect(d.outcomes).toEqual([{ ok: true, ip: '10.6.0.2', how: 'fresh' }])
@@ -75,10 +75,7 @@ describe('assignInPool', () => {
 
   it('restores a StatefulSet predecessor address and rewrites the record UID', () => {
     const records: AllocatedIPs = { '10.6.0.3': { interface: 'eth0', pod: 'default/db-0', podUid: 'old' } }
-    const d = assignInPool(4, records, v4('10.6.0.1-10.6.0.3'), [
-      req('db-0', 'eth0', { previous: { ip: '10.6.0.3', podUid: 'old' } }),
-      req('b'),
-    ])
+    const d = assignInPool(4, records, v4('10.6.0.1-10.6.0.3'), [req('db-0', 'eth0', { previous: { ip: '10.6.0.3', podUid: 'old' } }), req('b')])
     expect(d.outcomes).toEqual([
       { ok: true, ip: '10.6.0.3', how: 'restored' },
       { ok: true, ip: '10.6.0.1', how: 'fresh' },
@@ -88,9 +85,7 @@ describe('assignInPool', () => {
 
   it('does not restore an address that another pod holds now', () => {
     const records: AllocatedIPs = { '10.6.0.3': { pod: 'default/other', podUid: 'other' } }
-    const d = assignInPool(4, records, v4('10.6.0.1-10.6.0.3'), [
-      req('db-0', 'eth0', { previous: { ip: '10.6.0.3', podUid: 'old' } }),
-    ])
+    const d = assignInPool(4, records, v4('10.6.0.1-10.6.0.3'), [req('db-0', 'eth0', { previous: { ip: '10.6.0.3', podUid: 'old' } })])
     expect(d.outcomes).toEqual([{ ok: true, ip: '10.6.0.1', how: 'fresh' }])
     expect(d.records['10.6.0.3']?.podUid).toBe('other')
   })
@@ -130,7 +125,10 @@ describe('releaseInPool', () => {
   })
 
   it('releases by NIC where records name it, and is idempotent', () => {
-    const d = releaseInPool(records, [{ podUid: 'uid-a', nic: 'net1' }, { podUid: 'uid-a', nic: 'net1' }])
+    const d = releaseInPool(records, [
+      { podUid: 'uid-a', nic: 'net1' },
+      { podUid: 'uid-a', nic: 'net1' },
+    ])
     expect(d.released).toEqual([['10.6.0.2'], []])
     expect(releaseInPool(d.records, [{ podUid: 'uid-a', nic: 'net1' }]).changed).toBe(false)
   })
@@ -139,25 +137,22 @@ describe('releaseInPool', () => {
 describe('invariants', () => {
   it('never hands out an excluded or allocated address, nor one twice; release then assign round-trips', () => {
     fc.assert(
-      fc.property(
-        fc.uniqueArray(fc.integer({ min: 0, max: 63 }), { maxLength: 40 }),
-        fc.integer({ min: 1, max: 80 }),
-        (takenOffsets, wanted) => {
-          const available = v4('10.9.0.0-10.9.0.63')
-          const records: AllocatedIPs = Object.fromEntries(
-            takenOffsets.map((o) => [`10.9.0.${o}`, { pod: `x/p${o}`, podUid: `t${o}` }]),
-          )
-          const requests = Array.from({ length: wanted }, (_, i) => req(`n${i}`))
-          const d = assignInPool(4, records, available, requests)
-          const given = d.outcomes.flatMap((o) => (o.ok ? [o.ip] : []))
-          expect(new Set(given).size).toBe(given.length)
-          for (const ip of given) expect(records[ip]).toBeUndefined()
-          expect(given.length).toBe(Math.min(wanted, 64 - takenOffsets.length))
-          expect(Object.keys(d.records).length).toBe(takenOffsets.length + given.length)
-          const back = releaseInPool(d.records, requests.map((r) => ({ podUid: r.podUid })))
-          expect(back.records).toEqual(records)
-        },
-      ),
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 63 }), { maxLength: 40 }), fc.integer({ min: 1, max: 80 }), (takenOffsets, wanted) => {
+        const available = v4('10.9.0.0-10.9.0.63')
+        const records: AllocatedIPs = Object.fromEntries(takenOffsets.map((o) => [`10.9.0.${o}`, { pod: `x/p${o}`, podUid: `t${o}` }]))
+        const requests = Array.from({ length: wanted }, (_, i) => req(`n${i}`))
+        const d = assignInPool(4, records, available, requests)
+        const given = d.outcomes.flatMap((o) => (o.ok ? [o.ip] : []))
+        expect(new Set(given).size).toBe(given.length)
+        for (const ip of given) expect(records[ip]).toBeUndefined()
+        expect(given.length).toBe(Math.min(wanted, 64 - takenOffsets.length))
+        expect(Object.keys(d.records).length).toBe(takenOffsets.length + given.length)
+        const back = releaseInPool(
+          d.records,
+          requests.map((r) => ({ podUid: r.podUid })),
+        )
+        expect(back.records).toEqual(records)
+      }),
     )
   })
 })

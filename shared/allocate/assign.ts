@@ -83,9 +83,7 @@ export function assignInPool(
     const previous = request.previous
     if (previous) {
       const record = next[previous.ip]
-      const reclaimable = record
-        ? record.podUid === previous.podUid || record.pod === request.pod
-        : ipInRanges(previous.ip, available)
+      const reclaimable = record ? record.podUid === previous.podUid || record.pod === request.pod : ipInRanges(previous.ip, available)
       if (reclaimable) {
         next[previous.ip] = { pod: request.pod, podUid: request.podUid }
         remember(previous.ip, request.podUid)

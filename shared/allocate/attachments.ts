@@ -65,10 +65,5 @@ export interface GcScope {
 /** The NICs whose attachment belongs to the network, is not in use, and is old enough to judge. */
 export const staleNics = (attachments: Attachments, scope: GcScope): string[] =>
   Object.entries(attachments)
-    .filter(
-      ([nic, a]) =>
-        a.network === scope.network &&
-        !scope.valid.has(`${a.containerID}/${nic}`) &&
-        scope.now - Date.parse(a.since) >= scope.graceMs,
-    )
+    .filter(([nic, a]) => a.network === scope.network && !scope.valid.has(`${a.containerID}/${nic}`) && scope.now - Date.parse(a.since) >= scope.graceMs)
     .map(([nic]) => nic)

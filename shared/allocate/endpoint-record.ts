@@ -20,11 +20,7 @@ export interface EndpointFacts {
  * belonged to an earlier pod of that name. Undefined when the endpoint already says all of it, so
  * a retried ADD writes nothing.
  */
-export function nextEndpoint(
-  existing: SpiderEndpoint | undefined,
-  facts: EndpointFacts,
-  details: readonly IPAllocationDetail[],
-): SpiderEndpoint | undefined {
+export function nextEndpoint(existing: SpiderEndpoint | undefined, facts: EndpointFacts, details: readonly IPAllocationDetail[]): SpiderEndpoint | undefined {
   const { pod } = facts
   const ours = existing?.status.current.uid === pod.uid ? existing : undefined
   const nics = new Set(details.map((d) => d.interface))
@@ -39,7 +35,12 @@ export function nextEndpoint(
     ownerControllerName: facts.owner.name,
   }
   const knownAttachments = parseAttachments(ours?.metadata.annotations)
-  const attachments = recordAttachments(knownAttachments, [...nics].filter((nic) => !isUnclaimedNic(nic)), facts.attachment, facts.now)
+  const attachments = recordAttachments(
+    knownAttachments,
+    [...nics].filter((nic) => !isUnclaimedNic(nic)),
+    facts.attachment,
+    facts.now,
+  )
   if (ours && sameContent(byNic(ours.status), byNic(status)) && sameContent(knownAttachments, attachments)) return undefined
   return withAttachments(existing, facts, status, attachments)
 }
@@ -74,9 +75,7 @@ function withAttachments(
       name: pod.name,
       namespace: pod.namespace,
       finalizers: [FINALIZER],
-      ownerReferences: facts.outlivesPod
-        ? []
-        : [{ apiVersion: 'v1', kind: 'Pod', name: pod.name, uid: pod.uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: facts.outlivesPod ? [] : [{ apiVersion: 'v1', kind: 'Pod', name: pod.name, uid: pod.uid, controller: true, blockOwnerDeletion: true }],
     },
     status,
   }

@@ -17,7 +17,13 @@ describe('annotationRoutesByNic (Spiderpool: groupCustomRoutes)', () => {
   ]
 
   it("gives each route to the NIC whose subnet holds its gateway, and drops a route nobody's subnet holds", () => {
-    const got = annotationRoutesByNic([{ nic: 'eth0', pools: [a, a6] }, { nic: 'net1', pools: [b] }], routes)
+    const got = annotationRoutesByNic(
+      [
+        { nic: 'eth0', pools: [a, a6] },
+        { nic: 'net1', pools: [b] },
+      ],
+      routes,
+    )
     expect(Object.fromEntries(got)).toEqual({
       eth0: [routes[1], routes[2]],
       net1: [routes[0]],
@@ -25,7 +31,13 @@ describe('annotationRoutesByNic (Spiderpool: groupCustomRoutes)', () => {
   })
 
   it('gives a route to the first such NIC only, never to two NICs of one subnet', () => {
-    const got = annotationRoutesByNic([{ nic: 'eth0', pools: [a] }, { nic: 'net1', pools: [pool('a2', '10.6.0.0/16')] }], routes)
+    const got = annotationRoutesByNic(
+      [
+        { nic: 'eth0', pools: [a] },
+        { nic: 'net1', pools: [pool('a2', '10.6.0.0/16')] },
+      ],
+      routes,
+    )
     expect(got.get('eth0')).toEqual([routes[1]])
     expect(got.get('net1')).toEqual([])
   })

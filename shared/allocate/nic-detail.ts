@@ -14,10 +14,7 @@ const prefixOf = (pool: SpiderIPPool): number => parseCidr(pool.spec.subnet).pre
  * in one subnet never both carry it (the second route would fail in the pod). A route whose
  * gateway no NIC's subnet holds is dropped, as Spiderpool drops it.
  */
-export const annotationRoutesByNic = (
-  nics: readonly { nic: string; pools: readonly SpiderIPPool[] }[],
-  routes: readonly Route[],
-): Map<string, Route[]> => {
+export const annotationRoutesByNic = (nics: readonly { nic: string; pools: readonly SpiderIPPool[] }[], routes: readonly Route[]): Map<string, Route[]> => {
   const byNic = new Map<string, Route[]>(nics.map((n) => [n.nic, []]))
   for (const route of routes) {
     const gw = tryParseIp(route.gw)

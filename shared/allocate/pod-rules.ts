@@ -16,11 +16,9 @@ export const deadPodReason = (pod: PodView): string | undefined => {
 }
 
 /** The pod of this UID exists and is neither terminating nor finished for good. */
-export const isLivePod = (pod: PodView | undefined, uid: string): boolean =>
-  pod !== undefined && pod.uid === uid && deadPodReason(pod) === undefined
+export const isLivePod = (pod: PodView | undefined, uid: string): boolean => pod !== undefined && pod.uid === uid && deadPodReason(pod) === undefined
 
-export const controllerRef = (refs: readonly OwnerReference[]): OwnerReference | undefined =>
-  refs.find((r) => r.controller) ?? undefined
+export const controllerRef = (refs: readonly OwnerReference[]): OwnerReference | undefined => refs.find((r) => r.controller) ?? undefined
 
 /** The ordinal of a StatefulSet pod (`<set>-<n>`), or undefined when the name does not fit. */
 export const statefulSetOrdinal = (podName: string, setName: string): number | undefined => {
@@ -33,10 +31,7 @@ export const statefulSetOrdinal = (podName: string, setName: string): number | u
  * A StatefulSet pod keeps its addresses across restarts while its ordinal is still wanted: the
  * set exists and its ordinals, from `spec.ordinals.start` on, reach that ordinal.
  */
-export const keepsStatefulSetIPs = (
-  podName: string,
-  set: { name: string; replicas?: number; ordinalsStart?: number } | undefined,
-): boolean => {
+export const keepsStatefulSetIPs = (podName: string, set: { name: string; replicas?: number; ordinalsStart?: number } | undefined): boolean => {
   if (!set) return false
   const ordinal = statefulSetOrdinal(podName, set.name)
   const start = set.ordinalsStart ?? 0

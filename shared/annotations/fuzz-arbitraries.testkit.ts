@@ -10,7 +10,8 @@ import { AnnotationKey } from './keys.ts'
 export const mostly = <T, U>(valid: fc.Arbitrary<T>, broken: fc.Arbitrary<U>, weight = 4) =>
   fc.oneof({ weight, arbitrary: valid }, { weight: 1, arbitrary: broken })
 
-export const textArb = (maxLength = 30) => fc.oneof(fc.string({ maxLength }), fc.string({ unit: 'grapheme', maxLength }), fc.string({ unit: 'binary', maxLength }))
+export const textArb = (maxLength = 30) =>
+  fc.oneof(fc.string({ maxLength }), fc.string({ unit: 'grapheme', maxLength }), fc.string({ unit: 'binary', maxLength }))
 
 /** JSON nested far deeper than any annotation's shape, and long runs: what a parser must survive. */
 export const hostileText = fc.oneof(
@@ -22,11 +23,7 @@ export const hostileText = fc.oneof(
 )
 
 /** Anything: text, JSON of any shape, or hostile text. */
-export const garbage = fc.oneof(
-  { weight: 3, arbitrary: textArb() },
-  { weight: 3, arbitrary: fc.json({ maxDepth: 3 }) },
-  { weight: 1, arbitrary: hostileText },
-)
+export const garbage = fc.oneof({ weight: 3, arbitrary: textArb() }, { weight: 3, arbitrary: fc.json({ maxDepth: 3 }) }, { weight: 1, arbitrary: hostileText })
 
 /** Pool names: `existing` (so that some values select real pools), patterns, near misses. */
 export const poolNameArb = (existing: readonly string[]) =>
@@ -53,7 +50,11 @@ const objectWith = (fields: Record<string, fc.Arbitrary<unknown>>) =>
     )
     .map((entries) => Object.fromEntries(entries.filter((e): e is [string, unknown] => e !== undefined)))
 
-const asJson = (arb: fc.Arbitrary<unknown>) => mostly(arb.map((v) => JSON.stringify(v)), garbage)
+const asJson = (arb: fc.Arbitrary<unknown>) =>
+  mostly(
+    arb.map((v) => JSON.stringify(v)),
+    garbage,
+  )
 
 const cidrOrNot = mostly(
   fc.oneof(
@@ -71,7 +72,14 @@ export const podAnnotationValueArb = (key: string, existing: readonly string[]):
     case AnnotationKey.ippool:
       return asJson(objectWith({ ipv4: names, ipv6: names }))
     case AnnotationKey.ippools:
-      return asJson(mostly(fc.array(objectWith({ interface: nicArb, ipv4: names, ipv6: names, cleangateway: mostly(fc.boolean(), fc.jsonValue({ maxDepth: 1 })) }), { maxLength: 3 }), fc.jsonValue({ maxDepth: 2 })))
+      return asJson(
+        mostly(
+          fc.array(objectWith({ interface: nicArb, ipv4: names, ipv6: names, cleangateway: mostly(fc.boolean(), fc.jsonValue({ maxDepth: 1 })) }), {
+            maxLength: 3,
+          }),
+          fc.jsonValue({ maxDepth: 2 }),
+        ),
+      )
     case AnnotationKey.subnet:
       return asJson(objectWith({ interface: nicArb, ipv4: names, ipv6: names }))
     case AnnotationKey.subnets:
@@ -88,7 +96,11 @@ export const podAnnotationValueArb = (key: string, existing: readonly string[]):
       return mostly(
         fc.oneof(
           fc.constantFrom('macvlan-conf', 'kube-system/macvlan-conf@net1, other', 'a,,b', 'x@'),
-          fc.array(objectWith({ name: mostly(fc.constantFrom('macvlan-conf', ''), fc.jsonValue({ maxDepth: 1 })), namespace: nicArb, interface: nicArb }), { maxLength: 2 }).map((v) => JSON.stringify(v)),
+          fc
+            .array(objectWith({ name: mostly(fc.constantFrom('macvlan-conf', ''), fc.jsonValue({ maxDepth: 1 })), namespace: nicArb, interface: nicArb }), {
+              maxLength: 2,
+            })
+            .map((v) => JSON.stringify(v)),
         ),
         garbage,
       )

@@ -16,15 +16,12 @@ describe('parseIPPoolIPNumber', () => {
     expect(parseIPPoolIPNumber(raw)).toEqual(want)
   })
 
-  it.each(['', ' 2', '2 ', '-1', '+-1', '-0', '1.5', '+1.0', '1e3', 'abc', '++1', '5+3', '+', '0x10', '99999999999999999999'])(
-    'refuses %j',
-    (raw) => {
-      expect(refusal(() => parseIPPoolIPNumber(raw))).toEqual({
-        code: 'invalid-annotation',
-        message: `${K}: "${raw}" is neither a count "N" (N >= 1) nor a spare "+N" (N >= 0)`,
-      })
-    },
-  )
+  it.each(['', ' 2', '2 ', '-1', '+-1', '-0', '1.5', '+1.0', '1e3', 'abc', '++1', '5+3', '+', '0x10', '99999999999999999999'])('refuses %j', (raw) => {
+    expect(refusal(() => parseIPPoolIPNumber(raw))).toEqual({
+      code: 'invalid-annotation',
+      message: `${K}: "${raw}" is neither a count "N" (N >= 1) nor a spare "+N" (N >= 0)`,
+    })
+  })
 
   it.each(['0', '00'])('refuses a fixed %j: such a pool could never serve its pod', (raw) => {
     expect(refusal(() => parseIPPoolIPNumber(raw))).toEqual({

@@ -49,7 +49,10 @@ describe('parseIPPoolAnnotation', () => {
   it('reads 64 names of 253 characters, and refuses more names or longer ones', () => {
     const names = Array.from({ length: 64 }, (_, i) => `${i}`.padEnd(253, 'p'))
     expect(parseIPPoolAnnotation(JSON.stringify({ ipv4: names }))).toEqual({ ipv4: names, ipv6: [] })
-    expect(refusal(() => parseIPPoolAnnotation(JSON.stringify({ ipv4: [...names, 'p'] })))).toEqual({ code: 'invalid-annotation', message: `${K}: ipv4: lists at most 64 names` })
+    expect(refusal(() => parseIPPoolAnnotation(JSON.stringify({ ipv4: [...names, 'p'] })))).toEqual({
+      code: 'invalid-annotation',
+      message: `${K}: ipv4: lists at most 64 names`,
+    })
     expect(refusal(() => parseIPPoolAnnotation(JSON.stringify({ ipv6: ['p', '*'.repeat(254)] })))).toEqual({
       code: 'invalid-annotation',
       message: `${K}: ipv6[1]: names have at most 253 characters`,

@@ -1,4 +1,4 @@
-import * as v from 'valibot'
+import type * as v from 'valibot'
 import { jsonObject } from './json-object-schema.ts'
 import { AnnotationKey } from './keys.ts'
 import { NameListSchema } from './names-schema.ts'

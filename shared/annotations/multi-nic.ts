@@ -57,9 +57,7 @@ export const resolveMultiNic = <T extends { readonly interface: string }, U exte
   if (current === undefined) {
     throw invalidAnnotation(
       key,
-      named
-        ? `interface ${currentNic} must be specified`
-        : `interface ${currentNic} has no entry: unnamed entries map by position to ${[...seen].join(', ')}`,
+      named ? `interface ${currentNic} must be specified` : `interface ${currentNic} has no entry: unnamed entries map by position to ${[...seen].join(', ')}`,
     )
   }
   return { named, entries, current }

@@ -68,11 +68,7 @@ const parseNetworks = (raw: string): NetworkRef[] => {
  * element without `@if` is `net<position+1>`, and an unclaimed unnamed `ippools` entry i is the
  * i-th element (Spiderpool matches its index name "i" the same way). Undefined when nothing names the NIC.
  */
-export const multusNetworkOf = (
-  podAnnotations: Annotations,
-  nic: string,
-  defaults: MultusDefaults,
-): string | undefined => {
+export const multusNetworkOf = (podAnnotations: Annotations, nic: string, defaults: MultusDefaults): string | undefined => {
   if (nic === 'eth0') {
     const key = AnnotationKey.multusDefaultNetwork
     const raw = podAnnotations[key] || defaults.clusterNetwork

@@ -9,8 +9,14 @@ describe('parseNamespaceDefaultPools', () => {
   it.each([
     [{}, { ipv4: [], ipv6: [] }],
     [{ [V4]: '["a","b*"]' }, { ipv4: ['a', 'b*'], ipv6: [] }],
-    [{ [V4]: '["a"]', [V6]: '["a6"]' }, { ipv4: ['a'], ipv6: ['a6'] }],
-    [{ [V6]: '[]', other: 'x' }, { ipv4: [], ipv6: [] }],
+    [
+      { [V4]: '["a"]', [V6]: '["a6"]' },
+      { ipv4: ['a'], ipv6: ['a6'] },
+    ],
+    [
+      { [V6]: '[]', other: 'x' },
+      { ipv4: [], ipv6: [] },
+    ],
     [{ [V4]: 'null' }, { ipv4: [], ipv6: [] }],
   ])('reads %j', (annotations, want) => {
     expect(parseNamespaceDefaultPools(annotations)).toEqual(want)

@@ -2,19 +2,14 @@ import * as v from 'valibot'
 import { IpamError } from '../errors.ts'
 
 /** The one shape of every annotation refusal: the key first, so `kubectl describe` points at it. */
-export const invalidAnnotation = (key: string, what: string): IpamError =>
-  new IpamError('invalid-annotation', `invalid annotation ${key}: ${what}`)
+export const invalidAnnotation = (key: string, what: string): IpamError => new IpamError('invalid-annotation', `invalid annotation ${key}: ${what}`)
 
 /**
  * Parse a JSON annotation value against a schema, the way Spiderpool's Go decoder reads it:
  * unknown fields are ignored and field names match case-insensitively (Go's encoding/json does
  * both, so `"cleanGateway"` works there and must work here).
  */
-export const parseJsonAnnotation = <S extends v.GenericSchema>(
-  key: string,
-  raw: string,
-  schema: S,
-): v.InferOutput<S> => {
+export const parseJsonAnnotation = <S extends v.GenericSchema>(key: string, raw: string, schema: S): v.InferOutput<S> => {
   let json: unknown
   try {
     json = JSON.parse(raw)

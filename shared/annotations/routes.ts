@@ -10,10 +10,7 @@ const NonEmpty = v.pipe(v.string('must be a string'), v.minLength(1, 'must not b
  * `ipam.spidernet.io/routes`: extra routes, each attached later to the first NIC whose subnet
  * holds `gw` (see annotationRoutesByNic).
  */
-export const RoutesAnnotationSchema = v.nullish(
-  v.array(jsonObject({ dst: NonEmpty, gw: NonEmpty }), 'must be a JSON list'),
-  [],
-)
+export const RoutesAnnotationSchema = v.nullish(v.array(jsonObject({ dst: NonEmpty, gw: NonEmpty }), 'must be a JSON list'), [])
 
 export type AnnotationRoute = v.InferOutput<typeof RoutesAnnotationSchema>[number]
 

@@ -61,9 +61,18 @@ describe('parseTemplateSubnets', () => {
     [{ 'ipam.spidernet.io/subnet': '{"interface":"net1","ipv6":["s6"]}' }, [{ nic: 'net1', ipv6: 's6' }]],
     [
       { 'ipam.spidernet.io/subnets': '[{"interface":"eth0","ipv4":["a"]},{"interface":"net1","ipv4":["b"],"ipv6":["b6"]}]' },
-      [{ nic: 'eth0', ipv4: 'a' }, { nic: 'net1', ipv4: 'b', ipv6: 'b6' }],
+      [
+        { nic: 'eth0', ipv4: 'a' },
+        { nic: 'net1', ipv4: 'b', ipv6: 'b6' },
+      ],
     ],
-    [{ 'ipam.spidernet.io/subnets': '[{"ipv4":["a"]},{"ipv4":["b"]}]' }, [{ nic: 'eth0', ipv4: 'a' }, { nic: 'net1', ipv4: 'b' }]],
+    [
+      { 'ipam.spidernet.io/subnets': '[{"ipv4":["a"]},{"ipv4":["b"]}]' },
+      [
+        { nic: 'eth0', ipv4: 'a' },
+        { nic: 'net1', ipv4: 'b' },
+      ],
+    ],
     // subnets wins over subnet, as at allocation.
     [{ 'ipam.spidernet.io/subnet': 'broken', 'ipam.spidernet.io/subnets': '[{"ipv4":["a"]}]' }, [{ nic: 'eth0', ipv4: 'a' }]],
   ])('reads every NIC of %j', (annotations, want) => {
@@ -72,7 +81,10 @@ describe('parseTemplateSubnets', () => {
 
   it.each([
     [{ 'ipam.spidernet.io/subnets': '[]' }, `${KN}: value requires at least one item`],
-    [{ 'ipam.spidernet.io/subnets': '[{"interface":"eth0","ipv4":["a"]},{"interface":"net1","ipv4":["a"]}]' }, `${KN}: it's invalid to use the same subnet a for multiple interfaces`],
+    [
+      { 'ipam.spidernet.io/subnets': '[{"interface":"eth0","ipv4":["a"]},{"interface":"net1","ipv4":["a"]}]' },
+      `${KN}: it's invalid to use the same subnet a for multiple interfaces`,
+    ],
     [{ 'ipam.spidernet.io/subnet': '{}' }, `${K1}: it's invalid to set dual empty subnet for interface eth0`],
   ])('refuses %j', (annotations, message) => {
     expect(refusal(() => parseTemplateSubnets(annotations))).toEqual({ code: 'invalid-annotation', message })

@@ -21,8 +21,7 @@ const naming = <T>(owner: SpecOwner, field: string, read: () => T): T => {
 }
 
 /** `ipVersion` when set; otherwise what admission would derive from `subnet`. */
-export const familyOf = (spec: AddressSpec, owner: SpecOwner): IpFamily =>
-  spec.ipVersion ?? naming(owner, 'spec.subnet', () => cidrFamily(spec.subnet))
+export const familyOf = (spec: AddressSpec, owner: SpecOwner): IpFamily => spec.ipVersion ?? naming(owner, 'spec.subnet', () => cidrFamily(spec.subnet))
 
 /** `spec.ips` as ranges, unmerged. @throws IpamError('invalid-resource') naming the owner */
 export const ipsOf = (spec: AddressSpec, owner: SpecOwner): IpRange[] => {

@@ -26,8 +26,7 @@ export const isNativeKind = (kind: string): kind is NativeKind => Object.hasOwn(
  * third-party controller: Spinneret cannot read its replicas, so its pool has a fixed size and is
  * made when its first pod asks (as Spiderpool does).
  */
-export const isNativeApp = (app: Pick<AppRef, 'apiVersion' | 'kind'>): boolean =>
-  isNativeKind(app.kind) && NATIVE_KINDS[app.kind] === app.apiVersion
+export const isNativeApp = (app: Pick<AppRef, 'apiVersion' | 'kind'>): boolean => isNativeKind(app.kind) && NATIVE_KINDS[app.kind] === app.apiVersion
 
 /**
  * Spiderpool's ApplicationNamespacedName, the `application` of a subnet's controlledIPPools entry:

@@ -29,9 +29,7 @@ const serves = (pool: SpiderIPPool, want: AutoPoolWant): boolean => {
  * application. Among several, the first by name, so every process picks the same one.
  */
 export function findAutoPool(pools: readonly SpiderIPPool[], app: AutoPoolApp, want: AutoPoolWant): SpiderIPPool | undefined {
-  const candidates = pools
-    .filter((p) => isAutoPoolOf(p, app) && serves(p, want))
-    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+  const candidates = pools.filter((p) => isAutoPoolOf(p, app) && serves(p, want)).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
   return candidates.find((p) => uidOf(p) === app.uid) ?? candidates.find((p) => !reclaimed(p))
 }
 

@@ -29,7 +29,14 @@ export const autoPool = (
   ips: string[],
   extra: { excludeIPs?: string[]; used?: string[]; name?: string; labels?: Record<string, string>; ipNumber?: string } = {},
 ): SpiderIPPool => {
-  const pool = newAutoPool({ name: extra.name ?? `auto4-${app.name}-eth0-55555`, app, want: want4, intent: { reclaim: true, ipNumber: extra.ipNumber ?? '+2' }, subnet: subnet9(), ips })
+  const pool = newAutoPool({
+    name: extra.name ?? `auto4-${app.name}-eth0-55555`,
+    app,
+    want: want4,
+    intent: { reclaim: true, ipNumber: extra.ipNumber ?? '+2' },
+    subnet: subnet9(),
+    ips,
+  })
   const records = Object.fromEntries((extra.used ?? []).map((ip, i) => [ip, { pod: `default/${app.name}-${i}`, podUid: `pod-${i}` }]))
   return {
     ...pool,

@@ -42,12 +42,25 @@ describe('autoPoolIntent', () => {
   })
 
   it.each([
-    ['a flexible number for a third-party controller', { [NUMBER]: '+1' }, undefined, `invalid annotation ${NUMBER}: "+1": the pods of a third-party controller need a fixed IP number ("N"), Spinneret cannot read its replicas`],
-    ['no number for a third-party controller', {}, undefined, `invalid annotation ${NUMBER}: absent: the pods of a third-party controller need a fixed IP number ("N"), Spinneret cannot read its replicas`],
+    [
+      'a flexible number for a third-party controller',
+      { [NUMBER]: '+1' },
+      undefined,
+      `invalid annotation ${NUMBER}: "+1": the pods of a third-party controller need a fixed IP number ("N"), Spinneret cannot read its replicas`,
+    ],
+    [
+      'no number for a third-party controller',
+      {},
+      undefined,
+      `invalid annotation ${NUMBER}: absent: the pods of a third-party controller need a fixed IP number ("N"), Spinneret cannot read its replicas`,
+    ],
     ['a malformed number', { [NUMBER]: 'two' }, 1, `invalid annotation ${NUMBER}: "two" is neither a count "N" (N >= 1) nor a spare "+N" (N >= 0)`],
     ['a malformed reclaim', { [RECLAIM]: 'maybe' }, 1, `invalid annotation ${RECLAIM}: "maybe" is not a boolean (true or false)`],
   ])('refuses %s', (_, extra, pods, message) => {
-    expect(refusal(() => autoPoolIntent({ [SUBNET]: '{"ipv4":["s4"]}', ...extra }, { pods, defaultFlexible: 1 }))).toEqual({ code: 'invalid-annotation', message })
+    expect(refusal(() => autoPoolIntent({ [SUBNET]: '{"ipv4":["s4"]}', ...extra }, { pods, defaultFlexible: 1 }))).toEqual({
+      code: 'invalid-annotation',
+      message,
+    })
   })
 })
 

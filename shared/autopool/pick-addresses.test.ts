@@ -20,7 +20,9 @@ describe('lowestAddresses / highestAddresses', () => {
   })
 
   it('takes min(n, size) addresses of the set, the lowest and the highest', () => {
-    const rangeArb = fc.tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 20 })).map(([a, len]) => `10.0.0.${a}-10.0.0.${Math.min(255, a + len)}`)
+    const rangeArb = fc
+      .tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 20 }))
+      .map(([a, len]) => `10.0.0.${a}-10.0.0.${Math.min(255, a + len)}`)
     fc.assert(
       fc.property(fc.array(rangeArb, { maxLength: 6 }), fc.integer({ min: 0, max: 300 }), (texts, k) => {
         const set = r(...texts)

@@ -30,4 +30,3 @@ export const highestAddresses = (ranges: readonly IpRange[], n: bigint): IpRange
   }
   return taken
 }
-

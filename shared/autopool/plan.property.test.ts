@@ -41,7 +41,15 @@ const decide = (world: World, app: number): AutoPoolStep => {
   const seen = structuredClone({ subnet: world.subnet, pools: [...world.pools.values()] })
   const a = apps[app] as AutoPoolApp
   const pool = findAutoPool(seen.pools, a, want4)
-  return planAutoPool({ app: a, want: want4, intent: { size: world.sizes[app] as number, reclaim: true, ipNumber: '+0' }, subnet: seen.subnet, pool, pools: seen.pools, reserved: [] })
+  return planAutoPool({
+    app: a,
+    want: want4,
+    intent: { size: world.sizes[app] as number, reclaim: true, ipNumber: '+0' },
+    subnet: seen.subnet,
+    pool,
+    pools: seen.pools,
+    reserved: [],
+  })
 }
 
 const stamp = (world: World) => String(++world.version)
@@ -55,13 +63,20 @@ const commit = (world: World, step: AutoPoolStep): boolean => {
       return true
     case 'create-pool':
       if (world.pools.has(step.pool.metadata.name)) return false
-      world.pools.set(step.pool.metadata.name, { ...structuredClone(step.pool), metadata: { ...structuredClone(step.pool.metadata), resourceVersion: stamp(world) } })
+      world.pools.set(step.pool.metadata.name, {
+        ...structuredClone(step.pool),
+        metadata: { ...structuredClone(step.pool.metadata), resourceVersion: stamp(world) },
+      })
       return true
     case 'update-pool': {
       const current = world.pools.get(step.pool.metadata.name)
       if (!current || current.metadata.resourceVersion !== step.pool.metadata.resourceVersion) return false
       // Spec and metadata from the write; status as stored (a PUT of the object ignores status).
-      world.pools.set(step.pool.metadata.name, { ...structuredClone(step.pool), status: current.status, metadata: { ...structuredClone(step.pool.metadata), resourceVersion: stamp(world) } })
+      world.pools.set(step.pool.metadata.name, {
+        ...structuredClone(step.pool),
+        status: current.status,
+        metadata: { ...structuredClone(step.pool.metadata), resourceVersion: stamp(world) },
+      })
       return true
     }
     default:
@@ -81,7 +96,11 @@ const take = (world: World, app: number) => {
   if (!free) return
   const ip = formatIp({ family: 4, value: free.start })
   const next = { ...records(pool), [ip]: { pod: `default/pod-${world.version}`, podUid: `uid-${world.version}` } }
-  world.pools.set(pool.metadata.name, { ...pool, status: { ...pool.status, allocatedIPs: serializeAllocatedIPs(next) }, metadata: { ...pool.metadata, resourceVersion: stamp(world) } })
+  world.pools.set(pool.metadata.name, {
+    ...pool,
+    status: { ...pool.status, allocatedIPs: serializeAllocatedIPs(next) },
+    metadata: { ...pool.metadata, resourceVersion: stamp(world) },
+  })
 }
 
 const give = (world: World, app: number, pick: number) => {
@@ -90,7 +109,11 @@ const give = (world: World, app: number, pick: number) => {
   if (!pool || held.length === 0) return
   const next = { ...records(pool) }
   delete next[held[pick % held.length] as string]
-  world.pools.set(pool.metadata.name, { ...pool, status: { ...pool.status, allocatedIPs: serializeAllocatedIPs(next) }, metadata: { ...pool.metadata, resourceVersion: stamp(world) } })
+  world.pools.set(pool.metadata.name, {
+    ...pool,
+    status: { ...pool.status, allocatedIPs: serializeAllocatedIPs(next) },
+    metadata: { ...pool.metadata, resourceVersion: stamp(world) },
+  })
 }
 
 const expectSafe = (world: World) => {
@@ -110,35 +133,35 @@ const expectSafe = (world: World) => {
 }
 
 const run = (actions: readonly Action[], sizes: readonly number[]) => {
-        const world: World = { subnet: subnet9(), pools: new Map(), sizes: [...sizes], version: 1 }
-        const pending: Array<AutoPoolStep | undefined> = [undefined, undefined, undefined]
-        for (const action of actions) {
-          if (action.kind === 'decide') pending[action.actor] = decide(world, action.app)
-          else if (action.kind === 'commit') {
-            const step = pending[action.actor]
-            pending[action.actor] = undefined
-            if (step) commit(world, step)
-          } else if (action.kind === 'take') take(world, action.app)
-          else if (action.kind === 'give') give(world, action.app, action.pick)
-          else world.sizes[action.app] = action.size
-          expectSafe(world)
-        }
-        // Then one reconciler alone, with no pod coming or going: every application settles at
-        // its size, waits for addresses in use, or is refused for want of free addresses.
-        for (const app of apps.keys()) {
-          let step = decide(world, app)
-          for (let i = 0; i < 30 && commit(world, step); i++) {
-            expectSafe(world)
-            step = decide(world, app)
-          }
-          expect(['settled', 'wait', 'refuse'], JSON.stringify(step)).toContain(step.kind)
-          if (step.kind === 'refuse') expect(step.reason).toBe('InsufficientIPs')
-          if (step.kind === 'settled') expect(countIps(allocatable(step.pool))).toBe(BigInt(world.sizes[app] as number))
-          if (step.kind === 'wait') {
-            const pool = findAutoPool([...world.pools.values()], apps[app] as AutoPoolApp, want4) as SpiderIPPool
-            expect(countIps(used(pool))).toBe(countIps(allocatable(pool)))
-          }
-        }
+  const world: World = { subnet: subnet9(), pools: new Map(), sizes: [...sizes], version: 1 }
+  const pending: Array<AutoPoolStep | undefined> = [undefined, undefined, undefined]
+  for (const action of actions) {
+    if (action.kind === 'decide') pending[action.actor] = decide(world, action.app)
+    else if (action.kind === 'commit') {
+      const step = pending[action.actor]
+      pending[action.actor] = undefined
+      if (step) commit(world, step)
+    } else if (action.kind === 'take') take(world, action.app)
+    else if (action.kind === 'give') give(world, action.app, action.pick)
+    else world.sizes[action.app] = action.size
+    expectSafe(world)
+  }
+  // Then one reconciler alone, with no pod coming or going: every application settles at
+  // its size, waits for addresses in use, or is refused for want of free addresses.
+  for (const app of apps.keys()) {
+    let step = decide(world, app)
+    for (let i = 0; i < 30 && commit(world, step); i++) {
+      expectSafe(world)
+      step = decide(world, app)
+    }
+    expect(['settled', 'wait', 'refuse'], JSON.stringify(step)).toContain(step.kind)
+    if (step.kind === 'refuse') expect(step.reason).toBe('InsufficientIPs')
+    if (step.kind === 'settled') expect(countIps(allocatable(step.pool))).toBe(BigInt(world.sizes[app] as number))
+    if (step.kind === 'wait') {
+      const pool = findAutoPool([...world.pools.values()], apps[app] as AutoPoolApp, want4) as SpiderIPPool
+      expect(countIps(used(pool))).toBe(countIps(allocatable(pool)))
+    }
+  }
 }
 
 // One application, two reconcilers that each read its size at a different moment: the races

@@ -14,7 +14,11 @@ const plan = (input: Partial<PlanInput> & Pick<PlanInput, 'subnet'>): AutoPoolSt
 /** The entries a write-subnet step writes, and its counts. */
 const written = (step: AutoPoolStep) => {
   if (step.kind !== 'write-subnet') throw new Error(`expected write-subnet, got ${JSON.stringify(step)}`)
-  return { entries: parseControlledIPPools(step.status.controlledIPPools, 'subnet-9'), allocated: step.status.allocatedIPCount, total: step.status.totalIPCount }
+  return {
+    entries: parseControlledIPPools(step.status.controlledIPPools, 'subnet-9'),
+    allocated: step.status.allocatedIPCount,
+    total: step.status.totalIPCount,
+  }
 }
 const updated = (step: AutoPoolStep): SpiderIPPool => {
   if (step.kind !== 'update-pool') throw new Error(`expected update-pool, got ${JSON.stringify(step)}`)
@@ -45,7 +49,16 @@ describe('planAutoPool: a new pool', () => {
     expect(pool.metadata).toMatchObject({
       name: NAME,
       finalizers: ['spiderpool.spidernet.io'],
-      ownerReferences: [{ apiVersion: 'spiderpool.spidernet.io/v2beta1', kind: 'SpiderSubnet', name: 'subnet-9', uid: 'subnet-9-uid', controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: 'spiderpool.spidernet.io/v2beta1',
+          kind: 'SpiderSubnet',
+          name: 'subnet-9',
+          uid: 'subnet-9-uid',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
       annotations: { 'ipam.spidernet.io/ippool-ip-number': '+2' },
       labels: {
         'ipam.spidernet.io/owner-spider-subnet': 'subnet-9',
@@ -91,10 +104,30 @@ describe('planAutoPool: a new pool', () => {
   })
 
   it.each([
-    ['a subnet that does not exist', { subnet: undefined }, 'SubnetNotFound', 'SpiderSubnet subnet-9 does not exist (the IPv4 auto pool of Deployment default/web for eth0)'],
-    ['a subnet of the other family', { subnet: subnet9({}, { ipVersion: 6, subnet: 'fd00:9::/64', ips: ['fd00:9::1-fd00:9::9'] }) }, 'SubnetMismatch', 'SpiderSubnet subnet-9 is of IPv6, named for IPv4 (the IPv4 auto pool of Deployment default/web for eth0)'],
-    ['a subnet too full', { subnet: subnet9({ x: { ips: ['10.9.0.1-10.9.0.19'], application: DB } }) }, 'InsufficientIPs', `SpiderSubnet subnet-9 has 1 free IPs, the IPv4 auto pool of Deployment default/web for eth0 (${NAME}) needs 2 more: insufficient subnet FreeIPs, required '2' but only left '1'`],
-    ['a terminating subnet', { subnet: subnet9({}, {}, { deletionTimestamp: '2024-01-01T00:00:00Z' }) }, 'SubnetTerminating', 'SpiderSubnet subnet-9 is terminating: the IPv4 auto pool of Deployment default/web for eth0 cannot take IPs from it'],
+    [
+      'a subnet that does not exist',
+      { subnet: undefined },
+      'SubnetNotFound',
+      'SpiderSubnet subnet-9 does not exist (the IPv4 auto pool of Deployment default/web for eth0)',
+    ],
+    [
+      'a subnet of the other family',
+      { subnet: subnet9({}, { ipVersion: 6, subnet: 'fd00:9::/64', ips: ['fd00:9::1-fd00:9::9'] }) },
+      'SubnetMismatch',
+      'SpiderSubnet subnet-9 is of IPv6, named for IPv4 (the IPv4 auto pool of Deployment default/web for eth0)',
+    ],
+    [
+      'a subnet too full',
+      { subnet: subnet9({ x: { ips: ['10.9.0.1-10.9.0.19'], application: DB } }) },
+      'InsufficientIPs',
+      `SpiderSubnet subnet-9 has 1 free IPs, the IPv4 auto pool of Deployment default/web for eth0 (${NAME}) needs 2 more: insufficient subnet FreeIPs, required '2' but only left '1'`,
+    ],
+    [
+      'a terminating subnet',
+      { subnet: subnet9({}, {}, { deletionTimestamp: '2024-01-01T00:00:00Z' }) },
+      'SubnetTerminating',
+      'SpiderSubnet subnet-9 is terminating: the IPv4 auto pool of Deployment default/web for eth0 cannot take IPs from it',
+    ],
   ])('refuses %s, writing nothing', (_, input, reason, why) => {
     expect(plan(input as Pick<PlanInput, 'subnet'>)).toEqual({ kind: 'refuse', reason, why })
   })
@@ -103,7 +136,7 @@ describe('planAutoPool: a new pool', () => {
 describe('planAutoPool: an existing pool', () => {
   const entry = (...ips: string[]) => subnet9({ [NAME]: { ips, application: WEB } })
 
-  it('is settled when pool and entry are the size wanted and its labels are its application\'s', () => {
+  it("is settled when pool and entry are the size wanted and its labels are its application's", () => {
     const pool = autoPool(web, ['10.9.0.1-10.9.0.2'])
     expect(plan({ subnet: entry('10.9.0.1-10.9.0.2'), pool })).toEqual({ kind: 'settled', pool })
   })
@@ -176,7 +209,17 @@ describe('planAutoPool: an existing pool', () => {
   it('takes over a kept pool of a predecessor: its labels name the successor', () => {
     const successor = { ...web, uid: '99999999-0000-0000-0000-000000000000' }
     const pool = autoPool(web, ['10.9.0.1-10.9.0.2'], { labels: { [LABEL.ippoolReclaim]: 'false' } })
-    const step = updated(planAutoPool({ app: successor, want: want4, intent: intentOf(2, { reclaim: false }), subnet: entry('10.9.0.1-10.9.0.2'), pool, pools: [pool], reserved: [] }))
+    const step = updated(
+      planAutoPool({
+        app: successor,
+        want: want4,
+        intent: intentOf(2, { reclaim: false }),
+        subnet: entry('10.9.0.1-10.9.0.2'),
+        pool,
+        pools: [pool],
+        reserved: [],
+      }),
+    )
     expect(step.metadata.name).toBe(NAME)
     expect(step.metadata.labels).toMatchObject({ [LABEL.ownerApplicationUID]: successor.uid, [LABEL.ippoolReclaim]: 'false' })
     expect(step.spec.ips).toEqual(['10.9.0.1-10.9.0.2'])

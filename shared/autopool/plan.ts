@@ -129,7 +129,10 @@ export function planAutoPool(input: PlanInput): AutoPoolStep {
   if (outside.length > 0) {
     const conflict = intersectRanges(outside, unionRanges(taken(), subtractRanges(outside, subnetRanges(subnet))))
     if (conflict.length > 0) {
-      return refuse('IPConflict', `${name} can hand out ${formatRanges(conflict).join(',')}, which SpiderSubnet ${subnet.metadata.name} does not reserve for it`)
+      return refuse(
+        'IPConflict',
+        `${name} can hand out ${formatRanges(conflict).join(',')}, which SpiderSubnet ${subnet.metadata.name} does not reserve for it`,
+      )
     }
     return withEntry(unionRanges(entry, outside), `record ${formatRanges(outside).join(',')}`)
   }
@@ -145,10 +148,7 @@ export function planAutoPool(input: PlanInput): AutoPoolStep {
     const pending = subtractRanges(entry, ips)
     const inUse = UsedIps.from(family, Object.keys(parseAllocatedIPs(pool.status.allocatedIPs, name))).runs
     const free = subtractRanges(allocatable, inUse)
-    const leave = unionRanges(
-      highestAddresses(pending, surplus),
-      highestAddresses(free, surplus - countIps(highestAddresses(pending, surplus))),
-    )
+    const leave = unionRanges(highestAddresses(pending, surplus), highestAddresses(free, surplus - countIps(highestAddresses(pending, surplus))))
     if (leave.length === 0) return { kind: 'wait', why: `${name} holds ${surplus} IPs more than wanted, and none is free` }
     return updated(ips, unionRanges(excluded, leave), `exclude ${formatRanges(leave).join(',')}`)
   }

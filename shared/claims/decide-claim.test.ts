@@ -14,9 +14,27 @@ const b1 = at('b', 'uid-b', 1, { subnet: '10.6.0.0/16', ips: ['10.6.0.15-10.6.0.
 
 describe('neededRanges', () => {
   it.each([
-    ['ips − excludeIPs', at('p', 'u', 1, { subnet: '10.6.0.0/16', ips: ['10.6.0.1-10.6.0.9'], excludeIPs: ['10.6.0.5'] }), ['10.6.0.1-10.6.0.4', '10.6.0.6-10.6.0.9']],
-    ['plus an address a record holds outside them', at('p', 'u', 1, { subnet: '10.6.0.0/16', ips: ['10.6.0.1-10.6.0.4'] }, { allocatedIPs: serializeAllocatedIPs({ '10.6.0.5': { pod: 'ns/x', podUid: 'x' }, '10.6.0.9': { pod: 'ns/y', podUid: 'y' } }) }), ['10.6.0.1-10.6.0.5', '10.6.0.9']],
-    ['an IPv6 /64, as one range', at('p', 'u', 1, { subnet: 'fd00:6::/64', ips: ['fd00:6::-fd00:6::ffff:ffff:ffff:ffff'] }), ['fd00:6::-fd00:6::ffff:ffff:ffff:ffff']],
+    [
+      'ips − excludeIPs',
+      at('p', 'u', 1, { subnet: '10.6.0.0/16', ips: ['10.6.0.1-10.6.0.9'], excludeIPs: ['10.6.0.5'] }),
+      ['10.6.0.1-10.6.0.4', '10.6.0.6-10.6.0.9'],
+    ],
+    [
+      'plus an address a record holds outside them',
+      at(
+        'p',
+        'u',
+        1,
+        { subnet: '10.6.0.0/16', ips: ['10.6.0.1-10.6.0.4'] },
+        { allocatedIPs: serializeAllocatedIPs({ '10.6.0.5': { pod: 'ns/x', podUid: 'x' }, '10.6.0.9': { pod: 'ns/y', podUid: 'y' } }) },
+      ),
+      ['10.6.0.1-10.6.0.5', '10.6.0.9'],
+    ],
+    [
+      'an IPv6 /64, as one range',
+      at('p', 'u', 1, { subnet: 'fd00:6::/64', ips: ['fd00:6::-fd00:6::ffff:ffff:ffff:ffff'] }),
+      ['fd00:6::-fd00:6::ffff:ffff:ffff:ffff'],
+    ],
   ])('%s', (_, p, expected) => {
     expect(formatRanges(neededRanges(p))).toEqual(expected)
   })

@@ -123,9 +123,7 @@ describe('IPv6 parsing against ipaddr.js as the reference', () => {
         const last = dotted ? 6 : 8
         const end = Math.min(compressAt + Math.max(compressLength, 1), last)
         const zeros = compressAt < end && groups.slice(compressAt, end).every((g) => g === 0)
-        const text = zeros
-          ? `${parts.slice(0, compressAt).join(':')}::${parts.slice(end).join(':')}`
-          : parts.join(':')
+        const text = zeros ? `${parts.slice(0, compressAt).join(':')}::${parts.slice(end).join(':')}` : parts.join(':')
         expect(tryParseIp(text)).toEqual({ family: 6, value })
         if (!dotted) expect(ipaddrValue(text)).toBe(value)
       }),

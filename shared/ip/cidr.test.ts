@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { IpamError } from '../errors.ts'
 import { parseIp } from './address.ts'
-import {
-  cidrContainsIp,
-  cidrContainsRange,
-  cidrFamily,
-  cidrsOverlap,
-  cidrToRange,
-  formatCidr,
-  parseCanonicalCidr,
-  parseCidr,
-} from './cidr.ts'
+import { cidrContainsIp, cidrContainsRange, cidrFamily, cidrsOverlap, cidrToRange, formatCidr, parseCanonicalCidr, parseCidr } from './cidr.ts'
 import { formatRange } from './format.ts'
 import { parseIpRange } from './parse-ranges.ts'
 
@@ -57,12 +48,9 @@ describe('parseCidr', () => {
 })
 
 describe('parseCanonicalCidr', () => {
-  it.each(['10.0.0.0/24', '10.0.0.1/32', '10.0.0.0/31', '0.0.0.0/0', 'fd00::/64', 'fd00::1/128', '::/0'])(
-    'accepts %s',
-    (text) => {
-      expect(formatCidr(parseCanonicalCidr(text))).toBe(text)
-    },
-  )
+  it.each(['10.0.0.0/24', '10.0.0.1/32', '10.0.0.0/31', '0.0.0.0/0', 'fd00::/64', 'fd00::1/128', '::/0'])('accepts %s', (text) => {
+    expect(formatCidr(parseCanonicalCidr(text))).toBe(text)
+  })
 
   it.each([
     ['10.0.0.1/24', '10.0.0.0/24'],
@@ -75,15 +63,11 @@ describe('parseCanonicalCidr', () => {
     ['fd00::1/64', 'fd00::/64'],
     ['fd00::1/127', 'fd00::/127'],
   ])('refuses %s with the Spiderpool hint', (text, canonical) => {
-    expect(() => parseCanonicalCidr(text)).toThrow(
-      new IpamError('invalid-resource', `unformatted subnet ${text}, please change it to ${canonical}`),
-    )
+    expect(() => parseCanonicalCidr(text)).toThrow(new IpamError('invalid-resource', `unformatted subnet ${text}, please change it to ${canonical}`))
   })
 
   it('gives the exact hint for the documented example', () => {
-    expect(() => parseCanonicalCidr('10.0.0.1/24')).toThrow(
-      'unformatted subnet 10.0.0.1/24, please change it to 10.0.0.0/24',
-    )
+    expect(() => parseCanonicalCidr('10.0.0.1/24')).toThrow('unformatted subnet 10.0.0.1/24, please change it to 10.0.0.0/24')
   })
 })
 

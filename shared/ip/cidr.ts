@@ -3,8 +3,7 @@ import { familyBits, maxAddressValue, tryParseIp } from './address.ts'
 import { bigIntToIp } from './format.ts'
 import type { Cidr, IpAddress, IpFamily, IpRange } from './types.ts'
 
-const hostMask = (family: IpFamily, prefix: number): bigint =>
-  (1n << BigInt(familyBits(family) - prefix)) - 1n
+const hostMask = (family: IpFamily, prefix: number): bigint => (1n << BigInt(familyBits(family) - prefix)) - 1n
 
 /**
  * `address/prefix` with host bits masked off, as Go's net.ParseCIDR returns the network. Use
@@ -23,8 +22,7 @@ export const parseCidr = (text: string): Cidr => {
   return { family, network, prefix }
 }
 
-export const formatCidr = (cidr: Cidr): string =>
-  `${bigIntToIp(cidr.network, cidr.family)}/${cidr.prefix}`
+export const formatCidr = (cidr: Cidr): string => `${bigIntToIp(cidr.network, cidr.family)}/${cidr.prefix}`
 
 /**
  * A subnet as Spiderpool accepts it: the text must be exactly the canonical form, because pools are
@@ -35,10 +33,7 @@ export const parseCanonicalCidr = (text: string): Cidr => {
   const cidr = parseCidr(text)
   const canonical = formatCidr(cidr)
   if (canonical !== text) {
-    throw new IpamError(
-      'invalid-resource',
-      `unformatted subnet ${text}, please change it to ${canonical}`,
-    )
+    throw new IpamError('invalid-resource', `unformatted subnet ${text}, please change it to ${canonical}`)
   }
   return cidr
 }

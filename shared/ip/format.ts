@@ -37,8 +37,7 @@ const formatIpv6 = (value: bigint): string => {
   return `${head}::${tail}`
 }
 
-export const bigIntToIp = (value: bigint, family: IpFamily): string =>
-  family === 4 ? formatIpv4(value) : formatIpv6(value)
+export const bigIntToIp = (value: bigint, family: IpFamily): string => (family === 4 ? formatIpv4(value) : formatIpv6(value))
 
 export const formatIp = (address: IpAddress): string => bigIntToIp(address.value, address.family)
 

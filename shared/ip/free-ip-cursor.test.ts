@@ -10,8 +10,7 @@ import { UsedIps } from './used-ips.ts'
 import type { IpAddress, IpFamily } from './types.ts'
 
 const texts = (addresses: readonly IpAddress[]): string[] => addresses.map(formatIp)
-const cursorOf = (family: IpFamily, ips: string[], allocated: string[]) =>
-  FreeIpCursor.from(family, parseIpRanges(ips), allocated)
+const cursorOf = (family: IpFamily, ips: string[], allocated: string[]) => FreeIpCursor.from(family, parseIpRanges(ips), allocated)
 
 describe('FreeIpCursor', () => {
   it.each([
@@ -27,7 +26,13 @@ describe('FreeIpCursor', () => {
     [6, ['fd00::-fd00::1'], ['fd00::'], 2, ['fd00::1']], // a /127
     [6, ['fd00::7'], [], 1, ['fd00::7']], // a /128
     [6, ['fd00::1-fd00::ff'], ['fd00::1', 'FD00:0::2', '10.0.0.1'], 2, ['fd00::3', 'fd00::4']],
-    [6, ['ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'], [], 3, ['ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff']],
+    [
+      6,
+      ['ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'],
+      [],
+      3,
+      ['ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'],
+    ],
   ] as const)('IPv%s %j minus %j, take %s -> %j', (family, ips, allocated, count, expected) => {
     expect(texts(cursorOf(family, [...ips], [...allocated]).take(count))).toEqual(expected)
   })
@@ -123,8 +128,7 @@ describe('FreeIpCursor properties', () => {
         for (const r of available) for (let v = r.start; v <= r.end; v++) if (!allocated.includes(v)) free.push(v)
         const handedOut = new Set<bigint>()
         const marked = new Set<bigint>()
-        const forbidden = (v: bigint) =>
-          allocated.includes(v) || marked.has(v) || [...excluded, ...reserved].some((r) => r.start <= v && v <= r.end)
+        const forbidden = (v: bigint) => allocated.includes(v) || marked.has(v) || [...excluded, ...reserved].some((r) => r.start <= v && v <= r.end)
 
         const check = (got: IpAddress[], count: number) => {
           const expected = free.splice(0, count)
@@ -136,7 +140,11 @@ describe('FreeIpCursor properties', () => {
           }
         }
         for (const op of ops) {
-          if (op.kind === 'next') check([cursor.next()].filter((a) => a !== undefined), 1)
+          if (op.kind === 'next')
+            check(
+              [cursor.next()].filter((a) => a !== undefined),
+              1,
+            )
           else if (op.kind === 'take') check(cursor.take(op.count), op.count)
           else if (op.kind === 'peek') expect(cursor.peek()?.value).toBe(free[0])
           else {

@@ -32,9 +32,7 @@ describe('parseIpRange', () => {
 
   it('refuses an entry of the other family when the list has one', () => {
     expect(() => parseIpRange('fd00::1', 4)).toThrow("invalid IP range 'fd00::1': not an IPv4 range")
-    expect(() => parseIpRange('10.0.0.1-10.0.0.2', 6)).toThrow(
-      "invalid IP range '10.0.0.1-10.0.0.2': not an IPv6 range",
-    )
+    expect(() => parseIpRange('10.0.0.1-10.0.0.2', 6)).toThrow("invalid IP range '10.0.0.1-10.0.0.2': not an IPv6 range")
     expect(parseIpRange('10.0.0.1', 4).family).toBe(4)
   })
 })
@@ -49,8 +47,6 @@ describe('parseIpRanges', () => {
   })
 
   it('names the bad entry', () => {
-    expect(() => parseIpRanges(['10.0.0.1', '10.0.0.300'])).toThrow(
-      "invalid IP range '10.0.0.300': '10.0.0.300' is not an IP address",
-    )
+    expect(() => parseIpRanges(['10.0.0.1', '10.0.0.300'])).toThrow("invalid IP range '10.0.0.300': '10.0.0.300' is not an IP address")
   })
 })

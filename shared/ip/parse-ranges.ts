@@ -2,8 +2,7 @@ import { IpamError } from '../errors.ts'
 import { tryParseIp } from './address.ts'
 import type { IpFamily, IpRange } from './types.ts'
 
-const refuse = (text: string, reason: string): IpamError =>
-  new IpamError('invalid-resource', `invalid IP range '${text}': ${reason}`)
+const refuse = (text: string, reason: string): IpamError => new IpamError('invalid-resource', `invalid IP range '${text}': ${reason}`)
 
 /**
  * One Spiderpool `ips`/`excludeIPs` entry: a single IP or `a-b` with both ends of one family and
@@ -28,5 +27,4 @@ export const parseIpRange = (text: string, family?: IpFamily): IpRange => {
  * Every entry of a Spiderpool IP list, in the given order and unmerged, so callers can still tell
  * which entries overlap (see findOverlap) before merging them.
  */
-export const parseIpRanges = (entries: readonly string[], family?: IpFamily): IpRange[] =>
-  entries.map((entry) => parseIpRange(entry, family))
+export const parseIpRanges = (entries: readonly string[], family?: IpFamily): IpRange[] => entries.map((entry) => parseIpRange(entry, family))

@@ -31,14 +31,10 @@ export const findOverlap = (ranges: readonly IpRange[]): [number, number] | unde
 }
 
 /** Every address of `inner` lies in `outer`: a pool's IPs within its subnet's IPs. */
-export const rangesContainRanges = (outer: readonly IpRange[], inner: readonly IpRange[]): boolean =>
-  subtractRanges(inner, outer).length === 0
+export const rangesContainRanges = (outer: readonly IpRange[], inner: readonly IpRange[]): boolean => subtractRanges(inner, outer).length === 0
 
 export const rangesContainIp = (ranges: readonly IpRange[], address: IpAddress): boolean =>
-  ranges.some(
-    (range) =>
-      range.family === address.family && range.start <= address.value && address.value <= range.end,
-  )
+  ranges.some((range) => range.family === address.family && range.start <= address.value && address.value <= range.end)
 
 /** False for text that is not an IP: such text is in no set. */
 export const ipInRanges = (ip: string, ranges: readonly IpRange[]): boolean => {

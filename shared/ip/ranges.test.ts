@@ -7,24 +7,38 @@ import { addressSet, rangesArb, universe } from './test-arbitraries.ts'
 import type { IpRange } from './types.ts'
 
 type SetOp = (a: readonly IpRange[], b: readonly IpRange[]) => IpRange[]
-const onText = (op: SetOp) => (a: string[], b: string[]) =>
-  formatRanges(op(parseIpRanges(a), parseIpRanges(b)))
+const onText = (op: SetOp) => (a: string[], b: string[]) => formatRanges(op(parseIpRanges(a), parseIpRanges(b)))
 
 describe('mergeRanges', () => {
   it.each([
     [[], []],
-    [['10.0.0.5', '10.0.0.1-10.0.0.3'], ['10.0.0.1-10.0.0.3', '10.0.0.5']],
+    [
+      ['10.0.0.5', '10.0.0.1-10.0.0.3'],
+      ['10.0.0.1-10.0.0.3', '10.0.0.5'],
+    ],
     [['10.0.0.1-10.0.0.5', '10.0.0.6'], ['10.0.0.1-10.0.0.6']],
     [['10.0.0.1-10.0.0.5', '10.0.0.3-10.0.0.9'], ['10.0.0.1-10.0.0.9']],
     [['10.0.0.1-10.0.0.9', '10.0.0.3-10.0.0.4'], ['10.0.0.1-10.0.0.9']],
     [['10.0.0.2', '10.0.0.2', '10.0.0.2'], ['10.0.0.2']],
     [['10.0.0.1', '10.0.0.3', '10.0.0.2'], ['10.0.0.1-10.0.0.3']],
-    [['255.255.255.254', '255.255.255.255', '0.0.0.0'], ['0.0.0.0', '255.255.255.254-255.255.255.255']],
-    [['fd00::1', '10.0.0.1', 'fd00::2'], ['10.0.0.1', 'fd00::1-fd00::2']],
+    [
+      ['255.255.255.254', '255.255.255.255', '0.0.0.0'],
+      ['0.0.0.0', '255.255.255.254-255.255.255.255'],
+    ],
+    [
+      ['fd00::1', '10.0.0.1', 'fd00::2'],
+      ['10.0.0.1', 'fd00::1-fd00::2'],
+    ],
     // 255.255.255.255 and :: are numerically adjacent values but different families.
-    [['::', '255.255.255.255'], ['255.255.255.255', '::']],
+    [
+      ['::', '255.255.255.255'],
+      ['255.255.255.255', '::'],
+    ],
     [['fd00::', 'fd00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'], ['fd00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff']],
-    [['ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe'], ['ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff']],
+    [
+      ['ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe'],
+      ['ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'],
+    ],
   ])('%j -> %j', (input, expected) => {
     const merged = mergeRanges(parseIpRanges(input))
     expect(formatRanges(merged)).toEqual(expected)

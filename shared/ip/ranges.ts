@@ -7,8 +7,7 @@ import type { IpFamily, IpRange } from './types.ts'
  * number of addresses, so a /8 of IPv6 costs the same as a /30.
  */
 
-const byFamilyThenStart = (a: IpRange, b: IpRange): number =>
-  a.family - b.family || (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)
+const byFamilyThenStart = (a: IpRange, b: IpRange): number => a.family - b.family || (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)
 
 /** Sorted, disjoint and non-adjacent: the shape every function here returns. */
 export const isMerged = (ranges: readonly IpRange[]): boolean => {
@@ -39,24 +38,15 @@ export const mergeRanges = (ranges: readonly IpRange[]): IpRange[] => {
   return merged
 }
 
-export const unionRanges = (...lists: ReadonlyArray<readonly IpRange[]>): IpRange[] =>
-  mergeRanges(lists.flat())
+export const unionRanges = (...lists: ReadonlyArray<readonly IpRange[]>): IpRange[] => mergeRanges(lists.flat())
 
-const ofFamily = (ranges: readonly IpRange[], family: IpFamily): IpRange[] =>
-  ranges.filter((range) => range.family === family)
+const ofFamily = (ranges: readonly IpRange[], family: IpFamily): IpRange[] => ranges.filter((range) => range.family === family)
 
 /** Applies a two-pointer sweep over merged single-family lists to each family in turn. */
-const perFamily = (
-  a: readonly IpRange[],
-  b: readonly IpRange[],
-  sweep: (a: readonly IpRange[], b: readonly IpRange[]) => IpRange[],
-): IpRange[] => {
+const perFamily = (a: readonly IpRange[], b: readonly IpRange[], sweep: (a: readonly IpRange[], b: readonly IpRange[]) => IpRange[]): IpRange[] => {
   const mergedA = mergeRanges(a)
   const mergedB = mergeRanges(b)
-  return [
-    ...sweep(ofFamily(mergedA, 4), ofFamily(mergedB, 4)),
-    ...sweep(ofFamily(mergedA, 6), ofFamily(mergedB, 6)),
-  ]
+  return [...sweep(ofFamily(mergedA, 4), ofFamily(mergedB, 4)), ...sweep(ofFamily(mergedA, 6), ofFamily(mergedB, 6))]
 }
 
 const subtractSweep = (from: readonly IpRange[], remove: readonly IpRange[]): IpRange[] => {
@@ -78,8 +68,7 @@ const subtractSweep = (from: readonly IpRange[], remove: readonly IpRange[]): Ip
 }
 
 /** `from` minus `remove`: e.g. `ips` − `excludeIPs` − reserved IPs. */
-export const subtractRanges = (from: readonly IpRange[], remove: readonly IpRange[]): IpRange[] =>
-  perFamily(from, remove, subtractSweep)
+export const subtractRanges = (from: readonly IpRange[], remove: readonly IpRange[]): IpRange[] => perFamily(from, remove, subtractSweep)
 
 const intersectSweep = (a: readonly IpRange[], b: readonly IpRange[]): IpRange[] => {
   const result: IpRange[] = []
@@ -97,5 +86,4 @@ const intersectSweep = (a: readonly IpRange[], b: readonly IpRange[]): IpRange[]
   return result
 }
 
-export const intersectRanges = (a: readonly IpRange[], b: readonly IpRange[]): IpRange[] =>
-  perFamily(a, b, intersectSweep)
+export const intersectRanges = (a: readonly IpRange[], b: readonly IpRange[]): IpRange[] => perFamily(a, b, intersectSweep)

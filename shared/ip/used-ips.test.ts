@@ -37,9 +37,7 @@ describe('UsedIps.from', () => {
     [6, 'fd00::g'],
     [6, '10.0.0.01'],
   ] as const)('IPv%s refuses %j, naming it', (family, bad) => {
-    expect(() => UsedIps.from(family, ['10.0.0.1', bad])).toThrow(
-      new IpamError('invalid-resource', `invalid allocated IP address '${bad}'`),
-    )
+    expect(() => UsedIps.from(family, ['10.0.0.1', bad])).toThrow(new IpamError('invalid-resource', `invalid allocated IP address '${bad}'`))
   })
 })
 
@@ -62,7 +60,12 @@ describe('UsedIps runs', () => {
       fc.property(fc.array(fc.integer({ min: 0, max: 31 }), { maxLength: 40 }), (offsets) => {
         const values = offsets.map((o) => 0xffff_ffe0n + BigInt(o))
         const expected = mergeRanges(values.map((v) => ({ family: 4 as const, start: v, end: v })))
-        expect(UsedIps.from(4, values.map((v) => bigIntToIp(v, 4))).runs).toEqual(expected)
+        expect(
+          UsedIps.from(
+            4,
+            values.map((v) => bigIntToIp(v, 4)),
+          ).runs,
+        ).toEqual(expected)
       }),
     )
   })

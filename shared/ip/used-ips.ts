@@ -6,8 +6,7 @@ import type { IpFamily, IpInput, IpRange } from './types.ts'
 
 type Words = readonly [number, number, number, number]
 
-const refuse = (ip: string): IpamError =>
-  new IpamError('invalid-resource', `invalid allocated IP address '${ip}'`)
+const refuse = (ip: string): IpamError => new IpamError('invalid-resource', `invalid allocated IP address '${ip}'`)
 
 /** The value of an input of this family; undefined for the other family. */
 export const inputValue = (family: IpFamily, ip: IpInput): bigint | undefined => {

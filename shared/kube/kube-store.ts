@@ -19,8 +19,31 @@ import { parseClaims, serializeClaims, type ClaimRegistry } from '../claims/inde
 import { IpamError } from '../errors.ts'
 import { KubeApiError, KubeHttp, type KubeRequest } from './kube-http.ts'
 import { forbiddenText, rbacRuleOf } from './rbac-rule.ts'
-import { StoreConflict, type EventRecord, type EventStore, type Freshness, type LeaseStore, type Store, type WebhookConfigurationKind, type WebhookStore } from '../store/store.ts'
-import { leaseBody, secretBody, toControllerView, toLeaseView, toNamespaceView, toNodeView, toPodView, toSecretView, toWorkloadView, type RawLease, type RawObject, type RawSecret, type RawWorkload } from './to-views.ts'
+import {
+  StoreConflict,
+  type EventRecord,
+  type EventStore,
+  type Freshness,
+  type LeaseStore,
+  type Store,
+  type WebhookConfigurationKind,
+  type WebhookStore,
+} from '../store/store.ts'
+import {
+  leaseBody,
+  secretBody,
+  toControllerView,
+  toLeaseView,
+  toNamespaceView,
+  toNodeView,
+  toPodView,
+  toSecretView,
+  toWorkloadView,
+  type RawLease,
+  type RawObject,
+  type RawSecret,
+  type RawWorkload,
+} from './to-views.ts'
 import type { LeaseView, SecretView } from '../api/views.ts'
 
 /** Counted so the service can report API traffic per allocation (and the benchmark can print it). */
@@ -159,8 +182,7 @@ export class KubeStore implements Store, WebhookStore, EventStore, LeaseStore {
     return ((await this.read<List>('list pods', '/api/v1/pods', query))?.items ?? []).map((p) => toPodView(p as RawObject))
   }
 
-  getNode = async (name: string) =>
-    mapDefined(await this.read<RawObject>(`get node ${name}`, `/api/v1/nodes/${enc(name)}`, FROM_CACHE), toNodeView)
+  getNode = async (name: string) => mapDefined(await this.read<RawObject>(`get node ${name}`, `/api/v1/nodes/${enc(name)}`, FROM_CACHE), toNodeView)
 
   listNodes = async () => ((await this.read<List>('list nodes', '/api/v1/nodes'))?.items ?? []).map((n) => toNodeView(n as RawObject))
 
@@ -171,7 +193,9 @@ export class KubeStore implements Store, WebhookStore, EventStore, LeaseStore {
     toLeaseView(await this.write<RawLease>('Lease', `${lease.namespace}/${lease.name}`, 'POST', leasePath(lease.namespace), { body: leaseBody(lease) }))
 
   replaceLease = async (lease: LeaseView) =>
-    toLeaseView(await this.write<RawLease>('Lease', `${lease.namespace}/${lease.name}`, 'PUT', leasePath(lease.namespace, lease.name), { body: leaseBody(lease) }))
+    toLeaseView(
+      await this.write<RawLease>('Lease', `${lease.namespace}/${lease.name}`, 'PUT', leasePath(lease.namespace, lease.name), { body: leaseBody(lease) }),
+    )
 
   getNamespace = async (name: string) =>
     mapDefined(await this.read<RawObject>(`get namespace ${name}`, `/api/v1/namespaces/${enc(name)}`, FROM_CACHE), toNamespaceView)
@@ -213,7 +237,14 @@ export class KubeStore implements Store, WebhookStore, EventStore, LeaseStore {
   deletePool = async (pool: SpiderIPPool) => {
     // By UID only: the resourceVersion changes with every allocation, the pool's identity does not.
     const preconditions = pool.metadata.uid === undefined ? {} : { preconditions: { uid: pool.metadata.uid } }
-    await this.write(KIND.ipPool, pool.metadata.name, 'DELETE', crdPath(PLURAL.ipPool, pool.metadata.name), { body: { kind: 'DeleteOptions', apiVersion: 'v1', ...preconditions } }, () => undefined)
+    await this.write(
+      KIND.ipPool,
+      pool.metadata.name,
+      'DELETE',
+      crdPath(PLURAL.ipPool, pool.metadata.name),
+      { body: { kind: 'DeleteOptions', apiVersion: 'v1', ...preconditions } },
+      () => undefined,
+    )
   }
 
   listSubnets = async () => (await this.listCluster(PLURAL.subnet, 'latest')).map(parseSpiderSubnet)
@@ -225,9 +256,15 @@ export class KubeStore implements Store, WebhookStore, EventStore, LeaseStore {
    * the admission webhooks let only it change an auto pool's addresses.
    */
   whoAmI = async (): Promise<string | undefined> => {
-    const review = await this.write<{ status?: { userInfo?: { username?: string } } }>('SelfSubjectReview', 'self', 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-    })
+    const review = await this.write<{ status?: { userInfo?: { username?: string } } }>(
+      'SelfSubjectReview',
+      'self',
+      'POST',
+      '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      {
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+      },
+    )
     return review.status?.userInfo?.username
   }
 
@@ -252,9 +289,10 @@ export class KubeStore implements Store, WebhookStore, EventStore, LeaseStore {
       metadata: { name: CLAIMS_CONFIGMAP, resourceVersion },
       data: serializeClaims(registry.claims),
     }
-    const written = resourceVersion === undefined
-      ? await this.write<RawConfigMap>('ConfigMap', CLAIMS_CONFIGMAP, 'POST', this.claimsPath, { body })
-      : await this.write<RawConfigMap>('ConfigMap', CLAIMS_CONFIGMAP, 'PUT', `${this.claimsPath}/${CLAIMS_CONFIGMAP}`, { body })
+    const written =
+      resourceVersion === undefined
+        ? await this.write<RawConfigMap>('ConfigMap', CLAIMS_CONFIGMAP, 'POST', this.claimsPath, { body })
+        : await this.write<RawConfigMap>('ConfigMap', CLAIMS_CONFIGMAP, 'PUT', `${this.claimsPath}/${CLAIMS_CONFIGMAP}`, { body })
     return toClaimRegistry(written)
   }
 
@@ -263,14 +301,22 @@ export class KubeStore implements Store, WebhookStore, EventStore, LeaseStore {
 
   createSecret = async (secret: SecretView) =>
     toSecretView(
-      await this.write<RawSecret>('Secret', `${secret.namespace}/${secret.name}`, 'POST', `/api/v1/namespaces/${enc(secret.namespace)}/secrets`, { body: secretBody(secret) }),
+      await this.write<RawSecret>('Secret', `${secret.namespace}/${secret.name}`, 'POST', `/api/v1/namespaces/${enc(secret.namespace)}/secrets`, {
+        body: secretBody(secret),
+      }),
     )
 
   replaceSecret = async (secret: SecretView) =>
     toSecretView(
-      await this.write<RawSecret>('Secret', `${secret.namespace}/${secret.name}`, 'PUT', `/api/v1/namespaces/${enc(secret.namespace)}/secrets/${enc(secret.name)}`, {
-        body: secretBody(secret),
-      }),
+      await this.write<RawSecret>(
+        'Secret',
+        `${secret.namespace}/${secret.name}`,
+        'PUT',
+        `/api/v1/namespaces/${enc(secret.namespace)}/secrets/${enc(secret.name)}`,
+        {
+          body: secretBody(secret),
+        },
+      ),
     )
 
   getWebhookConfiguration = async (kind: WebhookConfigurationKind, name: string) =>
@@ -284,7 +330,14 @@ export class KubeStore implements Store, WebhookStore, EventStore, LeaseStore {
   createEvent = async (event: EventRecord): Promise<void> => {
     const { namespace, name, ...fields } = event
     await this.write('Event', `${namespace}/${name}`, 'POST', `/api/v1/namespaces/${enc(namespace)}/events`, {
-      body: { apiVersion: 'v1', kind: 'Event', metadata: { name, namespace }, ...fields, reportingComponent: fields.source.component, reportingInstance: fields.source.host ?? '' },
+      body: {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name, namespace },
+        ...fields,
+        reportingComponent: fields.source.component,
+        reportingInstance: fields.source.host ?? '',
+      },
     })
   }
 
@@ -301,8 +354,7 @@ export class KubeStore implements Store, WebhookStore, EventStore, LeaseStore {
       parseSpiderEndpoint,
     )
 
-  listEndpoints = async () =>
-    ((await this.read<List>(`list ${PLURAL.endpoint}`, crdPath(PLURAL.endpoint)))?.items ?? []).map(parseSpiderEndpoint)
+  listEndpoints = async () => ((await this.read<List>(`list ${PLURAL.endpoint}`, crdPath(PLURAL.endpoint)))?.items ?? []).map(parseSpiderEndpoint)
 
   createEndpoint = async (endpoint: SpiderEndpoint) =>
     parseSpiderEndpoint(
@@ -311,8 +363,7 @@ export class KubeStore implements Store, WebhookStore, EventStore, LeaseStore {
       }),
     )
 
-  replaceEndpoint = async (endpoint: SpiderEndpoint) =>
-    parseSpiderEndpoint(await this.replaceEndpointObject(endpoint))
+  replaceEndpoint = async (endpoint: SpiderEndpoint) => parseSpiderEndpoint(await this.replaceEndpointObject(endpoint))
 
   deleteEndpoint = async (endpoint: SpiderEndpoint) => {
     const namespace = namespaceOf(endpoint)
@@ -326,7 +377,14 @@ export class KubeStore implements Store, WebhookStore, EventStore, LeaseStore {
       resourceVersion = parseSpiderEndpoint(updated).metadata.resourceVersion
     }
     const preconditions = { resourceVersion, uid: endpoint.metadata.uid }
-    await this.write(KIND.endpoint, name, 'DELETE', crdPath(PLURAL.endpoint, name, namespace), { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions } }, gone)
+    await this.write(
+      KIND.endpoint,
+      name,
+      'DELETE',
+      crdPath(PLURAL.endpoint, name, namespace),
+      { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions } },
+      gone,
+    )
   }
 
   private replaceEndpointObject = (endpoint: SpiderEndpoint, ifGone?: () => undefined): Promise<unknown> =>

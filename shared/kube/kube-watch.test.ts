@@ -55,8 +55,7 @@ const setup = () => {
   const random = vi.fn(() => 0.5)
   const watch = new KubeWatch(transport, { log, baseBackoffMs: 1, maxBackoffMs: 4, random })
   const events: string[] = []
-  const start = () =>
-    watch.watch('SpiderIPPool', (type, pool) => events.push(`${type} ${pool.metadata.name} ${pool.spec.ips?.join(',')}`))
+  const start = () => watch.watch('SpiderIPPool', (type, pool) => events.push(`${type} ${pool.metadata.name} ${pool.spec.ips?.join(',')}`))
   return { transport, lines, watch, events, start, random }
 }
 

@@ -13,12 +13,7 @@ export interface WatchTransport {
    * Opens a watch from `resourceVersion`; `onEvent` gets each line, `done` is called once when the
    * stream ends (null: closed cleanly). @returns a function that aborts the stream
    */
-  open(
-    kind: WatchKind,
-    resourceVersion: string,
-    onEvent: (type: string, object: unknown) => void,
-    done: (error: unknown) => void,
-  ): Promise<() => void>
+  open(kind: WatchKind, resourceVersion: string, onEvent: (type: string, object: unknown) => void, done: (error: unknown) => void): Promise<() => void>
 }
 
 export interface KubeWatchOptions {
@@ -85,10 +80,13 @@ export interface KubeWatchTransportOptions {
 export const kubeWatchTransport = (http: KubeHttp, options: KubeWatchTransportOptions = {}): WatchTransport => {
   const random = options.random ?? Math.random
   const selector = (kind: WatchKind) =>
-    kind === 'Pod' && options.podsOnNode ? { fieldSelector: `spec.nodeName=${options.podsOnNode}` }
-    : kind === 'Node' && options.podsOnNode ? { fieldSelector: `metadata.name=${options.podsOnNode}` }
-    : kind === 'Lease' && options.lease ? { fieldSelector: `metadata.name=${options.lease.name}` }
-    : {}
+    kind === 'Pod' && options.podsOnNode
+      ? { fieldSelector: `spec.nodeName=${options.podsOnNode}` }
+      : kind === 'Node' && options.podsOnNode
+        ? { fieldSelector: `metadata.name=${options.podsOnNode}` }
+        : kind === 'Lease' && options.lease
+          ? { fieldSelector: `metadata.name=${options.lease.name}` }
+          : {}
   const pathOf = (kind: WatchKind): string => {
     if (kind !== 'Lease') return PATH[kind]
     if (!options.lease) throw new Error('a Lease watch needs the lease it follows (KubeWatchTransportOptions.lease)')
@@ -105,10 +103,13 @@ export const kubeWatchTransport = (http: KubeHttp, options: KubeWatchTransportOp
       const timer = setTimeout(() => controller.abort(new DOMException('watch silent too long', 'TimeoutError')), (seconds + 30) * 1000)
       // Bookmarks keep resourceVersion fresh on quiet kinds, so a restart rarely needs a relist.
       const query = { ...selector(kind), resourceVersion, allowWatchBookmarks: true, timeoutSeconds: seconds }
-      http.watch(pathOf(kind), query, onEvent, controller.signal).then(
-        () => done(null),
-        (error: unknown) => done(controller.signal.aborted && controller.signal.reason?.name === 'TimeoutError' ? controller.signal.reason : error),
-      ).finally(() => clearTimeout(timer))
+      http
+        .watch(pathOf(kind), query, onEvent, controller.signal)
+        .then(
+          () => done(null),
+          (error: unknown) => done(controller.signal.aborted && controller.signal.reason?.name === 'TimeoutError' ? controller.signal.reason : error),
+        )
+        .finally(() => clearTimeout(timer))
       return () => controller.abort()
     },
   }
@@ -137,8 +138,7 @@ export class KubeWatch implements WatchSource {
     return [...this.unsynced.values()]
   }
 
-  static fromKubeConfig = (kubeConfig: KubeConfig, options?: KubeWatchOptions) =>
-    new KubeWatch(kubeWatchTransport(new KubeHttp(kubeConfig)), options)
+  static fromKubeConfig = (kubeConfig: KubeConfig, options?: KubeWatchOptions) => new KubeWatch(kubeWatchTransport(new KubeHttp(kubeConfig)), options)
 
   watch<K extends WatchKind>(kind: K, onEvent: WatchHandler<K>): () => void {
     const token = {}
@@ -148,10 +148,17 @@ export class KubeWatch implements WatchSource {
       this.restarts[kind] = (this.restarts[kind] ?? 0) + 1
       this.options.onTrouble?.(kind, error)
     }
-    const loop = new WatchLoop(kind, onEvent, this.transport, this.options, (error) => {
-      if (error === undefined) this.unsynced.delete(token)
-      else state.error = error instanceof Error ? error.message : String(error)
-    }, onFailure)
+    const loop = new WatchLoop(
+      kind,
+      onEvent,
+      this.transport,
+      this.options,
+      (error) => {
+        if (error === undefined) this.unsynced.delete(token)
+        else state.error = error instanceof Error ? error.message : String(error)
+      },
+      onFailure,
+    )
     void loop.run()
     const loops = this.loops.get(kind) ?? new Set()
     this.loops.set(kind, loops.add(loop as unknown as WatchLoop<WatchKind>))
@@ -275,13 +282,12 @@ class WatchLoop<K extends WatchKind> {
 
   private stream(): Promise<unknown> {
     return new Promise((resolve) => {
-      this.transport.open(this.kind, this.resourceVersion, (type, raw) => this.onLine(type, raw), resolve).then(
-        (abort) => {
+      this.transport
+        .open(this.kind, this.resourceVersion, (type, raw) => this.onLine(type, raw), resolve)
+        .then((abort) => {
           this.abort = abort
           if (this.stopped) abort()
-        },
-        resolve,
-      )
+        }, resolve)
     })
   }
 

@@ -11,7 +11,11 @@ export interface RbacRule {
 }
 
 export function rbacRuleOf(method: string, path: string, query: Readonly<Record<string, unknown>> = {}): RbacRule {
-  const parts = path.split('?')[0]!.split('/').filter((p) => p !== '').map(decodeURIComponent)
+  const parts = path
+    .split('?')[0]!
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent)
   let group = ''
   let rest: string[]
   if (parts[0] === 'api' && parts.length >= 2) rest = parts.slice(2)
@@ -29,12 +33,23 @@ export function rbacRuleOf(method: string, path: string, query: Readonly<Record<
   const [plural = '', name, subresource] = rest
   const named = name !== undefined
   const verb =
-    method === 'GET' ? (query.watch === true || query.watch === 'true' ? 'watch' : named ? 'get' : 'list')
-    : method === 'POST' ? 'create'
-    : method === 'PUT' ? 'update'
-    : method === 'PATCH' ? 'patch'
-    : method === 'DELETE' ? (named ? 'delete' : 'deletecollection')
-    : method.toLowerCase()
+    method === 'GET'
+      ? query.watch === true || query.watch === 'true'
+        ? 'watch'
+        : named
+          ? 'get'
+          : 'list'
+      : method === 'POST'
+        ? 'create'
+        : method === 'PUT'
+          ? 'update'
+          : method === 'PATCH'
+            ? 'patch'
+            : method === 'DELETE'
+              ? named
+                ? 'delete'
+                : 'deletecollection'
+              : method.toLowerCase()
   const resource = `${plural}${subresource ? `/${subresource}` : ''}${group ? `.${group}` : ''}`
   return { verb, resource, namespace }
 }

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { toWorkloadView } from './to-views.ts'
 
-const metadata = { namespace: 'ns', name: 'app', uid: 'u1', ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'c', uid: 'u0', controller: true }] }
+const metadata = {
+  namespace: 'ns',
+  name: 'app',
+  uid: 'u1',
+  ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'c', uid: 'u0', controller: true }],
+}
 const template = { metadata: { annotations: { 'ipam.spidernet.io/subnet': '{"ipv4":["s"]}' } }, spec: { hostNetwork: true } }
 
 describe('toWorkloadView', () => {

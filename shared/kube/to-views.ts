@@ -98,10 +98,7 @@ export const toNamespaceView = (ns: RawObject): NamespaceView => ({
   annotations: ns.metadata?.annotations ?? {},
 })
 
-export const toControllerView = (
-  kind: string,
-  object: RawObject,
-): ControllerView => {
+export const toControllerView = (kind: string, object: RawObject): ControllerView => {
   const view: ControllerView = {
     kind,
     namespace: object.metadata?.namespace ?? '',

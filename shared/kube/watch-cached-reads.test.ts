@@ -45,7 +45,7 @@ describe('watchCachedReads', () => {
     store.putNode({ name: 'n1', labels: {}, ready: true })
     // 'latest' never comes from a watch: the caller confirms what a cached read told.
     expect((await cached.getPod('ns', 'p', 'latest'))?.uid).toBe('new')
-    expect((await cached.getPod('ns', 'q', 'cached'))).toBeUndefined()
+    expect(await cached.getPod('ns', 'q', 'cached')).toBeUndefined()
     expect((await cached.getNode('n1'))?.name).toBe('n1')
     expect(await cached.getNamespace('ns')).toBeUndefined()
     expect(await cached.listReservedIPs('latest')).toEqual([])

@@ -10,9 +10,7 @@ const poolWith = (name: string, records: Record<string, [pod: string, uid: strin
     metadata: { name },
     spec: { subnet: '10.1.0.0/24', ips: ['10.1.0.1-10.1.0.50'] },
     status: {
-      allocatedIPs: serializeAllocatedIPs(
-        Object.fromEntries(Object.entries(records).map(([ip, [pod, podUid]]) => [ip, { interface: 'eth0', pod, podUid }])),
-      ),
+      allocatedIPs: serializeAllocatedIPs(Object.fromEntries(Object.entries(records).map(([ip, [pod, podUid]]) => [ip, { interface: 'eth0', pod, podUid }]))),
     },
   })
 
@@ -56,10 +54,7 @@ describe('leakedIPs', () => {
 
   it('waits for a terminating pod until its deadline has passed', () => {
     const pools = [poolWith('p', { '10.1.0.1': ['ns/soon', 'u1'], '10.1.0.2': ['ns/stuck', 'u2'] })]
-    const pods = [
-      livePod('soon', 'u1', { deletionTimestamp: '2026-11-25T12:00:30Z' }),
-      livePod('stuck', 'u2', { deletionTimestamp: '2026-11-25T11:59:00Z' }),
-    ]
+    const pods = [livePod('soon', 'u1', { deletionTimestamp: '2026-11-25T12:00:30Z' }), livePod('stuck', 'u2', { deletionTimestamp: '2026-11-25T11:59:00Z' })]
     expect(leaked({ pools, pods })).toEqual(['p 10.1.0.2 u2: pod ns/stuck is still terminating past its deadline 2026-11-25T11:59:00Z'])
   })
 
@@ -101,17 +96,23 @@ describe('leakedIPs', () => {
   })
 })
 
-describe('pods on nodes that are down (the leader\'s scan)', () => {
+describe("pods on nodes that are down (the leader's scan)", () => {
   const pools = [poolWith('p', { '10.1.0.1': ['ns/web', 'u1'], '10.1.0.2': ['ns/db-0', 'u2'] })]
   const pods = [livePod('web', 'u1', { nodeName: 'n1' }), livePod('db-0', 'u2', { nodeName: 'n1' })]
   const endpoints = [endpointOf('db-0', 'u2', { type: 'StatefulSet', name: 'db' })]
   const statefulSets = new Map([['ns/db', { name: 'db', replicas: 1 }]])
 
-  it('releases a pod\'s records once its node has been down longer than the grace', () => {
+  it("releases a pod's records once its node has been down longer than the grace", () => {
     const down = (since: string) => scan({ pools, pods, endpoints, statefulSets, downNodes: new Map([['n1', since]]), nodeDownGraceSeconds: 300 })
     expect(leakedIPs(down('2026-11-25T11:56:00Z'))).toEqual([]) // 4 minutes: within the grace
     expect(leakedIPs(down('2026-11-25T11:54:00Z'))).toEqual([
-      { pool: 'p', ip: '10.1.0.1', podUid: 'u1', pod: 'ns/web', reason: 'pod ns/web is on node n1, down since 2026-11-25T11:54:00Z (longer than the 300 s grace)' },
+      {
+        pool: 'p',
+        ip: '10.1.0.1',
+        podUid: 'u1',
+        pod: 'ns/web',
+        reason: 'pod ns/web is on node n1, down since 2026-11-25T11:54:00Z (longer than the 300 s grace)',
+      },
     ]) // the StatefulSet still wants db-0: its address waits for its next pod
   })
 
@@ -121,7 +122,7 @@ describe('pods on nodes that are down (the leader\'s scan)', () => {
 })
 
 describe('orphanedEndpoints', () => {
-  it('finds the endpoints of gone or replaced pods, records or not, and keeps a wanted StatefulSet ordinal\'s', () => {
+  it("finds the endpoints of gone or replaced pods, records or not, and keeps a wanted StatefulSet ordinal's", () => {
     const endpoints = [
       endpointOf('gone', 'u1', { type: 'Deployment', name: 'd' }),
       endpointOf('replaced', 'u2', { type: 'Deployment', name: 'd' }),

@@ -82,13 +82,7 @@ export function orphanedEndpoints(scan: LeakScan): Array<{ endpoint: SpiderEndpo
   })
 }
 
-function whyLeaked(
-  key: string,
-  podUid: string,
-  live: PodView | undefined,
-  endpoint: SpiderEndpoint | undefined,
-  scan: LeakScan,
-): string | undefined {
+function whyLeaked(key: string, podUid: string, live: PodView | undefined, endpoint: SpiderEndpoint | undefined, scan: LeakScan): string | undefined {
   const name = key.slice(key.indexOf('/') + 1)
   // The endpoint of the record's own incarnation says whether it belonged to a StatefulSet.
   const statefulSet =

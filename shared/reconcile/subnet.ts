@@ -9,17 +9,7 @@ import {
   type SpiderSubnet,
   type SubnetStatus,
 } from '../api/index.ts'
-import {
-  countIps,
-  formatRanges,
-  intersectRanges,
-  mergeRanges,
-  parseIpRanges,
-  subtractRanges,
-  unionRanges,
-  type IpFamily,
-  type IpRange,
-} from '../ip/index.ts'
+import { countIps, formatRanges, intersectRanges, mergeRanges, parseIpRanges, subtractRanges, unionRanges, type IpFamily, type IpRange } from '../ip/index.ts'
 import { familyOf, ipsOf, totalIPCountOf } from '../api/address-space.ts'
 import { applicationOf } from './application.ts'
 import { decision, type Decision } from './decision.ts'
@@ -137,6 +127,4 @@ const sameControlledIPPools = (current: string | undefined, next: string | undef
  * @throws IpamError('invalid-resource'), as nextSubnetStatus
  */
 export const decideSubnet = (subnet: SpiderSubnet, pools: readonly SpiderIPPool[]): Decision<SubnetStatus> =>
-  decision(nextFinalizers(subnet.metadata, controlledPoolsOf(subnet, pools).length > 0), () =>
-    nextSubnetStatus(subnet, pools),
-  )
+  decision(nextFinalizers(subnet.metadata, controlledPoolsOf(subnet, pools).length > 0), () => nextSubnetStatus(subnet, pools))

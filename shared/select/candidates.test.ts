@@ -51,13 +51,11 @@ describe('selectCandidates: the first tier that names pools wins', () => {
     ['cni-config', { ...everyTier, podAnnotations: {}, namespaceAnnotations: {} }],
     ['cluster-default', { podAnnotations: {}, namespaceAnnotations: {} }],
   ])('%s', (tier, over) => {
-    const podAnnotations = Object.fromEntries(
-      Object.entries(over.podAnnotations).filter((e): e is [string, string] => e[1] !== undefined),
-    )
+    const podAnnotations = Object.fromEntries(Object.entries(over.podAnnotations).filter((e): e is [string, string] => e[1] !== undefined))
     expect(selectCandidates(request({ ...over, podAnnotations })).tier).toBe(tier)
   })
 
-  it('no tier: Spiderpool\'s refusal', () => {
+  it("no tier: Spiderpool's refusal", () => {
     expect(refusal(() => selectCandidates(request({ pools: [pool('p')] })))).toEqual({
       code: 'no-pool',
       message: 'no IPPool available, no pool selection rules of any type are specified',
@@ -87,7 +85,7 @@ describe('selectCandidates: the first tier that names pools wins', () => {
 })
 
 describe('selectCandidates: pod annotations', () => {
-  it('ippool: the seed scenario keeps the user\'s order; the NIC is IPv4-only', () => {
+  it("ippool: the seed scenario keeps the user's order; the NIC is IPv4-only", () => {
     const got = selectCandidates(
       request({
         podAnnotations: { [IPPOOL]: '{"ipv4": ["test-ippool-6", "test-ippool-7"]}' },
@@ -102,9 +100,7 @@ describe('selectCandidates: pod annotations', () => {
   })
 
   it('ippool: dual stack, cleanGateway from the request', () => {
-    const got = selectCandidates(
-      request({ podAnnotations: { [IPPOOL]: '{"ipv4":["pod-b","pod-a"],"ipv6":["pod-a6"]}' }, cleanGateway: true }),
-    )
+    const got = selectCandidates(request({ podAnnotations: { [IPPOOL]: '{"ipv4":["pod-b","pod-a"],"ipv6":["pod-a6"]}' }, cleanGateway: true }))
     expect(got.tier === 'subnet' ? undefined : got.current).toEqual({
       nic: 'eth0',
       ipv4: ['pod-b', 'pod-a'],
@@ -154,9 +150,10 @@ describe('selectCandidates: pod annotations', () => {
       code: 'invalid-annotation',
       message: `invalid annotation ${IPPOOL}: duplicate IPPool pod-a specified for NIC eth0`,
     })
-    expect(
-      refusal(() => selectCandidates(request({ cniDefaultIPv4IPPool: ['cni-a', 'cni-a'] }))),
-    ).toEqual({ code: 'invalid-request', message: 'invalid CNI config default_ipv4_ippool/default_ipv6_ippool: duplicate IPPool cni-a specified for NIC eth0' })
+    expect(refusal(() => selectCandidates(request({ cniDefaultIPv4IPPool: ['cni-a', 'cni-a'] })))).toEqual({
+      code: 'invalid-request',
+      message: 'invalid CNI config default_ipv4_ippool/default_ipv6_ippool: duplicate IPPool cni-a specified for NIC eth0',
+    })
     // "This one first, then the others": the listed name keeps its first place.
     const got = selectCandidates(request({ podAnnotations: { [IPPOOL]: '{"ipv4":["v4-y","v4-*"]}' } }))
     expect(got.tier === 'subnet' ? undefined : got.current.ipv4).toEqual(['v4-y', 'v4-x'])
@@ -206,8 +203,14 @@ describe('selectCandidates: subnet annotations (tier 1)', () => {
   })
 
   it.each([
-    [{ [SUBNET]: '{"ipv4":["s"]}', 'ipam.spidernet.io/ippool-ip-number': '-1' }, 'invalid annotation ipam.spidernet.io/ippool-ip-number: "-1" is neither a count "N" (N >= 1) nor a spare "+N" (N >= 0)'],
-    [{ [SUBNET]: '{"ipv4":["s"]}', 'ipam.spidernet.io/ippool-reclaim': 'maybe' }, 'invalid annotation ipam.spidernet.io/ippool-reclaim: "maybe" is not a boolean (true or false)'],
+    [
+      { [SUBNET]: '{"ipv4":["s"]}', 'ipam.spidernet.io/ippool-ip-number': '-1' },
+      'invalid annotation ipam.spidernet.io/ippool-ip-number: "-1" is neither a count "N" (N >= 1) nor a spare "+N" (N >= 0)',
+    ],
+    [
+      { [SUBNET]: '{"ipv4":["s"]}', 'ipam.spidernet.io/ippool-reclaim': 'maybe' },
+      'invalid annotation ipam.spidernet.io/ippool-reclaim: "maybe" is not a boolean (true or false)',
+    ],
   ])('refuses bad sizing %j', (podAnnotations, message) => {
     expect(refusal(() => selectCandidates(request({ podAnnotations })))).toEqual({ code: 'invalid-annotation', message })
   })

@@ -11,13 +11,7 @@ import type { IPVersion, PoolView } from './pool-view.ts'
 import { expandPoolNames, isWildcard, WildcardSyntaxError } from './wildcard.ts'
 
 /** Where a pod's candidate pools came from, highest priority first. */
-export type SelectionTier =
-  | 'subnet'
-  | 'pod-ippools'
-  | 'pod-ippool'
-  | 'namespace-default'
-  | 'cni-config'
-  | 'cluster-default'
+export type SelectionTier = 'subnet' | 'pod-ippools' | 'pod-ippool' | 'namespace-default' | 'cni-config' | 'cluster-default'
 
 /** One NIC's candidates, in the user's order. A family that is absent gets no IP on this NIC. */
 export interface NicCandidates {
@@ -78,13 +72,7 @@ interface Source {
 
 const annotationSource = (key: string): Source => ({ code: 'invalid-annotation', what: `invalid annotation ${key}` })
 
-const expandFamily = (
-  source: Source,
-  version: IPVersion,
-  names: readonly string[],
-  nic: string,
-  pools: readonly PoolView[],
-): string[] | undefined => {
+const expandFamily = (source: Source, version: IPVersion, names: readonly string[], nic: string, pools: readonly PoolView[]): string[] | undefined => {
   if (names.length === 0) return undefined
   // Spiderpool refuses a name listed twice for one NIC ("wrong input, duplicate IPPool").
   const twice = names.find((name, i) => !isWildcard(name) && names.indexOf(name) !== i)
@@ -105,12 +93,7 @@ const expandFamily = (
   return expanded
 }
 
-const withFamilies = (
-  nic: string,
-  cleanGateway: boolean,
-  ipv4: readonly string[] | undefined,
-  ipv6: readonly string[] | undefined,
-): NicCandidates => ({
+const withFamilies = (nic: string, cleanGateway: boolean, ipv4: readonly string[] | undefined, ipv6: readonly string[] | undefined): NicCandidates => ({
   nic,
   cleanGateway,
   ...(ipv4 === undefined || ipv4.length === 0 ? {} : { ipv4 }),
@@ -124,8 +107,7 @@ const nicCandidates = (
   ipv6: readonly string[],
   cleanGateway: boolean,
   pools: readonly PoolView[],
-): NicCandidates =>
-  withFamilies(nic, cleanGateway, expandFamily(source, 4, ipv4, nic, pools), expandFamily(source, 6, ipv6, nic, pools))
+): NicCandidates => withFamilies(nic, cleanGateway, expandFamily(source, 4, ipv4, nic, pools), expandFamily(source, 6, ipv6, nic, pools))
 
 const single = (tier: PoolCandidates['tier'], current: NicCandidates): PoolCandidates => ({
   tier,
@@ -141,12 +123,10 @@ const fromSubnetAnnotations = (req: CandidateRequest): SubnetCandidates | undefi
   if (req.autoPools === false) {
     throw invalidAnnotation(
       key,
-      `it's invalid to use '${AnnotationKey.subnets}' or '${AnnotationKey.subnet}' annotation ` +
-        'when Auto-Pool feature is disabled',
+      `it's invalid to use '${AnnotationKey.subnets}' or '${AnnotationKey.subnet}' annotation ` + 'when Auto-Pool feature is disabled',
     )
   }
-  const chosen =
-    key === AnnotationKey.subnets ? parseSubnetsAnnotation(raw, req.nic).current : parseSubnetAnnotation(raw, req.nic)
+  const chosen = key === AnnotationKey.subnets ? parseSubnetsAnnotation(raw, req.nic).current : parseSubnetAnnotation(raw, req.nic)
   const ipNumber = a[AnnotationKey.ippoolIPNumber]
   return {
     tier: 'subnet',

@@ -15,10 +15,9 @@ const ctx: FilterContext = {
   multusNamespace: 'kube-system',
 }
 
-const reason = (p: PoolView | undefined, version: 4 | 6 = 4, nic = 'eth0', c: FilterContext = ctx) =>
-  rejectionReason(version, p?.name ?? 'ghost', p, nic, c)
+const reason = (p: PoolView | undefined, version: 4 | 6 = 4, nic = 'eth0', c: FilterContext = ctx) => rejectionReason(version, p?.name ?? 'ghost', p, nic, c)
 
-describe('rejectionReason: each rule, with Spiderpool\'s text', () => {
+describe("rejectionReason: each rule, with Spiderpool's text", () => {
   it.each<[string, PoolView | undefined, string | undefined]>([
     ['a pool that serves anyone', pool('p'), undefined],
     ['not found', undefined, 'IPPool ghost not found'],
@@ -27,12 +26,12 @@ describe('rejectionReason: each rule, with Spiderpool\'s text', () => {
     ['wrong family', pool('p', 6), 'expect an IPv4 IPPool, but the version of the IPPool p is IPv6'],
     ['nodeName lists the node', pool('p', 4, { nodeName: ['worker-node-1'] }), undefined],
     ['nodeName does not list the node', pool('p', 4, { nodeName: ['controller-node-1'] }), 'unmatched Node name of IPPool p'],
+    ['nodeName replaces nodeAffinity', pool('p', 4, { nodeName: ['worker-node-1'], nodeAffinity: { matchLabels: { 'node-subnet': 'subnet-6' } } }), undefined],
     [
-      'nodeName replaces nodeAffinity',
-      pool('p', 4, { nodeName: ['worker-node-1'], nodeAffinity: { matchLabels: { 'node-subnet': 'subnet-6' } } }),
-      undefined,
+      'empty nodeName falls back to nodeAffinity',
+      pool('p', 4, { nodeName: [], nodeAffinity: { matchLabels: { x: 'y' } } }),
+      'unmatched Node affinity of IPPool p',
     ],
-    ['empty nodeName falls back to nodeAffinity', pool('p', 4, { nodeName: [], nodeAffinity: { matchLabels: { x: 'y' } } }), 'unmatched Node affinity of IPPool p'],
     ['nodeAffinity matches', pool('p', 4, { nodeAffinity: { matchLabels: { 'node-subnet': 'subnet-7' } } }), undefined],
     ['nodeAffinity does not', pool('p', 4, { nodeAffinity: { matchLabels: { 'node-subnet': 'subnet-6' } } }), 'unmatched Node affinity of IPPool p'],
     ['namespaceName lists it', pool('p', 4, { namespaceName: ['app'] }), undefined],
@@ -80,11 +79,10 @@ describe('rejectionReason: each rule, with Spiderpool\'s text', () => {
     )
   })
 
-  it('turns an unusable multus annotation into the pool\'s reason', () => {
+  it("turns an unusable multus annotation into the pool's reason", () => {
     const c: FilterContext = {
       ...ctx,
-      multusNetworkOf: (nic) =>
-        multusNetworkOf({ 'v1.multus-cni.io/default-network': 'a/b/c' }, nic, { podNamespace: 'app', systemNamespace: 'kube-system' }),
+      multusNetworkOf: (nic) => multusNetworkOf({ 'v1.multus-cni.io/default-network': 'a/b/c' }, nic, { podNamespace: 'app', systemNamespace: 'kube-system' }),
     }
     expect(reason(pool('p', 4, { multusName: ['x'] }), 4, 'eth0', c)).toBe(
       "interface eth0 IPPool p specified multusName [x], but the pod's multus annotation is unusable: " +
@@ -94,7 +92,7 @@ describe('rejectionReason: each rule, with Spiderpool\'s text', () => {
     expect(reason(pool('q'), 4, 'eth0', c)).toBeUndefined()
   })
 
-  it('matches an auto pool\'s podAffinity against the pod\'s application, not its labels', () => {
+  it("matches an auto pool's podAffinity against the pod's application, not its labels", () => {
     const affinity = {
       matchLabels: {
         'ipam.spidernet.io/app-api-group': 'apps',
@@ -132,7 +130,7 @@ describe('the seed scenario', () => {
   it.each([
     ['worker-node-1', 'subnet-7', ['test-ippool-7'], 'test-ippool-6', 'unmatched Node affinity of IPPool test-ippool-6'],
     ['controller-node-1', 'subnet-6', ['test-ippool-6'], 'test-ippool-7', 'unmatched Node affinity of IPPool test-ippool-7'],
-  ])('on %s (%s) only the zone\'s pool is left, the other\'s reason kept', (nodeName, subnet, kept, dropped, why) => {
+  ])("on %s (%s) only the zone's pool is left, the other's reason kept", (nodeName, subnet, kept, dropped, why) => {
     const selection = selectCandidates({ nic: 'eth0', podAnnotations, namespaceAnnotations: {}, pools })
     if (selection.tier === 'subnet') throw new Error('unexpected subnet tier')
     expect(filterCandidates(selection.current, pools, on(nodeName, subnet))).toEqual({
@@ -143,7 +141,7 @@ describe('the seed scenario', () => {
     })
   })
 
-  it('on a node of neither zone: Spiderpool\'s refusal with every reason', () => {
+  it("on a node of neither zone: Spiderpool's refusal with every reason", () => {
     const nic = { nic: 'eth0', ipv4: ['test-ippool-6', 'test-ippool-7'], cleanGateway: false }
     expect(refusal(() => filterCandidates(nic, pools, on('edge-1', 'subnet-9')))).toEqual({
       code: 'no-pool',
@@ -162,10 +160,8 @@ describe('filterCandidates', () => {
     expect(filterCandidates({ nic: 'eth0', ipv4: ['a', 'z', 'y'], cleanGateway: false }, zoned, ctx).ipv4).toEqual(['y', 'z', 'a'])
   })
 
-  it('keeps the user\'s order and both families', () => {
-    expect(
-      filterCandidates({ nic: 'net1', ipv4: ['b', 'a'], ipv6: ['b6', 'a6'], cleanGateway: true }, pools, ctx),
-    ).toEqual({
+  it("keeps the user's order and both families", () => {
+    expect(filterCandidates({ nic: 'net1', ipv4: ['b', 'a'], ipv6: ['b6', 'a6'], cleanGateway: true }, pools, ctx)).toEqual({
       nic: 'net1',
       ipv4: ['a'],
       ipv6: ['a6'],

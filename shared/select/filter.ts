@@ -51,12 +51,7 @@ export interface FilteredNic {
 const goList = (names: readonly string[]): string => `[${names.join(' ')}]`
 
 // `subject` is "IPPool x" or "auto-created IPPool x".
-const selectorVerdict = (
-  what: string,
-  subject: string,
-  selector: LabelSelector,
-  labels: Labels | undefined,
-): string | undefined => {
+const selectorVerdict = (what: string, subject: string, selector: LabelSelector, labels: Labels | undefined): string | undefined => {
   const problems = labelSelectorProblems(selector)
   if (problems.length > 0) return `invalid ${what} of ${subject}: ${problems.join('; ')}`
   return matchesLabelSelector(selector, labels ?? {}) ? undefined : `unmatched ${what} of ${subject}`
@@ -82,13 +77,7 @@ const multusVerdict = (pool: PoolView, multusName: readonly string[], nic: strin
  * Why this pool cannot serve this NIC, or undefined when it can. Checks run in Spiderpool's
  * order and the texts are Spiderpool's, so the first failing rule is the one reported.
  */
-export const rejectionReason = (
-  version: IPVersion,
-  name: string,
-  pool: PoolView | undefined,
-  nic: string,
-  ctx: FilterContext,
-): string | undefined => {
+export const rejectionReason = (version: IPVersion, name: string, pool: PoolView | undefined, nic: string, ctx: FilterContext): string | undefined => {
   if (pool === undefined) return `IPPool ${name} not found`
   if (pool.terminating) return `terminating IPPool ${name}`
   if (pool.disable) return `disabled IPPool ${name}`
@@ -117,20 +106,13 @@ export const rejectionReason = (
   return undefined
 }
 
-const indexByName = (pools: readonly PoolView[]): ReadonlyMap<string, PoolView> =>
-  new Map(pools.map((p) => [p.name, p]))
+const indexByName = (pools: readonly PoolView[]): ReadonlyMap<string, PoolView> => new Map(pools.map((p) => [p.name, p]))
 
 /**
  * Keep the candidates that may serve this NIC, in the order they are to be tried: Spiderpool's
  * priority (podAffinity first ... the rest last), the user's order among equals.
  */
-export const filterFamily = (
-  version: IPVersion,
-  names: readonly string[],
-  nic: string,
-  pools: readonly PoolView[],
-  ctx: FilterContext,
-): FamilyVerdict => {
+export const filterFamily = (version: IPVersion, names: readonly string[], nic: string, pools: readonly PoolView[], ctx: FilterContext): FamilyVerdict => {
   const byName = indexByName(pools)
   const kept: string[] = []
   const rejected: Rejection[] = []
@@ -149,16 +131,10 @@ const aggregate = (messages: readonly string[]): string => {
 }
 
 /** Spiderpool's refusal when no candidate of a family survives. */
-export const allFilteredOut = (
-  version: IPVersion,
-  names: readonly string[],
-  nic: string,
-  rejected: readonly Rejection[],
-): IpamError =>
+export const allFilteredOut = (version: IPVersion, names: readonly string[], nic: string, rejected: readonly Rejection[]): IpamError =>
   new IpamError(
     'no-pool',
-    `no IPPool available, all IPv${version} IPPools ${goList(names)} of ${nic} filtered out: ` +
-      aggregate(rejected.map((r) => r.reason)),
+    `no IPPool available, all IPv${version} IPPools ${goList(names)} of ${nic} filtered out: ` + aggregate(rejected.map((r) => r.reason)),
   )
 
 /**
@@ -170,10 +146,7 @@ export const missingPool = (candidates: NicCandidates, pools: readonly PoolView[
   const known = new Set(pools.map((p) => p.name))
   const missing = [...(candidates.ipv4 ?? []), ...(candidates.ipv6 ?? [])].find((name) => !known.has(name))
   if (missing === undefined) return undefined
-  return new IpamError(
-    'no-pool',
-    `failed to get original IPPool ${missing}: spiderippools.spiderpool.spidernet.io "${missing}" not found`,
-  )
+  return new IpamError('no-pool', `failed to get original IPPool ${missing}: spiderippools.spiderpool.spidernet.io "${missing}" not found`)
 }
 
 /**
@@ -181,11 +154,7 @@ export const missingPool = (candidates: NicCandidates, pools: readonly PoolView[
  * missingPool); each requested family must keep at least one pool, or the NIC cannot be set up:
  * IpamError 'no-pool' with every reason.
  */
-export const filterCandidates = (
-  candidates: NicCandidates,
-  pools: readonly PoolView[],
-  ctx: FilterContext,
-): FilteredNic => {
+export const filterCandidates = (candidates: NicCandidates, pools: readonly PoolView[], ctx: FilterContext): FilteredNic => {
   const missing = missingPool(candidates, pools)
   if (missing) throw missing
   const { nic } = candidates

@@ -2,11 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { LabelSelector } from '../api/index.ts'
 import { refusal } from '../annotations/refusal.testkit.ts'
-import {
-  isEmptySelector,
-  labelSelectorProblems,
-  matchesLabelSelector,
-} from './label-selector.ts'
+import { isEmptySelector, labelSelectorProblems, matchesLabelSelector } from './label-selector.ts'
 
 type LabelSelectorRequirement = NonNullable<LabelSelector['matchExpressions']>[number]
 
@@ -69,9 +65,21 @@ describe('labelSelectorProblems', () => {
   it.each<[string, LabelSelector, string[]]>([
     ['valid', { matchLabels: { a: 'b' }, matchExpressions: [{ key: 'a', operator: 'In', values: ['b'] }] }, []],
     ['In without values', { matchExpressions: [{ key: 'a', operator: 'In' }] }, ['matchExpressions[0]: values must be non-empty for operator In']],
-    ['NotIn with []', { matchExpressions: [{ key: 'a', operator: 'NotIn', values: [] }] }, ['matchExpressions[0]: values must be non-empty for operator NotIn']],
-    ['Exists with values', { matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] }, ['matchExpressions[0]: values must be empty for operator Exists']],
-    ['DoesNotExist with values', { matchExpressions: [{ key: 'a', operator: 'DoesNotExist', values: ['x'] }] }, ['matchExpressions[0]: values must be empty for operator DoesNotExist']],
+    [
+      'NotIn with []',
+      { matchExpressions: [{ key: 'a', operator: 'NotIn', values: [] }] },
+      ['matchExpressions[0]: values must be non-empty for operator NotIn'],
+    ],
+    [
+      'Exists with values',
+      { matchExpressions: [{ key: 'a', operator: 'Exists', values: ['x'] }] },
+      ['matchExpressions[0]: values must be empty for operator Exists'],
+    ],
+    [
+      'DoesNotExist with values',
+      { matchExpressions: [{ key: 'a', operator: 'DoesNotExist', values: ['x'] }] },
+      ['matchExpressions[0]: values must be empty for operator DoesNotExist'],
+    ],
     [
       'unknown operator',
       { matchExpressions: [{ key: 'a', operator: 'Gt' as 'In', values: ['1'] }] },
@@ -81,7 +89,12 @@ describe('labelSelectorProblems', () => {
     ['empty matchLabels key', { matchLabels: { '': 'x' } }, ['matchLabels: key must not be empty']],
     [
       'every problem is listed',
-      { matchExpressions: [{ key: 'a', operator: 'In' }, { key: 'b', operator: 'Exists', values: ['1'] }] },
+      {
+        matchExpressions: [
+          { key: 'a', operator: 'In' },
+          { key: 'b', operator: 'Exists', values: ['1'] },
+        ],
+      },
       ['matchExpressions[0]: values must be non-empty for operator In', 'matchExpressions[1]: values must be empty for operator Exists'],
     ],
   ])('%s', (_name, selector, want) => {

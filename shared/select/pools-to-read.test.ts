@@ -11,12 +11,8 @@ const req = (podAnnotations: Record<string, string>, extra: Record<string, unkno
 describe('poolsToRead', () => {
   it('reads only the pools the winning tier names', () => {
     expect(poolsToRead(req({ 'ipam.spidernet.io/ippool': '{"ipv4":["a","b"],"ipv6":["c"]}' }))).toEqual(['a', 'b', 'c'])
-    expect(
-      poolsToRead(req({ 'ipam.spidernet.io/ippools': '[{"interface":"eth0","ipv4":["a"]},{"interface":"net1","ipv4":["b","a"]}]' })),
-    ).toEqual(['a', 'b'])
-    expect(poolsToRead(req({}, { namespaceAnnotations: { 'ipam.spidernet.io/default-ipv4-ippool': '["ns-pool"]' } }))).toEqual([
-      'ns-pool',
-    ])
+    expect(poolsToRead(req({ 'ipam.spidernet.io/ippools': '[{"interface":"eth0","ipv4":["a"]},{"interface":"net1","ipv4":["b","a"]}]' }))).toEqual(['a', 'b'])
+    expect(poolsToRead(req({}, { namespaceAnnotations: { 'ipam.spidernet.io/default-ipv4-ippool': '["ns-pool"]' } }))).toEqual(['ns-pool'])
     expect(poolsToRead(req({}, { cniDefaultIPv4IPPool: ['cni-pool'] }))).toEqual(['cni-pool'])
   })
 

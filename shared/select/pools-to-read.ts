@@ -46,8 +46,6 @@ const tierNames = (req: Omit<CandidateRequest, 'pools'>): string[] | undefined =
  * read alongside the node and namespace; undefined when lower tiers may decide.
  */
 export const poolsNamedByPod = (podAnnotations: Readonly<Record<string, string>>, nic: string): readonly string[] | 'all' | undefined => {
-  const decides = [AnnotationKey.subnets, AnnotationKey.subnet, AnnotationKey.ippools, AnnotationKey.ippool].some(
-    (key) => podAnnotations[key] !== undefined,
-  )
+  const decides = [AnnotationKey.subnets, AnnotationKey.subnet, AnnotationKey.ippools, AnnotationKey.ippool].some((key) => podAnnotations[key] !== undefined)
   return decides ? poolsToRead({ nic, podAnnotations, namespaceAnnotations: {} }) : undefined
 }

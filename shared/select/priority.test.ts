@@ -44,7 +44,10 @@ describe("byPoolPriority (Spiderpool's ByPoolPriority, stable)", () => {
   })
 
   it("keeps the user's order among equals (the seed scenario's two zone pools)", () => {
-    const zones = index(pool('test-ippool-6', 4, { nodeAffinity: { matchLabels: { z: '6' } } }), pool('test-ippool-7', 4, { nodeAffinity: { matchLabels: { z: '7' } } }))
+    const zones = index(
+      pool('test-ippool-6', 4, { nodeAffinity: { matchLabels: { z: '6' } } }),
+      pool('test-ippool-7', 4, { nodeAffinity: { matchLabels: { z: '7' } } }),
+    )
     expect(byPoolPriority(['test-ippool-7', 'test-ippool-6'], zones)).toEqual(['test-ippool-7', 'test-ippool-6'])
     expect(byPoolPriority(['test-ippool-6', 'test-ippool-7'], zones)).toEqual(['test-ippool-6', 'test-ippool-7'])
   })

@@ -69,7 +69,10 @@ describe('compileWildcard (Go filepath.Match)', () => {
     const pools = Array.from({ length: 1000 }, (_, i) => `pool-zone-a-${String(i).padStart(6, '0')}`)
     for (const pattern of ['*'.repeat(253), `*${'a*'.repeat(126)}`, '*?'.repeat(126), `pool-${'*'.repeat(248)}`]) {
       const started = performance.now()
-      expandPoolNames(Array.from({ length: 64 }, (_, i) => `${pattern.slice(0, 250)}${i}`), pools)
+      expandPoolNames(
+        Array.from({ length: 64 }, (_, i) => `${pattern.slice(0, 250)}${i}`),
+        pools,
+      )
       expect(performance.now() - started).toBeLessThan(200)
     }
   })
@@ -83,15 +86,30 @@ describe('expandPoolNames', () => {
   const existing = ['v4-b', 'v4-a', 'v4-c', 'other', 'test-ippool-7', 'test-ippool-6']
   it.each([
     [['v4-*'], ['v4-a', 'v4-b', 'v4-c']],
-    [['other', 'v4-*'], ['other', 'v4-a', 'v4-b', 'v4-c']],
+    [
+      ['other', 'v4-*'],
+      ['other', 'v4-a', 'v4-b', 'v4-c'],
+    ],
     // The user's order wins over name order; a name appears once, at its first place.
-    [['v4-c', 'v4-*'], ['v4-c', 'v4-a', 'v4-b']],
-    [['v4-*', 'v4-a'], ['v4-a', 'v4-b', 'v4-c']],
+    [
+      ['v4-c', 'v4-*'],
+      ['v4-c', 'v4-a', 'v4-b'],
+    ],
+    [
+      ['v4-*', 'v4-a'],
+      ['v4-a', 'v4-b', 'v4-c'],
+    ],
     [['a', 'a'], ['a']],
     // A plain name stays even if no such pool exists, for the filter to report.
-    [['missing', 'test-ippool-?'], ['missing', 'test-ippool-6', 'test-ippool-7']],
+    [
+      ['missing', 'test-ippool-?'],
+      ['missing', 'test-ippool-6', 'test-ippool-7'],
+    ],
     [['nothing-*'], []],
-    [['test-ippool-[67]', 'v4-[!a]'], ['test-ippool-6', 'test-ippool-7', 'v4-b', 'v4-c']],
+    [
+      ['test-ippool-[67]', 'v4-[!a]'],
+      ['test-ippool-6', 'test-ippool-7', 'v4-b', 'v4-c'],
+    ],
     [[], []],
   ])('%j', (names, want) => {
     expect(expandPoolNames(names, existing)).toEqual(want)
@@ -129,7 +147,13 @@ describe('wildcard properties', () => {
   })
 
   it('a name without wildcard characters matches only itself', () => {
-    fc.assert(fc.property(name.filter((n) => !n.includes('*')), name, (p, n) => matchWildcard(p, n) === (p === n)))
+    fc.assert(
+      fc.property(
+        name.filter((n) => !n.includes('*')),
+        name,
+        (p, n) => matchWildcard(p, n) === (p === n),
+      ),
+    )
   })
 
   it('expansion is each entry in turn (a pattern by its matches in name order), first place wins', () => {

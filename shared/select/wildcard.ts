@@ -13,8 +13,7 @@ export class WildcardSyntaxError extends Error {
  * Spiderpool's test for "this is a pattern": `?` or `*`, or both `[` and `]`. Anything else is a
  * plain name, even when it contains a lone `[` or a backslash.
  */
-export const isWildcard = (name: string): boolean =>
-  name.includes('*') || name.includes('?') || (name.includes('[') && name.includes(']'))
+export const isWildcard = (name: string): boolean => name.includes('*') || name.includes('?') || (name.includes('[') && name.includes(']'))
 
 type Range = readonly [lo: string, hi: string]
 type Token =
@@ -136,7 +135,6 @@ export const compileWildcard = (pattern: string): ((name: string) => boolean) =>
     return can[n] === 1
   }
 }
-
 
 /**
  * Expand a user's list against the pools that exist. The user's order is kept; a pattern

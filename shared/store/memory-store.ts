@@ -83,18 +83,15 @@ export class MemoryStore implements Store, WebhookStore {
   putController = (c: ControllerView) => this.controllers.set(`${c.kind}/${c.namespace}/${c.name}`, structuredClone(c))
   putWorkload = (w: WorkloadView) => this.workloads.set(`${w.kind}/${w.namespace}/${w.name}`, structuredClone(w))
 
-  getPod = async (namespace: string, name: string, freshness?: Freshness) =>
-    clone((this.seen(freshness)?.pods ?? this.pods).get(`${namespace}/${name}`))
+  getPod = async (namespace: string, name: string, freshness?: Freshness) => clone((this.seen(freshness)?.pods ?? this.pods).get(`${namespace}/${name}`))
   listPods = async (nodeName?: string) =>
     [...this.pods.values()].filter((p) => nodeName === undefined || p.nodeName === nodeName).map((p) => structuredClone(p))
   getNode = async (name: string) => clone(this.nodes.get(name))
   listNodes = async () => [...this.nodes.values()].map((n) => structuredClone(n))
   getNamespace = async (name: string) => clone(this.namespaces.get(name))
-  getController = async (kind: string, namespace: string, name: string) =>
-    clone(this.controllers.get(`${kind}/${namespace}/${name}`))
+  getController = async (kind: string, namespace: string, name: string) => clone(this.controllers.get(`${kind}/${namespace}/${name}`))
 
-  getWorkload = async (kind: string, namespace: string, name: string, _freshness?: Freshness) =>
-    clone(this.workloads.get(`${kind}/${namespace}/${name}`))
+  getWorkload = async (kind: string, namespace: string, name: string, _freshness?: Freshness) => clone(this.workloads.get(`${kind}/${namespace}/${name}`))
 
   listPools = async (freshness?: Freshness) => [...(this.seen(freshness)?.pools ?? this.pools).values()].map((p) => structuredClone(p))
   getPool = async (name: string, freshness?: Freshness) => clone((this.seen(freshness)?.pools ?? this.pools).get(name))
@@ -192,7 +189,8 @@ export class MemoryStore implements Store, WebhookStore {
     // As KubeStore: the finalizer goes first (a conditional write of its own), then the object.
     let resourceVersion = endpoint.metadata.resourceVersion
     if ((endpoint.metadata.finalizers ?? []).length > 0) {
-      resourceVersion = this.replace(this.endpoints, key, 'SpiderEndpoint', { ...endpoint, metadata: { ...endpoint.metadata, finalizers: [] } }).metadata.resourceVersion
+      resourceVersion = this.replace(this.endpoints, key, 'SpiderEndpoint', { ...endpoint, metadata: { ...endpoint.metadata, finalizers: [] } }).metadata
+        .resourceVersion
     }
     const stored = this.endpoints.get(key)
     if (stored?.metadata.resourceVersion !== resourceVersion || (endpoint.metadata.uid !== undefined && stored?.metadata.uid !== endpoint.metadata.uid)) {

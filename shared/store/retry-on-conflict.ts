@@ -30,11 +30,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  *
  * @example await retryOnConflict(`reconcile SpiderIPPool ${name}`, () => reconcileOnce(name))
  */
-export async function retryOnConflict<T>(
-  what: string,
-  attempt: () => Promise<T>,
-  options: RetryOptions = {},
-): Promise<T> {
+export async function retryOnConflict<T>(what: string, attempt: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 8
   const base = options.baseDelayMs ?? 5
   const max = options.maxDelayMs ?? 500

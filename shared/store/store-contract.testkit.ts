@@ -155,7 +155,9 @@ export const describeStoreContract = (name: string, open: () => Promise<StoreUnd
       const store = await storeOf()
       const created = await store.createPool(newPool(fresh('pool')))
       const written = await store.replacePoolStatus(created, { allocatedIPCount: 0, totalIPCount: 11 })
-      await expect.poll(async () => (await store.getPool(created.metadata.name, 'cached'))?.metadata.resourceVersion, { timeout: 5000 }).toBe(written.metadata.resourceVersion)
+      await expect
+        .poll(async () => (await store.getPool(created.metadata.name, 'cached'))?.metadata.resourceVersion, { timeout: 5000 })
+        .toBe(written.metadata.resourceVersion)
       expect((await store.getPool(created.metadata.name, 'latest'))?.metadata.resourceVersion).toBe(written.metadata.resourceVersion)
     })
 

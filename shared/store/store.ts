@@ -131,7 +131,10 @@ export type Freshness = 'latest' | 'cached'
 /** The object changed (or exists, for a create) since it was read: read again, decide again. */
 export class StoreConflict extends Error {
   override readonly name = 'StoreConflict'
-  constructor(readonly kind: string, readonly objectName: string) {
+  constructor(
+    readonly kind: string,
+    readonly objectName: string,
+  ) {
     super(`${kind} ${objectName} was modified concurrently`)
   }
 }

@@ -14,7 +14,14 @@ describe('chaos (CI size)', () => {
     const report = await runChaos(SIZES.ci, seed, (line) => lines.push(line))
     const shown = `${summary(report)}\n\n${lines.join('\n')}`
     expect(report.violations, shown).toEqual([])
-    for (const fault of ["kill -9 of a node's service", 'kill -9 of the leader', 'force-delete pods', 'restart of kube-apiserver', 'restart of etcd', 'a kubelet stopped past the grace period']) {
+    for (const fault of [
+      "kill -9 of a node's service",
+      'kill -9 of the leader',
+      'force-delete pods',
+      'restart of kube-apiserver',
+      'restart of etcd',
+      'a kubelet stopped past the grace period',
+    ]) {
       expect(report.faults[fault], `${fault} was not injected\n${shown}`).toBeGreaterThan(0)
     }
     expect(report.faults['kill -9 of the CNI plugin mid-request'], shown).toBeGreaterThan(0)

@@ -39,8 +39,18 @@ async function expectRecorded(pod: k8s.V1Pod): Promise<void> {
 
 beforeAll(async () => {
   removeNamespace = await testNamespace(kc, ns)
-  await createPool(kc, pools['subnet-6'], { subnet: '198.18.6.0/24', gateway: '198.18.6.1', ips: ['198.18.6.10-198.18.6.19'], nodeAffinity: { matchLabels: { 'node-subnet': 'subnet-6' } } })
-  await createPool(kc, pools['subnet-7'], { subnet: '198.18.7.0/24', gateway: '198.18.7.1', ips: ['198.18.7.10-198.18.7.19'], nodeAffinity: { matchLabels: { 'node-subnet': 'subnet-7' } } })
+  await createPool(kc, pools['subnet-6'], {
+    subnet: '198.18.6.0/24',
+    gateway: '198.18.6.1',
+    ips: ['198.18.6.10-198.18.6.19'],
+    nodeAffinity: { matchLabels: { 'node-subnet': 'subnet-6' } },
+  })
+  await createPool(kc, pools['subnet-7'], {
+    subnet: '198.18.7.0/24',
+    gateway: '198.18.7.1',
+    ips: ['198.18.7.10-198.18.7.19'],
+    nodeAffinity: { matchLabels: { 'node-subnet': 'subnet-7' } },
+  })
 })
 
 afterAll(async () => {
@@ -49,10 +59,15 @@ afterAll(async () => {
 })
 
 describe('the local cluster', () => {
-  it('has the seed\'s nodes Ready, with their addresses, zone labels and roles', async () => {
+  it("has the seed's nodes Ready, with their addresses, zone labels and roles", async () => {
     const wide = await kubectl(['get', 'nodes', '-o', 'wide'])
     for (const node of seedNodes) {
-      expect(wide).toMatch(new RegExp(`^${node.name}\\s+Ready\\s+${node.controlPlane ? 'control-plane' : '<none>'}\\s+\\S+\\s+v1\\.35\\.4\\s+${nodeIP(node).replace(/\./g, '\\.')}\\s.*containerd://`, 'm'))
+      expect(wide).toMatch(
+        new RegExp(
+          `^${node.name}\\s+Ready\\s+${node.controlPlane ? 'control-plane' : '<none>'}\\s+\\S+\\s+v1\\.35\\.4\\s+${nodeIP(node).replace(/\./g, '\\.')}\\s.*containerd://`,
+          'm',
+        ),
+      )
       expect((await core.readNode({ name: node.name })).metadata?.labels).toMatchObject(node.labels)
     }
   })
@@ -74,7 +89,7 @@ describe('the local cluster', () => {
     }
   })
 
-  it('refuses, through the DaemonSet\'s admission webhooks, a pool that would hand out another pool\'s addresses', async () => {
+  it("refuses, through the DaemonSet's admission webhooks, a pool that would hand out another pool's addresses", async () => {
     const overlapping = `apiVersion: spiderpool.spidernet.io/v2beta1
 kind: SpiderIPPool
 metadata: {name: ${ns}-overlap}
@@ -88,7 +103,7 @@ spec: {subnet: 198.18.6.0/24, ips: [198.18.6.15-198.18.6.25]}
     expect((await readPool(kc, pools['subnet-6'])).metadata.labels?.['ipam.spidernet.io/ippool-cidr']).toBe('198-18-6-0-24')
   })
 
-  it('gives each node its own node paths: a hostPath pod sees its node\'s socket and hostname', async () => {
+  it("gives each node its own node paths: a hostPath pod sees its node's socket and hostname", async () => {
     await apps.createNamespacedDaemonSet({
       namespace: ns,
       body: {
@@ -100,14 +115,22 @@ spec: {subnet: 198.18.6.0/24, ips: [198.18.6.15-198.18.6.25]}
             spec: {
               hostNetwork: true,
               terminationGracePeriodSeconds: 1,
-              containers: [{
-                name: 'c',
-                image: 'localhost/spinneret/busybox:1.35',
-                imagePullPolicy: 'Never',
-                command: ['sh', '-c', 'ls /host/spidernet; ls /host/cni-bin; echo host=$(hostname); sleep 3600'],
-                volumeMounts: [{ name: 'spidernet', mountPath: '/host/spidernet' }, { name: 'cni', mountPath: '/host/cni-bin' }],
-              }],
-              volumes: [{ name: 'spidernet', hostPath: { path: '/var/run/spidernet' } }, { name: 'cni', hostPath: { path: '/opt/cni/bin' } }],
+              containers: [
+                {
+                  name: 'c',
+                  image: 'localhost/spinneret/busybox:1.35',
+                  imagePullPolicy: 'Never',
+                  command: ['sh', '-c', 'ls /host/spidernet; ls /host/cni-bin; echo host=$(hostname); sleep 3600'],
+                  volumeMounts: [
+                    { name: 'spidernet', mountPath: '/host/spidernet' },
+                    { name: 'cni', mountPath: '/host/cni-bin' },
+                  ],
+                },
+              ],
+              volumes: [
+                { name: 'spidernet', hostPath: { path: '/var/run/spidernet' } },
+                { name: 'cni', hostPath: { path: '/opt/cni/bin' } },
+              ],
             },
           },
         },
@@ -126,9 +149,15 @@ spec: {subnet: 198.18.6.0/24, ips: [198.18.6.15-198.18.6.25]}
     await noPods(kc, ns, 'app=paths')
   })
 
-  it('runs a Deployment and a DaemonSet whose pods get addresses of their zone\'s pool through containerd', async () => {
-    await apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'web' }, spec: { replicas: 4, selector: { matchLabels: { app: 'web' } }, template: template('web') } } })
-    await apps.createNamespacedDaemonSet({ namespace: ns, body: { metadata: { name: 'agent' }, spec: { selector: { matchLabels: { app: 'agent' } }, template: template('agent') } } })
+  it("runs a Deployment and a DaemonSet whose pods get addresses of their zone's pool through containerd", async () => {
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: { metadata: { name: 'web' }, spec: { replicas: 4, selector: { matchLabels: { app: 'web' } }, template: template('web') } },
+    })
+    await apps.createNamespacedDaemonSet({
+      namespace: ns,
+      body: { metadata: { name: 'agent' }, spec: { selector: { matchLabels: { app: 'agent' } }, template: template('agent') } },
+    })
     const web = await runningPods(kc, ns, 'app=web', 4)
     const agents = await runningPods(kc, ns, 'app=agent', seedNodes.length)
     expect(agents.map((p) => p.spec?.nodeName).sort()).toEqual(seedNodes.map((n) => n.name).sort())
@@ -143,7 +172,7 @@ spec: {subnet: 198.18.6.0/24, ips: [198.18.6.15-198.18.6.25]}
     expect(inside).toMatch(/default via 198\.18\.[67]\.1 dev eth0/)
   })
 
-  it('releases a deleted pod\'s address through the runtime\'s CNI DEL, before the pod object is gone', async () => {
+  it("releases a deleted pod's address through the runtime's CNI DEL, before the pod object is gone", async () => {
     const [pod] = await runningPods(kc, ns, 'app=web', 4)
     const name = pod!.metadata!.name!
     const ip = pod!.status!.podIP!
@@ -151,7 +180,10 @@ spec: {subnet: 198.18.6.0/24, ips: [198.18.6.15-198.18.6.25]}
     const pool = pools[node.zone as keyof typeof pools]
     // A finalizer keeps the pod object after its kubelet is done: a release while it still exists
     // can only be the runtime's DEL (the leak collector never frees a live pod's address).
-    await core.patchNamespacedPod({ namespace: ns, name, body: { metadata: { finalizers: ['spinneret.test/hold'] } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch))
+    await core.patchNamespacedPod(
+      { namespace: ns, name, body: { metadata: { finalizers: ['spinneret.test/hold'] } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    )
     const teardowns = () => fs.readFileSync(containerdOf(node.name).log, 'utf8').match(/TearDown network for sandbox .* successfully/g)?.length ?? 0
     const before = teardowns()
     await core.deleteNamespacedPod({ namespace: ns, name })
@@ -162,22 +194,32 @@ spec: {subnet: 198.18.6.0/24, ips: [198.18.6.15-198.18.6.25]}
       // The node's containerd ran the network's DEL (it logs that once the DEL has returned).
       await eventually('containerd to log the teardown', async () => (teardowns() > before ? true : undefined), { timeoutMs: 10_000 })
     } finally {
-      await core.patchNamespacedPod({ namespace: ns, name, body: { metadata: { finalizers: null } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch))
+      await core.patchNamespacedPod(
+        { namespace: ns, name, body: { metadata: { finalizers: null } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      )
     }
     // The ReplicaSet controller replaces it: the replacement gets an address too.
     for (const p of await runningPods(kc, ns, 'app=web', 4)) await expectRecorded(p)
   })
 
   it('scales down and deletes: every address goes back to its pool', async () => {
-    await apps.patchNamespacedDeploymentScale({ namespace: ns, name: 'web', body: { spec: { replicas: 1 } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch))
+    await apps.patchNamespacedDeploymentScale(
+      { namespace: ns, name: 'web', body: { spec: { replicas: 1 } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    )
     const [left] = await runningPods(kc, ns, 'app=web', 1)
     await apps.deleteNamespacedDaemonSet({ namespace: ns, name: 'agent' })
     await noPods(kc, ns, 'app=agent')
     const recorded = async () => (await Promise.all(Object.values(pools).map(async (p) => Object.keys(poolRecords(await readPool(kc, p)))))).flat()
-    await eventually('only the remaining pod recorded', async () => {
-      const ips = await recorded()
-      return ips.length === 1 && ips[0] === left!.status?.podIP ? true : undefined
-    }, { lastSeen: () => 'see the pools' })
+    await eventually(
+      'only the remaining pod recorded',
+      async () => {
+        const ips = await recorded()
+        return ips.length === 1 && ips[0] === left!.status?.podIP ? true : undefined
+      },
+      { lastSeen: () => 'see the pools' },
+    )
     await apps.deleteNamespacedDeployment({ namespace: ns, name: 'web' })
     await noPods(kc, ns, 'app=web')
     await eventually('no address recorded', async () => ((await recorded()).length === 0 ? true : undefined))

@@ -43,7 +43,12 @@ function runDemo(...args: string[]): Promise<DemoRun> {
 
 /** The pods' table (`kubectl get po -o wide`) the demo printed: name -> {ip, node}. */
 const podTable = (stdout: string) =>
-  new Map([...stdout.matchAll(/^(test-app-[a-z0-9]{5})\s+1\/1\s+Running\s+\d+\s+\S+\s+(\d+\.\d+\.\d+\.\d+)\s+(\S+)/gm)].map((m) => [m[1]!, { ip: m[2]!, node: m[3]! }]))
+  new Map(
+    [...stdout.matchAll(/^(test-app-[a-z0-9]{5})\s+1\/1\s+Running\s+\d+\s+\S+\s+(\d+\.\d+\.\d+\.\d+)\s+(\S+)/gm)].map((m) => [
+      m[1]!,
+      { ip: m[2]!, node: m[3]! },
+    ]),
+  )
 
 function expectScenarioShown(stdout: string): Map<string, { ip: string; node: string }> {
   expect(stdout).toMatch(/^\$ kubectl get nodes -o wide$/m)
@@ -95,57 +100,67 @@ describe('npm run demo', () => {
     expect(problems, `the demo cannot run on this machine:\n- ${problems.join('\n- ')}`).toEqual([])
   })
 
-  it("shows the seed scenario on the real cluster: nodes, tables, pod IPs in their nodes' subnets, a ping across zones; then removes the seed", async () => {
-    const run = await runDemo()
-    expect(run.code, run.output).toBe(0)
-    const pods = expectScenarioShown(run.stdout)
-    expect(run.stdout).toMatch(/^==> summary$/m)
-    expect(run.stdout).toMatch(/reused the running one/) // the test run's cluster: it must stay up
-    await expectSeedGone(pods.keys())
-  }, RUN_TIMEOUT_MS)
+  it(
+    "shows the seed scenario on the real cluster: nodes, tables, pod IPs in their nodes' subnets, a ping across zones; then removes the seed",
+    async () => {
+      const run = await runDemo()
+      expect(run.code, run.output).toBe(0)
+      const pods = expectScenarioShown(run.stdout)
+      expect(run.stdout).toMatch(/^==> summary$/m)
+      expect(run.stdout).toMatch(/reused the running one/) // the test run's cluster: it must stay up
+      await expectSeedGone(pods.keys())
+    },
+    RUN_TIMEOUT_MS,
+  )
 
-  it('--keep leaves the seed up; a deleted pod is replaced by the DaemonSet and released by its kubelet; --cleanup removes it all', async () => {
-    const kept = await runDemo('--keep')
-    expect(kept.code, kept.output).toBe(0)
-    const pods = expectScenarioShown(kept.stdout)
-    try {
-      expect(kept.stdout).toContain(`export KUBECONFIG=${inject('clusterKubeconfig')}`)
-      expect(kept.stdout).toContain('npm run demo -- --cleanup')
+  it(
+    '--keep leaves the seed up; a deleted pod is replaced by the DaemonSet and released by its kubelet; --cleanup removes it all',
+    async () => {
+      const kept = await runDemo('--keep')
+      expect(kept.code, kept.output).toBe(0)
+      const pods = expectScenarioShown(kept.stdout)
+      try {
+        expect(kept.stdout).toContain(`export KUBECONFIG=${inject('clusterKubeconfig')}`)
+        expect(kept.stdout).toContain('npm run demo -- --cleanup')
 
-      // The pods are the DaemonSet controller's.
-      const daemonSet = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDaemonSet({ namespace: 'default', name: 'test-app' })
-      for (const [name, { ip, node }] of pods) {
-        const pod = await core.readNamespacedPod({ namespace: 'default', name })
-        expect(pod.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'DaemonSet', name: 'test-app', uid: daemonSet.metadata?.uid, controller: true })])
-        expect(pod.spec?.nodeName).toBe(node)
-        expect(pod.status?.podIP).toBe(ip)
+        // The pods are the DaemonSet controller's.
+        const daemonSet = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDaemonSet({ namespace: 'default', name: 'test-app' })
+        for (const [name, { ip, node }] of pods) {
+          const pod = await core.readNamespacedPod({ namespace: 'default', name })
+          expect(pod.metadata?.ownerReferences).toEqual([
+            expect.objectContaining({ kind: 'DaemonSet', name: 'test-app', uid: daemonSet.metadata?.uid, controller: true }),
+          ])
+          expect(pod.spec?.nodeName).toBe(node)
+          expect(pod.status?.podIP).toBe(ip)
+        }
+
+        // The printed ping command works after the demo has exited.
+        const command = /^\s+kubectl exec (\S+) -- ping -c 3 (\S+)$/m.exec(kept.stdout)
+        expect(command, 'no ping command printed').not.toBeNull()
+        expect(await kubectl(['exec', command![1]!, '--', 'ping', '-c', '1', '-W', '5', command![2]!])).toMatch(/1 packets received, 0% packet loss/)
+
+        // Delete the pod on zone 7: the DaemonSet controller replaces it, the new pod gets an
+        // address of test-ippool-7, and the old pod's record goes (its kubelet's CNI DEL).
+        const [oldName] = [...pods].find(([, p]) => p.node === 'worker-node-1')!
+        const oldUid = (await core.readNamespacedPod({ namespace: 'default', name: oldName })).metadata?.uid
+        await kubectl(['delete', 'pod', oldName, '--grace-period=1', '--wait=true'], { timeoutMs: 90_000 })
+        const replacement = await eventually('the replacement pod Running on worker-node-1', async () => {
+          const list = await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=test-app', fieldSelector: 'spec.nodeName=worker-node-1' })
+          return list.items.find((p) => p.metadata?.name !== oldName && p.status?.phase === 'Running' && p.status.podIP)
+        })
+        const records = poolRecords(await readPool(kc, 'test-ippool-7'))
+        expect(Object.values(records).map((r) => r.podUid)).toEqual([replacement.metadata?.uid])
+        expect(Object.values(records).map((r) => r.podUid)).not.toContain(oldUid)
+        expect(replacement.status?.podIP).toMatch(/^10\.7\.168\.6\d$/)
+        expect(records[replacement.status!.podIP!]).toMatchObject({ pod: `default/${replacement.metadata?.name}` })
+      } finally {
+        const cleanup = await runDemo('--cleanup')
+        expect(cleanup.code, cleanup.output).toBe(0)
       }
-
-      // The printed ping command works after the demo has exited.
-      const command = /^\s+kubectl exec (\S+) -- ping -c 3 (\S+)$/m.exec(kept.stdout)
-      expect(command, 'no ping command printed').not.toBeNull()
-      expect(await kubectl(['exec', command![1]!, '--', 'ping', '-c', '1', '-W', '5', command![2]!])).toMatch(/1 packets received, 0% packet loss/)
-
-      // Delete the pod on zone 7: the DaemonSet controller replaces it, the new pod gets an
-      // address of test-ippool-7, and the old pod's record goes (its kubelet's CNI DEL).
-      const [oldName] = [...pods].find(([, p]) => p.node === 'worker-node-1')!
-      const oldUid = (await core.readNamespacedPod({ namespace: 'default', name: oldName })).metadata?.uid
-      await kubectl(['delete', 'pod', oldName, '--grace-period=1', '--wait=true'], { timeoutMs: 90_000 })
-      const replacement = await eventually('the replacement pod Running on worker-node-1', async () => {
-        const list = await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=test-app', fieldSelector: 'spec.nodeName=worker-node-1' })
-        return list.items.find((p) => p.metadata?.name !== oldName && p.status?.phase === 'Running' && p.status.podIP)
-      })
-      const records = poolRecords(await readPool(kc, 'test-ippool-7'))
-      expect(Object.values(records).map((r) => r.podUid)).toEqual([replacement.metadata?.uid])
-      expect(Object.values(records).map((r) => r.podUid)).not.toContain(oldUid)
-      expect(replacement.status?.podIP).toMatch(/^10\.7\.168\.6\d$/)
-      expect(records[replacement.status!.podIP!]).toMatchObject({ pod: `default/${replacement.metadata?.name}` })
-    } finally {
-      const cleanup = await runDemo('--cleanup')
-      expect(cleanup.code, cleanup.output).toBe(0)
-    }
-    await expectSeedGone(pods.keys())
-  }, 2 * RUN_TIMEOUT_MS)
+      await expectSeedGone(pods.keys())
+    },
+    2 * RUN_TIMEOUT_MS,
+  )
 })
 
 describe('demo prerequisites', () => {

@@ -39,10 +39,14 @@ const autoPools = async (): Promise<SpiderIPPool[]> =>
 const poolOf = async (app: string) => (await autoPools()).find((p) => p.metadata.labels?.[LABEL.ownerApplicationName] === app)
 /** The pool's addresses once they are exactly `ips`. */
 const poolBecomes = (app: string, ips: string[]) =>
-  eventually(`the auto pool of ${app} to hold ${ips.join(',')}`, async () => {
-    const pool = await poolOf(app)
-    return JSON.stringify(pool?.spec.ips) === JSON.stringify(ips) && (pool?.spec.excludeIPs ?? []).length === 0 ? pool : undefined
-  }, { lastSeen: () => app })
+  eventually(
+    `the auto pool of ${app} to hold ${ips.join(',')}`,
+    async () => {
+      const pool = await poolOf(app)
+      return JSON.stringify(pool?.spec.ips) === JSON.stringify(ips) && (pool?.spec.excludeIPs ?? []).length === 0 ? pool : undefined
+    },
+    { lastSeen: () => app },
+  )
 const ipsOf = (pods: k8s.V1Pod[]) => Object.fromEntries(pods.map((p) => [p.metadata!.name!, p.status!.podIP!]))
 const scaleDeployment = (name: string, replicas: number) => apps.patchNamespacedDeploymentScale({ namespace: ns, name, body: { spec: { replicas } } }, merge)
 
@@ -55,10 +59,18 @@ const sandboxErrors = async (selector: string) => {
 
 beforeAll(async () => {
   removeNamespace = await testNamespace(kc, ns)
-  for (const [name, zone, ips] of [[SUBNET_6, 6, '198.18.6.100-198.18.6.199'], [SUBNET_7, 7, '198.18.7.100-198.18.7.109']] as const) {
+  for (const [name, zone, ips] of [
+    [SUBNET_6, 6, '198.18.6.100-198.18.6.199'],
+    [SUBNET_7, 7, '198.18.7.100-198.18.7.109'],
+  ] as const) {
     await custom.createClusterCustomObject({
       ...crd(PLURAL.subnet),
-      body: { apiVersion: 'spiderpool.spidernet.io/v2beta1', kind: 'SpiderSubnet', metadata: { name }, spec: { subnet: `198.18.${zone}.0/24`, ips: [ips], gateway: `198.18.${zone}.1` } },
+      body: {
+        apiVersion: 'spiderpool.spidernet.io/v2beta1',
+        kind: 'SpiderSubnet',
+        metadata: { name },
+        spec: { subnet: `198.18.${zone}.0/24`, ips: [ips], gateway: `198.18.${zone}.1` },
+      },
     })
   }
 })
@@ -66,11 +78,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await removeNamespace?.()
   // Kept pools (ippool-reclaim "false") outlive their applications: the test removes them.
-  await eventually('the auto pools of the namespace gone', async () => {
-    const left = await autoPools()
-    await deleteClusterObjects(kc, PLURAL.ipPool, left.filter((p) => p.metadata.labels?.[LABEL.ippoolReclaim] === 'false').map((p) => p.metadata.name))
-    return left.length === 0 ? true : undefined
-  }, { timeoutMs: 120_000 })
+  await eventually(
+    'the auto pools of the namespace gone',
+    async () => {
+      const left = await autoPools()
+      await deleteClusterObjects(
+        kc,
+        PLURAL.ipPool,
+        left.filter((p) => p.metadata.labels?.[LABEL.ippoolReclaim] === 'false').map((p) => p.metadata.name),
+      )
+      return left.length === 0 ? true : undefined
+    },
+    { timeoutMs: 120_000 },
+  )
   await deleteClusterObjects(kc, PLURAL.subnet, [SUBNET_6, SUBNET_7])
 })
 
@@ -78,13 +98,22 @@ describe('auto pools on the local cluster', () => {
   it('follows a Deployment scaled 2 -> 5 -> 1: the pool grows and shrinks, pods keep their addresses', async () => {
     await apps.createNamespacedDeployment({
       namespace: ns,
-      body: { metadata: { name: 'web' }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: template('web', SUBNET_6, 6, { 'ipam.spidernet.io/ippool-ip-number': '+1' }) } },
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'web' } },
+          template: template('web', SUBNET_6, 6, { 'ipam.spidernet.io/ippool-ip-number': '+1' }),
+        },
+      },
     })
     const two = ipsOf(await runningPods(kc, ns, 'app=web', 2))
     const pool = await poolBecomes('web', ['198.18.6.100-198.18.6.102'])
     expect(Object.values(two).sort()).toEqual(['198.18.6.100', '198.18.6.101'])
     expect(pool.metadata.ownerReferences).toMatchObject([{ kind: 'SpiderSubnet', name: SUBNET_6, controller: true }])
-    expect(await kubectl(['get', 'spiderippool', pool.metadata.name])).toMatch(new RegExp(`^${pool.metadata.name}\\s+4\\s+198\\.18\\.6\\.0/24\\s+2\\s+3\\s+false\\s+false`, 'm'))
+    expect(await kubectl(['get', 'spiderippool', pool.metadata.name])).toMatch(
+      new RegExp(`^${pool.metadata.name}\\s+4\\s+198\\.18\\.6\\.0/24\\s+2\\s+3\\s+false\\s+false`, 'm'),
+    )
 
     await scaleDeployment('web', 5)
     const five = ipsOf(await runningPods(kc, ns, 'app=web', 5))
@@ -95,7 +124,7 @@ describe('auto pools on the local cluster', () => {
     const [survivor] = await runningPods(kc, ns, 'app=web', 1)
     expect(survivor!.status!.podIP).toBe(five[survivor!.metadata!.name!])
     // Two wanted (1 + 1); of the six, only free ones leave: the survivor's stays.
-    const shrunk = await eventually('the pool down to two, holding the survivor\'s address alone', async () => {
+    const shrunk = await eventually("the pool down to two, holding the survivor's address alone", async () => {
       const p = await poolOf('web')
       const held = p ? Object.keys(poolRecords(p)) : []
       return p?.spec.ips && countOf(p.spec.ips) === 2 && (p.spec.excludeIPs ?? []).length === 0 && held.join() === survivor!.status!.podIP ? p : undefined
@@ -108,7 +137,8 @@ describe('auto pools on the local cluster', () => {
     await apps.deleteNamespacedDeployment({ namespace: ns, name: 'web' })
     await noPods(kc, ns, 'app=web')
     await eventually('the pool of web gone and the subnet empty', async () =>
-      !(await poolOf('web')) && (await readSubnet(SUBNET_6)).status.allocatedIPCount === 0 ? true : undefined)
+      !(await poolOf('web')) && (await readSubnet(SUBNET_6)).status.allocatedIPCount === 0 ? true : undefined,
+    )
   })
 
   it('gives a StatefulSet with "+1" its addresses back on restart, and to a new StatefulSet of its name (ippool-reclaim "false")', async () => {
@@ -151,7 +181,10 @@ describe('auto pools on the local cluster', () => {
 
   it('gives two Deployments drawing from one 10-address subnet at once no shared address; the one that does not fit is refused, clearly', async () => {
     const deploy = (name: string) =>
-      apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name }, spec: { replicas: 5, selector: { matchLabels: { app: name } }, template: template(name, SUBNET_7, 7) } } })
+      apps.createNamespacedDeployment({
+        namespace: ns,
+        body: { metadata: { name }, spec: { replicas: 5, selector: { matchLabels: { app: name } }, template: template(name, SUBNET_7, 7) } },
+      })
     await Promise.all([deploy('left'), deploy('right')])
     const winner = await eventually('one pool made', async () => {
       const pools = (await autoPools()).filter((p) => p.spec.subnet === '198.18.7.0/24')
@@ -162,7 +195,9 @@ describe('auto pools on the local cluster', () => {
     expect(new Set(running.map((p) => p.status!.podIP)).size).toBe(5)
     expect((await poolOf(winner))?.spec.ips).toEqual(['198.18.7.100-198.18.7.105'])
     // The loser's pods get the ADD's refusal from the kubelet, its Deployment an Event.
-    const refusal = new RegExp(`SpiderSubnet ${SUBNET_7} has 4 free IPs, the IPv4 auto pool of Deployment ${ns}/${loser} for eth0 \\(auto4-${loser}-eth0-\\w{5}\\) needs 6 more`)
+    const refusal = new RegExp(
+      `SpiderSubnet ${SUBNET_7} has 4 free IPs, the IPv4 auto pool of Deployment ${ns}/${loser} for eth0 \\(auto4-${loser}-eth0-\\w{5}\\) needs 6 more`,
+    )
     await eventually(`the refusal on the pods of ${loser}`, async () => ((await sandboxErrors(`app=${loser}`)).some((m) => refusal.test(m)) ? true : undefined))
     const told = (await core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.kind=Deployment,involvedObject.name=${loser}` })).items
     expect(told.some((e) => e.type === 'Warning' && e.reason === 'InsufficientIPs' && refusal.test(e.message ?? ''))).toBe(true)
@@ -191,13 +226,19 @@ describe('auto pools on the local cluster', () => {
     // On both nodes: its pool is sized by the nodes it runs on.
     const everywhere = template('agent', SUBNET_6, 6)
     delete everywhere.spec!.nodeSelector
-    await apps.createNamespacedDaemonSet({ namespace: ns, body: { metadata: { name: 'agent' }, spec: { selector: { matchLabels: { app: 'agent' } }, template: everywhere } } })
+    await apps.createNamespacedDaemonSet({
+      namespace: ns,
+      body: { metadata: { name: 'agent' }, spec: { selector: { matchLabels: { app: 'agent' } }, template: everywhere } },
+    })
     const jobTemplate = (app: string): k8s.V1PodTemplateSpec => {
       const t = template(app, SUBNET_6, 6)
       return { ...t, spec: { ...t.spec!, restartPolicy: 'Never', containers: [{ ...t.spec!.containers[0]!, command: ['sleep', '5'] }] } }
     }
     await batch.createNamespacedJob({ namespace: ns, body: { metadata: { name: 'once' }, spec: { template: jobTemplate('once') } } })
-    await batch.createNamespacedCronJob({ namespace: ns, body: { metadata: { name: 'nightly' }, spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: jobTemplate('nightly') } } } } })
+    await batch.createNamespacedCronJob({
+      namespace: ns,
+      body: { metadata: { name: 'nightly' }, spec: { schedule: '0 3 * * *', jobTemplate: { spec: { template: jobTemplate('nightly') } } } },
+    })
     // A run now, as an operator starts one (kubectl makes the CronJob its controller).
     await kubectl(['-n', ns, 'create', 'job', 'nightly-now', '--from=cronjob/nightly'])
 
@@ -206,7 +247,11 @@ describe('auto pools on the local cluster', () => {
       const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app in (once,nightly)' })).items
       return pods.length === 2 && pods.every((p) => p.status?.podIP) ? pods : undefined
     })
-    for (const [app, pods] of [['agent', agents], ['once', jobPods.filter((p) => p.metadata?.labels?.app === 'once')], ['nightly', jobPods.filter((p) => p.metadata?.labels?.app === 'nightly')]] as const) {
+    for (const [app, pods] of [
+      ['agent', agents],
+      ['once', jobPods.filter((p) => p.metadata?.labels?.app === 'once')],
+      ['nightly', jobPods.filter((p) => p.metadata?.labels?.app === 'nightly')],
+    ] as const) {
       const pool = await poolOf(app)
       expect(pool, `the auto pool of ${app}`).toBeDefined()
       for (const pod of pods) expect(expand(pool!.spec.ips ?? []), `${pod.metadata?.name} from ${pool!.metadata.name}`).toContain(pod.status!.podIP)
@@ -218,8 +263,11 @@ describe('auto pools on the local cluster', () => {
     await apps.deleteNamespacedDaemonSet({ namespace: ns, name: 'agent' })
     await batch.deleteNamespacedJob({ namespace: ns, name: 'once', propagationPolicy: 'Foreground' })
     await batch.deleteNamespacedCronJob({ namespace: ns, name: 'nightly', propagationPolicy: 'Foreground' })
-    await eventually('their pools gone and the subnet empty', async () =>
-      (await autoPools()).length === 0 && (await readSubnet(SUBNET_6)).status.allocatedIPCount === 0 ? true : undefined, { timeoutMs: 90_000 })
+    await eventually(
+      'their pools gone and the subnet empty',
+      async () => ((await autoPools()).length === 0 && (await readSubnet(SUBNET_6)).status.allocatedIPCount === 0 ? true : undefined),
+      { timeoutMs: 90_000 },
+    )
   }, 240_000)
 
   it('refuses, clearly and creating nothing, an application naming a subnet that does not exist', async () => {

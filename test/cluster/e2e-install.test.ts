@@ -27,10 +27,10 @@ describe('the CNI installer on a read-only /opt/cni/bin', () => {
     await runInNode(NODE, 'sh', ['-c', 'mount -o remount,bind,rw /opt/cni/bin && rm -f /opt/cni/bin/spinneret && mount -o remount,bind,ro /opt/cni/bin'])
     await core.deleteNamespacedPod({ namespace: SERVICE_NAMESPACE, name: service!.metadata!.name!, gracePeriodSeconds: 1 })
 
-    const failed = await eventually('the new service pod\'s init container to fail', async () => {
-      const [pod] = (await core.listNamespacedPod({ namespace: SERVICE_NAMESPACE, labelSelector: SELECTOR, fieldSelector: `spec.nodeName=${NODE}` })).items.filter(
-        (p) => p.metadata?.uid !== service!.metadata?.uid,
-      )
+    const failed = await eventually("the new service pod's init container to fail", async () => {
+      const [pod] = (
+        await core.listNamespacedPod({ namespace: SERVICE_NAMESPACE, labelSelector: SELECTOR, fieldSelector: `spec.nodeName=${NODE}` })
+      ).items.filter((p) => p.metadata?.uid !== service!.metadata?.uid)
       const init = pod?.status?.initContainerStatuses?.[0]
       return init?.state?.terminated?.exitCode || init?.lastState?.terminated?.exitCode ? init : undefined
     })

@@ -45,8 +45,18 @@ async function records(): Promise<Map<string, string>> {
 
 beforeAll(async () => {
   removeNamespace = await testNamespace(kc, ns)
-  await createPool(kc, pools[0]!, { subnet: '198.18.6.0/24', gateway: '198.18.6.1', ips: ['198.18.6.20-198.18.6.39'], nodeAffinity: { matchLabels: { 'node-subnet': 'subnet-6' } } })
-  await createPool(kc, pools[1]!, { subnet: '198.18.7.0/24', gateway: '198.18.7.1', ips: ['198.18.7.20-198.18.7.39'], nodeAffinity: { matchLabels: { 'node-subnet': 'subnet-7' } } })
+  await createPool(kc, pools[0]!, {
+    subnet: '198.18.6.0/24',
+    gateway: '198.18.6.1',
+    ips: ['198.18.6.20-198.18.6.39'],
+    nodeAffinity: { matchLabels: { 'node-subnet': 'subnet-6' } },
+  })
+  await createPool(kc, pools[1]!, {
+    subnet: '198.18.7.0/24',
+    gateway: '198.18.7.1',
+    ips: ['198.18.7.20-198.18.7.39'],
+    nodeAffinity: { matchLabels: { 'node-subnet': 'subnet-7' } },
+  })
   // The new tag: the same image under another name in every node's containerd (no registry).
   for (const node of clusterNodes()) {
     await run('ctr', ['-a', containerdSocketOf(node.name)!, '-n', 'k8s.io', 'images', 'tag', '--force', IMAGE_REF, NEXT_REF])
@@ -62,7 +72,7 @@ afterAll(async () => {
 })
 
 describe('rolling the DaemonSet to a new image tag', () => {
-  it('keeps running pods\' addresses, serves pods made during and after the rollout, and leaks nothing', async () => {
+  it("keeps running pods' addresses, serves pods made during and after the rollout, and leaks nothing", async () => {
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment('before', 4) })
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment('during', 0) })
     const before = await runningPods(kc, ns, 'app=before', 4)

@@ -65,13 +65,22 @@ describe('the floor network', () => {
       // host-local's lease is on that node, and Spinneret recorded nothing for the pod.
       expect(leaseFiles(node.name)).toContain(pod.status?.podIP)
     }
-    const endpoints = (await custom.listNamespacedCustomObject({ group: 'spiderpool.spidernet.io', version: 'v2beta1', plural: 'spiderendpoints', namespace: ns })) as { items: unknown[] }
+    const endpoints = (await custom.listNamespacedCustomObject({
+      group: 'spiderpool.spidernet.io',
+      version: 'v2beta1',
+      plural: 'spiderendpoints',
+      namespace: ns,
+    })) as { items: unknown[] }
     expect(endpoints.items).toEqual([])
 
     await core.deleteCollectionNamespacedPod({ namespace: ns, labelSelector: 'app=floor' })
     await noPods(kc, ns, 'app=floor')
     for (const pod of pods) {
-      await eventually(`the lease of ${pod.status?.podIP} gone`, async () => (leaseFiles(pod.spec!.nodeName!).includes(pod.status!.podIP!) ? undefined : true), { timeoutMs: 30_000 })
+      await eventually(
+        `the lease of ${pod.status?.podIP} gone`,
+        async () => (leaseFiles(pod.spec!.nodeName!).includes(pod.status!.podIP!) ? undefined : true),
+        { timeoutMs: 30_000 },
+      )
     }
   })
 })

@@ -66,7 +66,10 @@ const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] 
 async function ghostPods(node: string, names: string[], via = 'worker-node-1'): Promise<k8s.V1Pod[]> {
   const pods = await Promise.all(
     names.map((name) =>
-      core.createNamespacedPod({ namespace: ns, body: { metadata: { name, annotations }, spec: { nodeName: node, containers: [{ name: 'c', image: 'localhost/spinneret/busybox:1.35' }] } } }),
+      core.createNamespacedPod({
+        namespace: ns,
+        body: { metadata: { name, annotations }, spec: { nodeName: node, containers: [{ name: 'c', image: 'localhost/spinneret/busybox:1.35' }] } },
+      }),
     ),
   )
   for (const pod of pods) await pluginAdd(via, pod)
@@ -108,9 +111,15 @@ const holderIdentity = async () => (await coordination.readNamespacedLease({ nam
 /** The service's process of a pod, on this machine (the nodes share its PID namespace). */
 async function serviceProcess(podName: string): Promise<number> {
   const { stdout } = await run('sh', ['-c', `grep -l -a -x -z 'POD_NAME=${podName}' /proc/[0-9]*/environ 2>/dev/null || true`])
-  const pids = stdout.split('\n').map((l) => Number(/\/proc\/(\d+)\//.exec(l)?.[1])).filter((p) => p > 0)
+  const pids = stdout
+    .split('\n')
+    .map((l) => Number(/\/proc\/(\d+)\//.exec(l)?.[1]))
+    .filter((p) => p > 0)
   for (const pid of pids) {
-    const cmdline = await run('cat', [`/proc/${pid}/cmdline`]).then((r) => r.stdout, () => '')
+    const cmdline = await run('cat', [`/proc/${pid}/cmdline`]).then(
+      (r) => r.stdout,
+      () => '',
+    )
     if (cmdline.includes('main-node.mjs')) return pid
   }
   throw new Error(`no service process with POD_NAME=${podName} among ${pids.join(', ') || 'none'}`)
@@ -145,13 +154,19 @@ describe('the leader', () => {
     expect(await holdersOf(['forced', 'no-endpoint'])).toHaveLength(2)
     const t0 = Date.now()
     await forceDelete(['forced', 'no-endpoint'])
-    await eventually('the leader collected both', async () => ((await holdersOf(['forced', 'no-endpoint'])).length === 0 ? true : undefined), { timeoutMs: 30_000 })
+    await eventually('the leader collected both', async () => ((await holdersOf(['forced', 'no-endpoint'])).length === 0 ? true : undefined), {
+      timeoutMs: 30_000,
+    })
     console.log(`collected ${Date.now() - t0} ms after the forced delete`)
     // The pool's Event is written once the release is: a moment later.
-    const messages = await eventually('the pool\'s LeakedIPsReleased event', async () => {
-      const events = (await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${pool},reason=LeakedIPsReleased` })).items
-      return events.length > 0 ? events.map((e) => e.message).join('\n') : undefined
-    }, { timeoutMs: 10_000 })
+    const messages = await eventually(
+      "the pool's LeakedIPsReleased event",
+      async () => {
+        const events = (await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${pool},reason=LeakedIPsReleased` })).items
+        return events.length > 0 ? events.map((e) => e.message).join('\n') : undefined
+      },
+      { timeoutMs: 10_000 },
+    )
     expect(messages).toMatch(new RegExp(`pod ${ns}/forced no longer exists`))
   })
 
@@ -170,20 +185,32 @@ describe('the leader', () => {
     const before = await leader()
     const t0 = Date.now()
     await core.deleteNamespacedPod({ namespace: SYSTEM_NS, name: before.pod.metadata!.name! })
-    const after = await eventually('another replica holds the Lease', async () => {
-      const identity = await holderIdentity()
-      return identity !== '' && identity !== before.identity ? identity : undefined
-    }, { timeoutMs: 30_000 })
+    const after = await eventually(
+      'another replica holds the Lease',
+      async () => {
+        const identity = await holderIdentity()
+        return identity !== '' && identity !== before.identity ? identity : undefined
+      },
+      { timeoutMs: 30_000 },
+    )
     const handover = Date.now() - t0
     console.log(`the Lease went from ${before.identity} to ${after} ${handover} ms after the leader's pod was deleted`)
     expect(handover).toBeLessThan(15_000) // given up, not waited out
     // Its node's service is back before that node allocates again (the ghost nodes' DaemonSet pods
     // stay Pending: no kubelet, so no `rollout status`).
     const nodeName = before.pod.spec!.nodeName!
-    await eventually(`the service on ${nodeName} back`, async () => {
-      const pods = (await core.listNamespacedPod({ namespace: SYSTEM_NS, labelSelector: 'app.kubernetes.io/name=spinneret', fieldSelector: `spec.nodeName=${nodeName}` })).items
-      return pods.some((p) => p.metadata?.name !== before.pod.metadata?.name && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ? true : undefined
-    }, { timeoutMs: 60_000 })
+    await eventually(
+      `the service on ${nodeName} back`,
+      async () => {
+        const pods = (
+          await core.listNamespacedPod({ namespace: SYSTEM_NS, labelSelector: 'app.kubernetes.io/name=spinneret', fieldSelector: `spec.nodeName=${nodeName}` })
+        ).items
+        return pods.some((p) => p.metadata?.name !== before.pod.metadata?.name && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+          ? true
+          : undefined
+      },
+      { timeoutMs: 60_000 },
+    )
     const node = await ghostNode()
     await ghostPods(node, ['after-handover'])
     await forceDelete(['after-handover'])
@@ -199,22 +226,32 @@ describe('the leader', () => {
     // Every removal of a record from the pool, as the API server's watch reports the writes.
     const removals = new Map<string, number>()
     let last: Record<string, { podUid: string }> = poolRecords(await readPool(kc, pool))
-    const watching = await new k8s.Watch(kc).watch(`/apis/${GROUP}/${VERSION}/${PLURAL.ipPool}`, { fieldSelector: `metadata.name=${pool}` }, (type, object: SpiderIPPool) => {
-      if (type !== 'MODIFIED') return
-      const now = poolRecords(object)
-      for (const [ip, record] of Object.entries(last)) if (!now[ip] || now[ip]?.podUid !== record.podUid) removals.set(`${ip} ${record.podUid}`, (removals.get(`${ip} ${record.podUid}`) ?? 0) + 1)
-      last = now
-    }, () => {})
+    const watching = await new k8s.Watch(kc).watch(
+      `/apis/${GROUP}/${VERSION}/${PLURAL.ipPool}`,
+      { fieldSelector: `metadata.name=${pool}` },
+      (type, object: SpiderIPPool) => {
+        if (type !== 'MODIFIED') return
+        const now = poolRecords(object)
+        for (const [ip, record] of Object.entries(last))
+          if (!now[ip] || now[ip]?.podUid !== record.podUid) removals.set(`${ip} ${record.podUid}`, (removals.get(`${ip} ${record.podUid}`) ?? 0) + 1)
+        last = now
+      },
+      () => {},
+    )
     const frozen = await leader()
     const pid = await serviceProcess(frozen.pod.metadata!.name!)
     try {
       await forceDelete(names)
       // Frozen before its scan (5 s after the pods go): it neither renews nor collects.
       await run('kill', ['-STOP', String(pid)])
-      const successor = await eventually('another replica took the Lease over', async () => {
-        const identity = await holderIdentity()
-        return identity !== frozen.identity ? identity : undefined
-      }, { timeoutMs: 40_000 })
+      const successor = await eventually(
+        'another replica took the Lease over',
+        async () => {
+          const identity = await holderIdentity()
+          return identity !== frozen.identity ? identity : undefined
+        },
+        { timeoutMs: 40_000 },
+      )
       console.log(`${successor} took the Lease over from the frozen ${frozen.identity}`)
       await eventually('the successor collected everything', async () => ((await holdersOf(names)).length === 0 ? true : undefined), { timeoutMs: 60_000 })
     } finally {
@@ -232,24 +269,32 @@ describe('the leader', () => {
 })
 
 describe('what an operator sees on the cluster', () => {
-  it('a pod whose allocation fails gets an Event with the reasons, from the node\'s service', async () => {
+  it("a pod whose allocation fails gets an Event with the reasons, from the node's service", async () => {
     await core.createNamespacedPod({
       namespace: ns,
       body: {
         metadata: { name: 'no-pool', annotations: { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [`${ns}-missing`] }) } },
-        spec: { nodeName: 'worker-node-1', terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'localhost/spinneret/busybox:1.35', imagePullPolicy: 'Never', command: ['sleep', '3600'] }] },
+        spec: {
+          nodeName: 'worker-node-1',
+          terminationGracePeriodSeconds: 1,
+          containers: [{ name: 'c', image: 'localhost/spinneret/busybox:1.35', imagePullPolicy: 'Never', command: ['sleep', '3600'] }],
+        },
       },
     })
-    const event = await eventually('the pod\'s IPAllocationFailed event', async () => {
-      const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=no-pool,reason=IPAllocationFailed' })
-      return events.items[0]
-    }, { timeoutMs: 60_000 })
+    const event = await eventually(
+      "the pod's IPAllocationFailed event",
+      async () => {
+        const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=no-pool,reason=IPAllocationFailed' })
+        return events.items[0]
+      },
+      { timeoutMs: 60_000 },
+    )
     expect(event).toMatchObject({ type: 'Warning', source: { component: 'spinneret', host: 'worker-node-1' } })
     expect(event.message).toContain(`${ns}-missing`)
     expect(await kubectl(['-n', ns, 'describe', 'pod', 'no-pool'])).toMatch(/IPAllocationFailed/)
   })
 
-  it('every metric the README names is served on each node, the leader\'s pool gauges with the pool\'s counts', async () => {
+  it("every metric the README names is served on each node, the leader's pool gauges with the pool's counts", async () => {
     const { pod } = await leader()
     const text = await onNode(pod.spec!.nodeName!, 5711, '/metrics')
     const scrape = parseExposition(text)
@@ -259,7 +304,9 @@ describe('what an operator sees on the cluster', () => {
     }
     const state = await readPool(kc, pool)
     expect(sample(scrape, 'spiderpool_debug_ippool_total_ip_counts', { SpiderIPPool: pool })).toBe(state.status.totalIPCount)
-    expect(sample(scrape, 'spiderpool_debug_ippool_available_ip_counts', { SpiderIPPool: pool })).toBe((state.status.totalIPCount ?? 0) - (state.status.allocatedIPCount ?? 0))
+    expect(sample(scrape, 'spiderpool_debug_ippool_available_ip_counts', { SpiderIPPool: pool })).toBe(
+      (state.status.totalIPCount ?? 0) - (state.status.allocatedIPCount ?? 0),
+    )
     expect(sample(scrape, 'spinneret_ready')).toBe(1)
     expect(await onNode(pod.spec!.nodeName!, 5710, '/healthz')).toBe('ok')
     expect(await onNode(pod.spec!.nodeName!, 5710, '/readyz')).toBe('ok')

@@ -109,9 +109,7 @@ export async function createNode(kc: k8s.KubeConfig, name: string, labels: Recor
 
 export async function readPool(kc: k8s.KubeConfig, name: string): Promise<SpiderIPPool> {
   const custom = kc.makeApiClient(k8s.CustomObjectsApi)
-  return parseSpiderIPPool(
-    await custom.getClusterCustomObject({ group: 'spiderpool.spidernet.io', version: 'v2beta1', plural: 'spiderippools', name }),
-  )
+  return parseSpiderIPPool(await custom.getClusterCustomObject({ group: 'spiderpool.spidernet.io', version: 'v2beta1', plural: 'spiderippools', name }))
 }
 
 export const poolRecords = (pool: SpiderIPPool) => parseAllocatedIPs(pool.status.allocatedIPs, pool.metadata.name)

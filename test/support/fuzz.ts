@@ -24,7 +24,8 @@ export function fuzzSettings(env: Record<string, string | undefined> = process.e
   const seed = seedText === 'random' ? (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0 : Number(seedText)
   if (!Number.isSafeInteger(seed)) throw new Error(`FUZZ_SEED must be an integer or "random", not ${JSON.stringify(seedText)}`)
   const runs = env.FUZZ_RUNS ? Number(env.FUZZ_RUNS) : undefined
-  if (runs !== undefined && !(Number.isSafeInteger(runs) && runs > 0)) throw new Error(`FUZZ_RUNS must be a positive integer, not ${JSON.stringify(env.FUZZ_RUNS)}`)
+  if (runs !== undefined && !(Number.isSafeInteger(runs) && runs > 0))
+    throw new Error(`FUZZ_RUNS must be a positive integer, not ${JSON.stringify(env.FUZZ_RUNS)}`)
   return { seed, size, runs }
 }
 

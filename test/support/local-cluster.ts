@@ -14,11 +14,8 @@ export function clusterKubeConfig(): k8s.KubeConfig {
 /** kubectl against the local cluster, as a user types it; rejects with what it printed. */
 export function kubectl(args: readonly string[], { timeoutMs = 60_000, input }: { timeoutMs?: number; input?: string } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      'kubectl',
-      [...args],
-      { env: kubectlEnv(), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => (error ? reject(new Error(`kubectl ${args.join(' ')}: ${`${stderr}${stdout}`.trim() || error.message}`)) : resolve(stdout)),
+    const child = execFile('kubectl', [...args], { env: kubectlEnv(), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`kubectl ${args.join(' ')}: ${`${stderr}${stdout}`.trim() || error.message}`)) : resolve(stdout),
     )
     if (input !== undefined) child.stdin?.end(input)
   })
@@ -27,7 +24,11 @@ export function kubectl(args: readonly string[], { timeoutMs = 60_000, input }: 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Polls `probe` until it returns something; fails after the timeout with what it last saw. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, { timeoutMs = 60_000, lastSeen }: { timeoutMs?: number; lastSeen?: () => string } = {}): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  { timeoutMs = 60_000, lastSeen }: { timeoutMs?: number; lastSeen?: () => string } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()
@@ -41,7 +42,12 @@ const isRunning = (p: k8s.V1Pod) =>
   p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
 
 const describePods = (pods: k8s.V1Pod[]) =>
-  pods.map((p) => `${p.metadata?.name} ${p.spec?.nodeName ?? '-'} ${p.status?.phase}${p.metadata?.deletionTimestamp ? ' (terminating)' : ''} ${p.status?.podIP ?? ''}`).join(', ') || 'no pods'
+  pods
+    .map(
+      (p) =>
+        `${p.metadata?.name} ${p.spec?.nodeName ?? '-'} ${p.status?.phase}${p.metadata?.deletionTimestamp ? ' (terminating)' : ''} ${p.status?.podIP ?? ''}`,
+    )
+    .join(', ') || 'no pods'
 
 /** Waits until exactly `count` pods match (terminating ones aside) and all are Running and Ready; returns them. */
 export async function runningPods(kc: k8s.KubeConfig, namespace: string, labelSelector: string, count: number, timeoutMs = 90_000): Promise<k8s.V1Pod[]> {
@@ -78,6 +84,8 @@ export async function testNamespace(kc: k8s.KubeConfig, name: string): Promise<(
   await core.createNamespace({ body: { metadata: { name } } })
   return async () => {
     await core.deleteNamespace({ name }).catch(() => undefined)
-    await eventually(`namespace ${name} gone`, async () => ((await core.readNamespace({ name }).catch(() => undefined)) ? undefined : true), { timeoutMs: 120_000 })
+    await eventually(`namespace ${name} gone`, async () => ((await core.readNamespace({ name }).catch(() => undefined)) ? undefined : true), {
+      timeoutMs: 120_000,
+    })
   }
 }

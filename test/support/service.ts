@@ -37,14 +37,28 @@ export async function startService(
       ? // SERVICE_NODE_ARGS: node flags instead of --enable-source-maps, for profiling and memory
         // experiments (NODE_OPTIONS refuses --cpu-prof).
         // SERVICE_BUNDLE: another build of the service (a bench comparing two versions in one run).
-        [process.execPath, [...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? ['--enable-source-maps']), process.env.SERVICE_BUNDLE ?? (await (bundle ??= buildService()))]]
+        [
+          process.execPath,
+          [
+            ...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? ['--enable-source-maps']),
+            process.env.SERVICE_BUNDLE ?? (await (bundle ??= buildService())),
+          ],
+        ]
       : [join(root, 'node_modules/.bin/deno'), ['run', '-A', '--quiet', join(root, 'functions/service/main-deno.ts')]]
   const child = spawn(cmd, args, {
     cwd: root,
     // Webhooks off unless a test asks: they bind a port and keep a Secret in the cluster. Each
     // service leads on a Lease of its own unless a test makes them compete: one test's service
     // must not wait for another's lease to expire.
-    env: { ...process.env, IPAM_SOCKET: socket, HTTP_PORT: '0', METRICS_PORT: '0', WEBHOOK_PORT: '0', LEADER_LEASE_NAME: `spinneret-test-${randomBytes(4).toString('hex')}`, ...env },
+    env: {
+      ...process.env,
+      IPAM_SOCKET: socket,
+      HTTP_PORT: '0',
+      METRICS_PORT: '0',
+      WEBHOOK_PORT: '0',
+      LEADER_LEASE_NAME: `spinneret-test-${randomBytes(4).toString('hex')}`,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -89,7 +103,13 @@ export interface IpamAnswer {
  * structured errors); `as: 'spiderpool'` calls it as Spiderpool's plugin does, with the empty Host
  * header of its Go client.
  */
-export function ipamCall(socket: string, method: string, path: string, body?: unknown, { as = 'spinneret' }: { as?: 'spinneret' | 'spiderpool' } = {}): Promise<IpamAnswer> {
+export function ipamCall(
+  socket: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  { as = 'spinneret' }: { as?: 'spinneret' | 'spiderpool' } = {},
+): Promise<IpamAnswer> {
   return ipamRequest(socket, method, path, body === undefined ? undefined : JSON.stringify(body), { as })
 }
 
@@ -106,22 +126,19 @@ export function ipamRequest(
       ...(as === 'spinneret' ? { [ERROR_FORMAT_HEADER]: STRUCTURED_ERRORS } : { host: '', 'user-agent': 'Go-http-client/1.1', accept: 'application/json' }),
       ...(payload !== undefined ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}),
     }
-    const req = request(
-      { socketPath: socket, method, path, headers },
-      (res) => {
-        let text = ''
-        res.on('data', (d) => (text += d))
-        res.on('end', () => {
-          let parsed: unknown = text
-          try {
-            parsed = JSON.parse(text)
-          } catch {
-            // not JSON: keep the text
-          }
-          resolvePromise({ status: res.statusCode ?? 0, body: parsed })
-        })
-      },
-    )
+    const req = request({ socketPath: socket, method, path, headers }, (res) => {
+      let text = ''
+      res.on('data', (d) => (text += d))
+      res.on('end', () => {
+        let parsed: unknown = text
+        try {
+          parsed = JSON.parse(text)
+        } catch {
+          // not JSON: keep the text
+        }
+        resolvePromise({ status: res.statusCode ?? 0, body: parsed })
+      })
+    })
     req.on('error', reject)
     req.end(payload)
   })

@@ -410,7 +410,11 @@ function runCni(netns: string, request: CniRequest): Promise<CniOutcome> {
     ...(request.pod ? { CNI_NETNS: request.pod.path } : {}),
     ...(request.command === 'VERSION' ? {} : { CNI_IFNAME: request.ifName ?? 'eth0' }),
     ...(request.args
-      ? { CNI_ARGS: Object.entries(request.args).map(([k, v]) => `${k}=${v}`).join(';') }
+      ? {
+          CNI_ARGS: Object.entries(request.args)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(';'),
+        }
       : {}),
   }
   const timeoutMs = request.timeoutMs ?? 90_000

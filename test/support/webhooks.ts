@@ -67,13 +67,16 @@ export async function startWebhooks(
   await api.deleteMutatingWebhookConfiguration({ name }).catch(ignoreNotFound)
   await api.createValidatingWebhookConfiguration({ body: { metadata: { name }, webhooks: webhooksOf('validate', port, label) as k8s.V1ValidatingWebhook[] } })
   await api.createMutatingWebhookConfiguration({ body: { metadata: { name }, webhooks: webhooksOf('mutate', port, label) as k8s.V1MutatingWebhook[] } })
-  const service = await startService({
-    WEBHOOK_PORT: String(port),
-    WEBHOOK_CERT_HOSTS: '127.0.0.1',
-    WEBHOOK_CONFIGURATION: name,
-    WEBHOOK_TLS_SECRET: secret,
-    ...env,
-  }, runtime)
+  const service = await startService(
+    {
+      WEBHOOK_PORT: String(port),
+      WEBHOOK_CERT_HOSTS: '127.0.0.1',
+      WEBHOOK_CONFIGURATION: name,
+      WEBHOOK_TLS_SECRET: secret,
+      ...env,
+    },
+    runtime,
+  )
   const remove = async () => {
     await service.stop()
     await api.deleteValidatingWebhookConfiguration({ name }).catch(ignoreNotFound)
@@ -87,7 +90,10 @@ export async function startWebhooks(
     })
     // The API server picks configurations up through an informer: a dry run shows when it calls them.
     await until('the API server to call the webhooks', service, async () => {
-      const refused = await dryRunPool(kc, label).then(() => false, (e: unknown) => String(e).includes('denied the request'))
+      const refused = await dryRunPool(kc, label).then(
+        () => false,
+        (e: unknown) => String(e).includes('denied the request'),
+      )
       return refused
     })
   } catch (e) {
@@ -108,7 +114,12 @@ const dryRunPool = (kc: k8s.KubeConfig, labels: Record<string, string>) =>
     version: 'v2beta1',
     plural: 'spiderippools',
     dryRun: 'All',
-    body: { apiVersion: 'spiderpool.spidernet.io/v2beta1', kind: 'SpiderIPPool', metadata: { name: 'webhook-probe', labels }, spec: { subnet: '192.0.2.1/24' } },
+    body: {
+      apiVersion: 'spiderpool.spidernet.io/v2beta1',
+      kind: 'SpiderIPPool',
+      metadata: { name: 'webhook-probe', labels },
+      spec: { subnet: '192.0.2.1/24' },
+    },
   })
 
 async function until(what: string, service: RunningService, check: () => Promise<boolean>): Promise<void> {

@@ -68,8 +68,16 @@ describe('bootstrapServingCert', () => {
   })
 
   it.each([
-    ['a missing host', async () => issueServingCert(await issueCa(), ['127.0.0.1']), 'the certificate does not name spinneret-webhook.spinneret-system.svc, ::1'],
-    ['a certificate of another CA', async () => ({ ...(await issueServingCert(await issueCa(), hosts)), ...(await issueCa()) }), 'the certificate was not signed by the stored CA'],
+    [
+      'a missing host',
+      async () => issueServingCert(await issueCa(), ['127.0.0.1']),
+      'the certificate does not name spinneret-webhook.spinneret-system.svc, ::1',
+    ],
+    [
+      'a certificate of another CA',
+      async () => ({ ...(await issueServingCert(await issueCa(), hosts)), ...(await issueCa()) }),
+      'the certificate was not signed by the stored CA',
+    ],
     ['garbage', async () => ({ ...(await issueServingCert(await issueCa(), hosts)), cert: 'not a certificate' }), /^the stored certificates do not parse/],
   ])('needsRenewal names %s', async (_, make, reason) => {
     expect(await needsRenewal(await make(), hosts)).toMatch(reason)
@@ -80,7 +88,10 @@ describe('keepCaBundle', () => {
   it('sets the bundle on both configurations once, conditionally, and leaves missing ones alone', async () => {
     const store = new MemoryStore()
     const webhook = (path: string) => ({ name: `x.${path}`, clientConfig: { url: `https://127.0.0.1:5712/${path}` }, sideEffects: 'None' })
-    store.webhookConfigurations.set('ValidatingWebhookConfiguration/spinneret', { metadata: { name: 'spinneret', resourceVersion: '1' }, webhooks: [webhook('validate/spiderippool'), webhook('validate/spidersubnet')] })
+    store.webhookConfigurations.set('ValidatingWebhookConfiguration/spinneret', {
+      metadata: { name: 'spinneret', resourceVersion: '1' },
+      webhooks: [webhook('validate/spiderippool'), webhook('validate/spidersubnet')],
+    })
     const { caCert } = await issueCa()
     expect(await keepCaBundle(store, 'spinneret', caCert)).toEqual(['ValidatingWebhookConfiguration'])
     const config = await store.getWebhookConfiguration('ValidatingWebhookConfiguration', 'spinneret')

@@ -29,5 +29,4 @@ export const issueText = (issue: v.BaseIssue<unknown>, root = ''): string => {
 }
 
 /** One line per issue, for IpamError.details. */
-export const describeIssues = (issues: readonly v.BaseIssue<unknown>[]): string =>
-  issues.map((issue) => issueText(issue)).join('\n')
+export const describeIssues = (issues: readonly v.BaseIssue<unknown>[]): string => issues.map((issue) => issueText(issue)).join('\n')

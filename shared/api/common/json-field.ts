@@ -36,9 +36,5 @@ export const parseJsonField = <const TSchema extends v.GenericSchema>(
   const result = v.safeParse(schema, decoded)
   if (result.success) return result.output
   const [first] = result.issues
-  throw new IpamError(
-    'invalid-resource',
-    `${where}: ${issueText(first)}`,
-    describeIssues(result.issues),
-  )
+  throw new IpamError('invalid-resource', `${where}: ${issueText(first)}`, describeIssues(result.issues))
 }

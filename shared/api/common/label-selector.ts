@@ -6,9 +6,7 @@ export type LabelSelectorOperator = v.InferOutput<typeof LabelSelectorOperatorSc
 const RequirementSchema = v.object({
   key: v.string(),
   operator: LabelSelectorOperatorSchema,
-  values: v.optional(
-    v.pipe(v.array(v.string()), v.metadata({ openapi: { 'x-kubernetes-list-type': 'atomic' } })),
-  ),
+  values: v.optional(v.pipe(v.array(v.string()), v.metadata({ openapi: { 'x-kubernetes-list-type': 'atomic' } }))),
 })
 
 /**
@@ -18,9 +16,7 @@ const RequirementSchema = v.object({
 export const LabelSelectorSchema = v.pipe(
   v.object({
     matchLabels: v.optional(v.record(v.string(), v.string())),
-    matchExpressions: v.optional(
-      v.pipe(v.array(RequirementSchema), v.metadata({ openapi: { 'x-kubernetes-list-type': 'atomic' } })),
-    ),
+    matchExpressions: v.optional(v.pipe(v.array(RequirementSchema), v.metadata({ openapi: { 'x-kubernetes-list-type': 'atomic' } }))),
   }),
   v.metadata({ openapi: { 'x-kubernetes-map-type': 'atomic' } }),
 )

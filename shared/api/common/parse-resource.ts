@@ -12,17 +12,9 @@ const nameOf = (input: unknown): string => {
  * Refuses with IpamError('invalid-resource', "<kind> <name>: <path>: <issue>") naming the first
  * issue; every issue is listed, one a line, in `details`.
  */
-export const parseResource = <const TSchema extends v.GenericSchema>(
-  schema: TSchema,
-  kind: string,
-  input: unknown,
-): v.InferOutput<TSchema> => {
+export const parseResource = <const TSchema extends v.GenericSchema>(schema: TSchema, kind: string, input: unknown): v.InferOutput<TSchema> => {
   const result = v.safeParse(schema, input)
   if (result.success) return result.output
   const [first] = result.issues
-  throw new IpamError(
-    'invalid-resource',
-    `${kind} ${nameOf(input)}: ${issueText(first)}`,
-    describeIssues(result.issues),
-  )
+  throw new IpamError('invalid-resource', `${kind} ${nameOf(input)}: ${issueText(first)}`, describeIssues(result.issues))
 }

@@ -7,10 +7,7 @@
  * Kubernetes names), so Spinneret writes the same bytes Spiderpool writes for the same state.
  * Written by hand because JSON.stringify would put integer-like keys (a pool named "123") first.
  */
-export const stringifySortedRecord = <T>(
-  record: Readonly<Record<string, T>>,
-  encode: (value: T) => unknown,
-): string => {
+export const stringifySortedRecord = <T>(record: Readonly<Record<string, T>>, encode: (value: T) => unknown): string => {
   const members = Object.keys(record)
     .sort()
     .map((key) => `${JSON.stringify(key)}:${JSON.stringify(encode(record[key] as T))}`)

@@ -28,12 +28,7 @@ export interface CrdDefinition {
 }
 
 /** Described by the field it shows (`.spec.ipVersion` -> ipVersion), as Spiderpool does. */
-const column = (
-  name: string,
-  type: PrinterColumn['type'],
-  jsonPath: string,
-  options: { priority?: number; description?: string } = {},
-): PrinterColumn => {
+const column = (name: string, type: PrinterColumn['type'], jsonPath: string, options: { priority?: number; description?: string } = {}): PrinterColumn => {
   const description = options.description ?? jsonPath.slice(jsonPath.lastIndexOf('.') + 1)
   const { priority } = options
   return priority === undefined ? { name, type, jsonPath, description } : { name, type, jsonPath, description, priority }

@@ -20,8 +20,19 @@ const columnNames = (kind: string, wide = false) =>
     .map((c) => c.name)
 
 const KNOWN_KEYS = new Set([
-  'type', 'description', 'format', 'enum', 'default', 'minimum', 'maximum', 'items', 'properties',
-  'additionalProperties', 'required', 'x-kubernetes-list-type', 'x-kubernetes-map-type',
+  'type',
+  'description',
+  'format',
+  'enum',
+  'default',
+  'minimum',
+  'maximum',
+  'items',
+  'properties',
+  'additionalProperties',
+  'required',
+  'x-kubernetes-list-type',
+  'x-kubernetes-map-type',
 ])
 
 /** Every node of a schema with its path. */
@@ -45,9 +56,7 @@ const resolve = (schema: OpenAPISchema, jsonPath: string): OpenAPISchema | undef
 
 describe('the generated CRDs', () => {
   it('names and scopes the four kinds as Spiderpool does', () => {
-    expect(
-      crds.map((c) => [c.metadata.name, c.spec.scope, c.spec.names.shortNames, c.spec.names.categories, !!version(c).subresources]),
-    ).toEqual([
+    expect(crds.map((c) => [c.metadata.name, c.spec.scope, c.spec.names.shortNames, c.spec.names.categories, !!version(c).subresources])).toEqual([
       ['spiderippools.spiderpool.spidernet.io', 'Cluster', ['sp'], ['spiderpool'], true],
       ['spidersubnets.spiderpool.spidernet.io', 'Cluster', ['ss'], ['spiderpool'], true],
       ['spiderreservedips.spiderpool.spidernet.io', 'Cluster', ['sr'], ['spiderpool'], false],
@@ -56,25 +65,20 @@ describe('the generated CRDs', () => {
   })
 
   it('prints the columns users know from Spiderpool', () => {
-    expect(['NAME', ...columnNames('SpiderIPPool')].join(' ')).toBe(
-      'NAME VERSION SUBNET ALLOCATED-IP-COUNT TOTAL-IP-COUNT DEFAULT DISABLE',
-    )
+    expect(['NAME', ...columnNames('SpiderIPPool')].join(' ')).toBe('NAME VERSION SUBNET ALLOCATED-IP-COUNT TOTAL-IP-COUNT DEFAULT DISABLE')
     expect(columnNames('SpiderIPPool', true)).toContain('NODENAME')
     expect(['NAME', ...columnNames('SpiderSubnet')].join(' ')).toBe('NAME VERSION SUBNET ALLOCATED-IP-COUNT TOTAL-IP-COUNT')
     expect(columnNames('SpiderEndpoint')).toEqual(['INTERFACE', 'IPV4POOL', 'IPV4', 'IPV6POOL', 'IPV6', 'NODE'])
   })
 
-  it.each(crds.map((crd) => [crd.spec.names.kind, crd] as const))(
-    '%s: every printer column shows a field that exists, with a matching type',
-    (_, crd) => {
-      for (const column of version(crd).additionalPrinterColumns) {
-        const field = resolve(rootSchema(crd), column.jsonPath)
-        expect(field, column.jsonPath).toBeDefined()
-        // A string column may show a number (VERSION shows ipVersion), not the other way round.
-        if (column.type !== 'string') expect(field?.type, column.jsonPath).toBe(column.type)
-      }
-    },
-  )
+  it.each(crds.map((crd) => [crd.spec.names.kind, crd] as const))('%s: every printer column shows a field that exists, with a matching type', (_, crd) => {
+    for (const column of version(crd).additionalPrinterColumns) {
+      const field = resolve(rootSchema(crd), column.jsonPath)
+      expect(field, column.jsonPath).toBeDefined()
+      // A string column may show a number (VERSION shows ipVersion), not the other way round.
+      if (column.type !== 'string') expect(field?.type, column.jsonPath).toBe(column.type)
+    }
+  })
 
   it('makes unset DEFAULT and DISABLE print false, through schema defaults', () => {
     const spec = rootSchema(byKind('SpiderIPPool')).properties?.spec

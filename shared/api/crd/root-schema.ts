@@ -18,10 +18,7 @@ const ENVELOPE: Record<string, OpenAPISchema> = {
  * an optional top-level field (`status`) gets no `default`: the default `{}` in valibot spares
  * readers a `?.`, but the API server must not invent a status.
  */
-export const rootOpenAPISchema = (
-  schema: v.ObjectSchema<v.ObjectEntries, undefined>,
-  description: string,
-): OpenAPISchema => {
+export const rootOpenAPISchema = (schema: v.ObjectSchema<v.ObjectEntries, undefined>, description: string): OpenAPISchema => {
   const properties: Record<string, OpenAPISchema> = {}
   const required: string[] = []
   for (const key of Object.keys(schema.entries).sort()) {
@@ -37,7 +34,5 @@ export const rootOpenAPISchema = (
       required.push(key)
     }
   }
-  return required.length
-    ? { description, type: 'object', properties, required }
-    : { description, type: 'object', properties }
+  return required.length ? { description, type: 'object', properties, required } : { description, type: 'object', properties }
 }

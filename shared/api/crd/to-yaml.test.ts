@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { toYaml } from './to-yaml.ts'
 
 describe('toYaml', () => {
-  it('writes block YAML with sequences at their key\'s indentation', () => {
+  it("writes block YAML with sequences at their key's indentation", () => {
     expect(toYaml({ a: { b: [1, { c: 'd', e: [] }], f: {} } })).toBe('a:\n  b:\n  - 1\n  - c: d\n    e: []\n  f: {}\n')
   })
 
@@ -32,7 +32,11 @@ describe('toYaml', () => {
         fc.array(tie('object')),
         tie('object'),
       ),
-      object: fc.dictionary(fc.string({ unit: 'binary' }).filter((k) => k !== '__proto__'), tie('value'), { maxKeys: 4 }),
+      object: fc.dictionary(
+        fc.string({ unit: 'binary' }).filter((k) => k !== '__proto__'),
+        tie('value'),
+        { maxKeys: 4 },
+      ),
     })).object
     fc.assert(
       fc.property(json, (document) => {

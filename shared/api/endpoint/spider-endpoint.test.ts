@@ -9,9 +9,7 @@ const endpoint = () => ({
     name: 'test-app-j9ftl',
     namespace: 'default',
     finalizers: ['spiderpool.spidernet.io'],
-    ownerReferences: [
-      { apiVersion: 'v1', kind: 'Pod', name: 'test-app-j9ftl', uid: '8d2c7a3e', controller: true, blockOwnerDeletion: true },
-    ],
+    ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: 'test-app-j9ftl', uid: '8d2c7a3e', controller: true, blockOwnerDeletion: true }],
   },
   status: {
     current: {

@@ -17,5 +17,4 @@ export const SpiderEndpointSchema = v.object({
 export type SpiderEndpoint = v.InferOutput<typeof SpiderEndpointSchema>
 
 /** @throws IpamError('invalid-resource', "SpiderEndpoint <name>: <path>: <issue>") */
-export const parseSpiderEndpoint = (input: unknown): SpiderEndpoint =>
-  parseResource(SpiderEndpointSchema, KIND.endpoint, input)
+export const parseSpiderEndpoint = (input: unknown): SpiderEndpoint => parseResource(SpiderEndpointSchema, KIND.endpoint, input)

@@ -17,9 +17,7 @@ const refusal = (json: string): IpamError => {
 const recordArb = fc.record(
   {
     interface: fc.constantFrom('eth0', 'net1'),
-    pod: fc.tuple(fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/), fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/)).map(
-      ([ns, name]) => `${ns}/${name}`,
-    ),
+    pod: fc.tuple(fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/), fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/)).map(([ns, name]) => `${ns}/${name}`),
     podUid: fc.uuid(),
   },
   { requiredKeys: ['pod', 'podUid'] },

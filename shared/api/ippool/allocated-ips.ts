@@ -36,9 +36,7 @@ export const parseAllocatedIPs = (json: string | undefined, poolName: string): A
 
 // Field order follows Spiderpool's Go struct (interface, pod, podUid) so the bytes match its own.
 const encodeRecord = (record: PoolIPAllocation): PoolIPAllocation =>
-  record.interface === undefined
-    ? { pod: record.pod, podUid: record.podUid }
-    : { interface: record.interface, pod: record.pod, podUid: record.podUid }
+  record.interface === undefined ? { pod: record.pod, podUid: record.podUid } : { interface: record.interface, pod: record.pod, podUid: record.podUid }
 
 /**
  * Encodes allocations for `status.allocatedIPs`: `undefined` when there are none (Spiderpool omits

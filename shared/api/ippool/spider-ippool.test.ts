@@ -90,11 +90,7 @@ describe('parseSpiderIPPool', () => {
       { subnet: '10.0.0.0/24', nodeAffinity: { matchExpressions: [{ key: 'k', operator: 'Gt' }] } },
       'spec.nodeAffinity.matchExpressions[0].operator',
     ],
-    [
-      'a non-string label value',
-      { subnet: '10.0.0.0/24', podAffinity: { matchLabels: { app: 1 } } },
-      'spec.podAffinity.matchLabels.app',
-    ],
+    ['a non-string label value', { subnet: '10.0.0.0/24', podAffinity: { matchLabels: { app: 1 } } }, 'spec.podAffinity.matchLabels.app'],
   ])('refuses %s, naming the kind, the pool and the path', (_, spec, path) => {
     const error = refusal(withSpec(spec))
     expect(error.code).toBe('invalid-resource')
@@ -126,9 +122,7 @@ describe('parseSpiderIPPool', () => {
 
   it('refuses a missing spec or name, and things that are not objects', () => {
     expect(refusal({ metadata: { name: 'p' } }).message).toMatch(/^SpiderIPPool p: spec: /)
-    expect(refusal({ metadata: {}, spec: { subnet: '10.0.0.0/24' } }).message).toMatch(
-      /^SpiderIPPool \(unnamed\): metadata\.name: /,
-    )
+    expect(refusal({ metadata: {}, spec: { subnet: '10.0.0.0/24' } }).message).toMatch(/^SpiderIPPool \(unnamed\): metadata\.name: /)
     expect(refusal('pool').message).toMatch(/^SpiderIPPool \(unnamed\): \(root\): /)
     expect(refusal(null).code).toBe('invalid-resource')
   })

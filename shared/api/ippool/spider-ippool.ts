@@ -20,5 +20,4 @@ export const SpiderIPPoolSchema = v.object({
 export type SpiderIPPool = v.InferOutput<typeof SpiderIPPoolSchema>
 
 /** @throws IpamError('invalid-resource', "SpiderIPPool <name>: <path>: <issue>") */
-export const parseSpiderIPPool = (input: unknown): SpiderIPPool =>
-  parseResource(SpiderIPPoolSchema, KIND.ipPool, input)
+export const parseSpiderIPPool = (input: unknown): SpiderIPPool => parseResource(SpiderIPPoolSchema, KIND.ipPool, input)

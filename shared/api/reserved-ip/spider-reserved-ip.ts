@@ -14,5 +14,4 @@ export const SpiderReservedIPSchema = v.object({
 export type SpiderReservedIP = v.InferOutput<typeof SpiderReservedIPSchema>
 
 /** @throws IpamError('invalid-resource', "SpiderReservedIP <name>: <path>: <issue>") */
-export const parseSpiderReservedIP = (input: unknown): SpiderReservedIP =>
-  parseResource(SpiderReservedIPSchema, KIND.reservedIP, input)
+export const parseSpiderReservedIP = (input: unknown): SpiderReservedIP => parseResource(SpiderReservedIPSchema, KIND.reservedIP, input)

@@ -7,7 +7,13 @@ import { parseControlledIPPools, serializeControlledIPPools, type ControlledIPPo
 const nameArb = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?$/)
 const entryArb = fc.record(
   {
-    ips: fc.array(fc.oneof(fc.ipV4(), fc.tuple(fc.ipV4(), fc.ipV4()).map(([a, b]) => `${a}-${b}`)), { maxLength: 4 }),
+    ips: fc.array(
+      fc.oneof(
+        fc.ipV4(),
+        fc.tuple(fc.ipV4(), fc.ipV4()).map(([a, b]) => `${a}-${b}`),
+      ),
+      { maxLength: 4 },
+    ),
     application: fc.constantFrom('apps_v1_Deployment_default_web', 'v1_Pod_ns_bare', 'batch_v1_Job_ns_j'),
   },
   { requiredKeys: ['ips'] },
@@ -17,8 +23,7 @@ const poolsArb: fc.Arbitrary<ControlledIPPools> = fc.dictionary(nameArb, entryAr
 describe('parseControlledIPPools', () => {
   it('reads what Spiderpool writes, with and without an application', () => {
     const json =
-      '{"auto4-web-eth0-1a2b3":{"ips":["10.6.168.61-10.6.168.62"],"application":"apps_v1_Deployment_default_web"},' +
-      '"test-ippool-6":{"ips":["10.6.168.63"]}}'
+      '{"auto4-web-eth0-1a2b3":{"ips":["10.6.168.61-10.6.168.62"],"application":"apps_v1_Deployment_default_web"},' + '"test-ippool-6":{"ips":["10.6.168.63"]}}'
     expect(parseControlledIPPools(json, 'subnet-6')).toEqual({
       'auto4-web-eth0-1a2b3': { ips: ['10.6.168.61-10.6.168.62'], application: 'apps_v1_Deployment_default_web' },
       'test-ippool-6': { ips: ['10.6.168.63'] },

@@ -13,18 +13,11 @@ export type ControlledIPPools = v.InferOutput<typeof ControlledIPPoolsSchema>
  * @throws IpamError('invalid-resource') naming the subnet and the field when the string is malformed.
  */
 export const parseControlledIPPools = (json: string | undefined, subnetName: string): ControlledIPPools =>
-  parseJsonField(
-    ControlledIPPoolsSchema,
-    json,
-    { kind: KIND.subnet, name: subnetName, field: 'status.controlledIPPools' },
-    () => ({}),
-  )
+  parseJsonField(ControlledIPPoolsSchema, json, { kind: KIND.subnet, name: subnetName, field: 'status.controlledIPPools' }, () => ({}))
 
 // Field order follows Spiderpool's Go struct (ips, application).
 const encodeEntry = (entry: PoolIPPreAllocation): PoolIPPreAllocation =>
-  entry.application === undefined
-    ? { ips: [...entry.ips] }
-    : { ips: [...entry.ips], application: entry.application }
+  entry.application === undefined ? { ips: [...entry.ips] } : { ips: [...entry.ips], application: entry.application }
 
 /**
  * Encodes for `status.controlledIPPools`: `undefined` when empty, otherwise JSON with pool names in

@@ -16,5 +16,4 @@ export const SpiderSubnetSchema = v.object({
 export type SpiderSubnet = v.InferOutput<typeof SpiderSubnetSchema>
 
 /** @throws IpamError('invalid-resource', "SpiderSubnet <name>: <path>: <issue>") */
-export const parseSpiderSubnet = (input: unknown): SpiderSubnet =>
-  parseResource(SpiderSubnetSchema, KIND.subnet, input)
+export const parseSpiderSubnet = (input: unknown): SpiderSubnet => parseResource(SpiderSubnetSchema, KIND.subnet, input)
