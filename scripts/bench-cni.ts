@@ -541,17 +541,29 @@ const hostLocal = () => {
   }
 }
 
+/** The network config on the plugin's stdin. */
+const netConf = (socketPath: string): string =>
+  JSON.stringify({
+    cniVersion: opts['cni-version'],
+    name: 'bench',
+    type: 'macvlan',
+    // A failure's log lines beside the bench's other files, not in this machine's /var/log/spidernet.
+    ipam: { type: 'spiderpool', ipam_unix_socket_path: socketPath, log_level: 'error', log_file_path: join(tmpdir(), 'spinneret-bench-cni.log') },
+  })
+
+/** A failed run still gives back what it took, so the shared control plane stays clean. */
+const giveBack = async (allocated: ReadonlySet<number>, target: Target, binary: string, stdin: string): Promise<void> => {
+  if (allocated.size === 0) return
+  await target.terminate?.([...allocated]).catch(() => {})
+  await inParallel([...allocated], concurrency, (i) => exec(binary, cniEnv('DEL', i, target.pod(i)), stdin))
+}
+
 const mainReal = async (): Promise<void> => {
   const loadBefore = load()
   const built = buildCni()
   const floor = hostLocal()
   const target = await realTarget()
-  const stdin = JSON.stringify({
-    cniVersion: opts['cni-version'],
-    name: 'bench',
-    type: 'macvlan',
-    ipam: { type: 'spiderpool', ipam_unix_socket_path: target.socketPath, log_level: 'error', log_file_path: join(tmpdir(), 'spinneret-bench-cni.log') },
-  })
+  const stdin = netConf(target.socketPath)
   const allocated = new Set<number>()
   const add = (i: number) => {
     allocated.add(i)
@@ -634,11 +646,7 @@ const mainReal = async (): Promise<void> => {
     }
     out(`load average before ${loadBefore}, after ${load()} (${cpus().length} cores)`)
   } finally {
-    if (allocated.size > 0) {
-      // A failed run still gives back what it took, so the shared control plane stays clean.
-      await target.terminate?.([...allocated]).catch(() => {})
-      await inParallel([...allocated], concurrency, (i) => exec(built.binary, cniEnv('DEL', i, target.pod(i)), stdin))
-    }
+    await giveBack(allocated, target, built.binary, stdin)
     await target.close()
     floor.close()
   }
@@ -648,13 +656,7 @@ const main = async (): Promise<void> => {
   const loadBefore = load()
   const built = buildCni()
   const target = targetKind === 'real' ? await realTarget() : targetKind === 'stub' ? await stubTarget() : socketTarget(opts.socket ?? '')
-  const stdin = JSON.stringify({
-    cniVersion: opts['cni-version'],
-    name: 'bench',
-    type: 'macvlan',
-    // A failure's log lines beside the bench's other files, not in this machine's /var/log/spidernet.
-    ipam: { type: 'spiderpool', ipam_unix_socket_path: target.socketPath, log_level: 'error', log_file_path: join(tmpdir(), 'spinneret-bench-cni.log') },
-  })
+  const stdin = netConf(target.socketPath)
   const version = () => exec(built.binary, { CNI_COMMAND: 'VERSION' }, '').then((r) => checked('VERSION', r))
   const add = (i: number) => exec(built.binary, cniEnv('ADD', i, target.pod(i)), stdin).then((r) => checked('ADD', r))
   const del = (i: number) => exec(built.binary, cniEnv('DEL', i, target.pod(i)), stdin).then((r) => checked('DEL', r))
@@ -740,11 +742,7 @@ const main = async (): Promise<void> => {
     }
     out(`load average before ${loadBefore}, after ${load()} (${cpus().length} cores)`)
   } finally {
-    if (allocated.size > 0) {
-      // A failed run still gives back what it took, so the shared control plane stays clean.
-      await target.terminate?.([...allocated]).catch(() => {})
-      await inParallel([...allocated], concurrency, (i) => exec(built.binary, cniEnv('DEL', i, target.pod(i)), stdin))
-    }
+    await giveBack(allocated, target, built.binary, stdin)
     await target.close()
   }
 }

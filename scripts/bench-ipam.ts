@@ -17,7 +17,7 @@ import {
   terminatePod,
   unique,
 } from '../test/support/cluster.ts'
-import { ipamCall, startService } from '../test/support/service.ts'
+import { ipamBodyFor, ipamCall, startService } from '../test/support/service.ts'
 
 const PODS = Number(process.env.BENCH_PODS ?? 1000)
 const IN_FLIGHT = 50
@@ -68,13 +68,7 @@ async function scenario(groupCommit: boolean) {
     (i) => createPod(kc, { namespace: ns, name: `p-${i}`, nodeName: `${tag}-node-${i % NODES}`, annotations }),
   )
   const service = await startService({ GROUP_COMMIT: String(groupCommit) })
-  const body = (p: (typeof pods)[number]) => ({
-    containerID: `c-${p.metadata?.uid}`,
-    ifName: 'eth0',
-    podNamespace: ns,
-    podName: p.metadata?.name,
-    podUID: p.metadata?.uid,
-  })
+  const body = (p: (typeof pods)[number]) => ipamBodyFor(p, ns)
   const metrics = async () => {
     const text = await (await fetch(`http://127.0.0.1:${opsPort(service.output())}/metrics`)).text()
     return Object.fromEntries(

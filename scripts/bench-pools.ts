@@ -23,7 +23,7 @@ import os from 'node:os'
 import * as k8s from '@kubernetes/client-node'
 import { ensureControlPlane } from '../test/support/control-plane.ts'
 import { applyManifests, cleanUp, createNamespace, createNode, createPool, inParallel, kubeConfig, unique } from '../test/support/cluster.ts'
-import { ipamCall, startService, type RunningService } from '../test/support/service.ts'
+import { ipamBodyFor, ipamCall, startService, type RunningService } from '../test/support/service.ts'
 import { testControlPlane } from './control-plane/control-plane.ts'
 import { livePid, sleep } from './control-plane/processes.ts'
 import { parseAllocatedIPs, serializeAllocatedIPs } from '../shared/api/index.ts'
@@ -156,13 +156,7 @@ async function main(): Promise<void> {
             body: { metadata: { name: podName(i), annotations }, spec: { nodeName: nodes[i % NODES]!, containers: [{ name: 'c', image: 'busybox:1.36' }] } },
           }),
       )
-      const body = (p: k8s.V1Pod) => ({
-        containerID: `c-${p.metadata!.uid}`,
-        ifName: 'eth0',
-        podNamespace: namespace,
-        podName: p.metadata!.name,
-        podUID: p.metadata!.uid,
-      })
+      const body = (p: k8s.V1Pod) => ipamBodyFor(p, namespace)
       let next = 0
       const allocate = async (count: number, inFlight: number) => {
         const batch = pods.slice(next, next + count)

@@ -17,7 +17,7 @@ import os from 'node:os'
 import * as k8s from '@kubernetes/client-node'
 import { ensureControlPlane } from '../test/support/control-plane.ts'
 import { applyManifests, cleanUp, createNamespace, createNode, createPool, inParallel, kubeConfig, unique } from '../test/support/cluster.ts'
-import { ipamCall, startService, type RunningService } from '../test/support/service.ts'
+import { ipamBodyFor, ipamCall, startService, type RunningService } from '../test/support/service.ts'
 import { sleep } from './control-plane/processes.ts'
 import { apiserverMetrics, deleteEndpoints, getRaw, metricsDelta } from './bench/apiserver.ts'
 import { bytes, formatTable, memoryOf, sumOf } from './bench/figures.ts'
@@ -83,13 +83,7 @@ async function main(): Promise<void> {
           },
         }),
     )
-  const body = (p: k8s.V1Pod) => ({
-    containerID: `c-${p.metadata!.uid}`,
-    ifName: 'eth0',
-    podNamespace: namespace,
-    podName: p.metadata!.name,
-    podUID: p.metadata!.uid,
-  })
+  const body = (p: k8s.V1Pod) => ipamBodyFor(p, namespace)
   const poolObjectBytes = async () => (await getRaw(kc, `/apis/spiderpool.spidernet.io/v2beta1/spiderippools/${pool}`)).body.length
 
   // Every service candidate for one Lease, as the DaemonSet's replicas are.

@@ -26,7 +26,7 @@ import {
   terminatePod,
   unique,
 } from './support/cluster.ts'
-import { ipamCall, startService, type RunningService } from './support/service.ts'
+import { ipamBodyFor, ipamCall, startService, type RunningService } from './support/service.ts'
 import { kubectl, startWebhooks } from './support/webhooks.ts'
 
 const kc = kubeConfig()
@@ -91,13 +91,7 @@ async function podOf(d: k8s.V1Deployment, name: string): Promise<k8s.V1Pod> {
   })
 }
 
-const bodyFor = (pod: k8s.V1Pod) => ({
-  containerID: `c-${pod.metadata!.uid}`,
-  ifName: 'eth0',
-  podNamespace: ns,
-  podName: pod.metadata!.name,
-  podUID: pod.metadata!.uid,
-})
+const bodyFor = (pod: k8s.V1Pod) => ipamBodyFor(pod, ns)
 const add = (service: RunningService, pod: k8s.V1Pod) => ipamCall(service.socket, 'POST', '/v1/ipam/ip', bodyFor(pod))
 const release = async (service: RunningService, pod: k8s.V1Pod) => {
   await terminatePod(kc, ns, pod.metadata!.name!)

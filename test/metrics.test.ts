@@ -20,7 +20,7 @@ import {
   unique,
 } from './support/cluster.ts'
 import { parseExposition, readmeMetrics, sample, type Scrape } from './support/metrics.ts'
-import { ipamCall, startService, type RunningService } from './support/service.ts'
+import { ipamBodyFor, ipamCall, startService, type RunningService } from './support/service.ts'
 
 const kc = kubeConfig()
 const core = kc.makeApiClient(k8s.CoreV1Api)
@@ -66,13 +66,7 @@ afterAll(async () => {
 })
 
 const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) }
-const bodyFor = (pod: k8s.V1Pod) => ({
-  containerID: `c-${pod.metadata!.uid}`,
-  ifName: 'eth0',
-  podNamespace: ns,
-  podName: pod.metadata!.name,
-  podUID: pod.metadata!.uid,
-})
+const bodyFor = (pod: k8s.V1Pod) => ipamBodyFor(pod, ns)
 
 describe('operations', () => {
   it('counts, logs and reports what happens', async () => {

@@ -22,7 +22,7 @@ import {
   terminatePod,
   unique,
 } from './support/cluster.ts'
-import { ipamCall, startService, type RunningService } from './support/service.ts'
+import { ipamBodyFor, ipamCall, startService, type RunningService } from './support/service.ts'
 import { startWebhooks } from './support/webhooks.ts'
 
 const kc = kubeConfig()
@@ -72,13 +72,7 @@ afterAll(async () => {
 })
 
 const annotations = { 'ipam.spidernet.io/ippool': JSON.stringify({ ipv4: [pool] }) }
-const bodyFor = (pod: k8s.V1Pod) => ({
-  containerID: `c-${pod.metadata!.uid}`,
-  ifName: 'eth0',
-  podNamespace: ns,
-  podName: pod.metadata!.name,
-  podUID: pod.metadata!.uid,
-})
+const bodyFor = (pod: k8s.V1Pod) => ipamBodyFor(pod, ns)
 
 describe('RBAC (manifests/deploy/rbac.yaml)', () => {
   it('refuses a ServiceAccount without the role, naming the rule it lacks', async () => {

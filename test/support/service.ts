@@ -98,6 +98,15 @@ export interface IpamAnswer {
   body: any
 }
 
+/** What a CNI plugin sends to allocate or release a pod's eth0 (its container ID made from the pod's UID). */
+export const ipamBodyFor = (pod: { metadata?: { name?: string; uid?: string } }, namespace: string) => ({
+  containerID: `c-${pod.metadata?.uid}`,
+  ifName: 'eth0',
+  podNamespace: namespace,
+  podName: pod.metadata?.name,
+  podUID: pod.metadata?.uid,
+})
+
 /**
  * One call to the IPAM API over its unix socket, as Spinneret's CNI plugin makes it (asking for
  * structured errors); `as: 'spiderpool'` calls it as Spiderpool's plugin does, with the empty Host
